@@ -1,0 +1,40 @@
+# gutskin: two commands do all set-up.  `make demo`  and  `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+APT_STAMP := .venv-apt.stamp
+# Debian packages the project needs at run time (PDF) and in tests (browser, PDF to PNG).
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils chromium
+
+.PHONY: setup demo test lint bench clean apt
+
+setup: $(STAMP)
+
+apt:
+	@bash scripts/apt-ensure.sh $(APT_PACKAGES)
+
+$(STAMP): pyproject.toml requirements/lock.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip >/dev/null
+	$(BIN)/python -m pip install -q -r requirements/lock.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $(STAMP)
+
+demo: setup
+	@bash scripts/demo.sh
+
+test: setup apt
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/python -m pytest -q -n 2
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

@@ -1,0 +1,73 @@
+"""The ``gutskin`` command line: a thin face over the library.
+
+Each command group lives in its own module and registers itself on :data:`app`. Bad input of any kind
+ends as one line on stderr and exit status 2 (see :func:`main`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+
+from ..errors import InputError, RefusedError
+
+app = typer.Typer(
+    name="gutskin",
+    help="Gut-microbiome profiles → evidence-graded skin insight, and fair elimination-diet trials.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Command modules, each adding its commands to ``app`` on import. A missing module (work in progress)
+# is skipped so the rest of the CLI keeps working.
+_COMMAND_MODULES = ["profiles", "score", "reference", "insights", "kb", "trial", "report"]
+for _name in _COMMAND_MODULES:
+    try:
+        importlib.import_module(f"{__name__}.{_name}")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"{__name__}.{_name}":
+            raise
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+) -> None:
+    if version:
+        from .. import __version__
+
+        typer.echo(f"gutskin {__version__}")
+        raise typer.Exit()
+
+
+def fail(message: str) -> None:
+    """Print one line to stderr and exit 2."""
+    typer.echo(f"gutskin: error: {message}", err=True)
+    raise SystemExit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        app(args=argv, standalone_mode=True)
+    except (InputError, RefusedError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        typer.echo("gutskin: interrupted", err=True)
+        raise SystemExit(130) from None
+    except SystemExit:
+        raise
+    except Exception as exc:  # a bug, not bad input: one line, and the traceback only on request
+        if os.environ.get("GUTSKIN_DEBUG"):
+            raise
+        typer.echo(f"gutskin: internal error: {type(exc).__name__}: {exc} "
+                   "(set GUTSKIN_DEBUG=1 for the traceback, and please report it)", err=True)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

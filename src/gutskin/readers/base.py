@@ -1,0 +1,64 @@
+"""Shared pieces for readers: value checks, line splitting, and the sample-info helper."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from ..errors import InputError
+
+NA_STRINGS = {"", "na", "nan", "n/a", "none", "null", "-"}
+
+
+def parse_value(text: str, path: str | Path, line: int | None, field: str) -> float:
+    """One abundance value: a finite number ≥ 0, or an :class:`InputError` saying what was found."""
+    raw = text.strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"expected a number, found {raw!r}", path, line, field) from None
+    if math.isnan(value) or math.isinf(value):
+        raise InputError(f"expected a finite number, found {raw!r}", path, line, field)
+    if value < 0:
+        raise InputError(f"expected an abundance ≥ 0, found {raw!r}", path, line, field)
+    return value
+
+
+def parse_taxid(text: str | None) -> int | None:
+    """An NCBI taxid, or ``None`` for blanks, ``NA`` and MetaPhlAn's ``-1``."""
+    if text is None:
+        return None
+    raw = str(text).strip()
+    if raw.lower() in NA_STRINGS or raw == "-1":
+        return None
+    try:
+        value = int(float(raw))
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def last_taxid(lineage_ids: str) -> int | None:
+    """The last field of a ``|``-joined taxid lineage (``2|1239||`` → ``None``: no NCBI id at that rank)."""
+    return parse_taxid(lineage_ids.split("|")[-1]) if lineage_ids is not None else None
+
+
+def sample_name_from_path(path: str | Path) -> str:
+    """The file stem, without compression and common profiler suffixes."""
+    name = Path(path).name
+    for ext in (".gz", ".bz2"):
+        if name.endswith(ext):
+            name = name[: -len(ext)]
+    name = re.sub(r"\.(txt|tsv|csv|tabular|profile|report|out|kreport|biom|json|qza|sylphmpa)$", "", name)
+    return name
+
+
+def tab_lines(text: str) -> list[tuple[int, str]]:
+    """(1-based line number, line) for every line, trailing newline characters removed."""
+    return [(i + 1, ln.rstrip("\r\n")) for i, ln in enumerate(text.split("\n"))]
+
+
+def require_rows(n_rows: int, path: str | Path, what: str) -> None:
+    if n_rows == 0:
+        raise InputError(f"no {what} rows found; the file is empty or truncated", path)

@@ -1,0 +1,3 @@
+from gutskin.cli import main
+
+main()

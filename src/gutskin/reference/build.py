@@ -1,0 +1,89 @@
+"""Building a reference from a cohort: the healthy samples' distributions, never their raw values."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import InputError
+from ..profile import Profile
+from .features import TAXON_RANKS, rank_table, sample_metrics
+from .model import METRIC_GRID, TAXON_GRID, Distribution, Reference, TaxonSummary
+
+#: taxa seen in fewer carriers than this get no abundance distribution (prevalence only)
+MIN_CARRIERS = 5
+
+
+def build_reference(
+    profile: Profile,
+    healthy: Sequence[bool] | np.ndarray,
+    *,
+    name: str,
+    title: str | None = None,
+    source: str = "",
+    licence: str = "unknown",
+    citation: str = "",
+    healthy_definition: str = "as labelled by the cohort's metadata",
+    countries: Sequence[str | None] | None = None,
+    notes: Sequence[str] = (),
+    naming: str | None = None,
+) -> Reference:
+    """Summarise the healthy samples of ``profile`` into a :class:`Reference`.
+
+    Metrics use the same code as a person's report (:func:`features.sample_metrics`); taxa are
+    summarised at genus and species rank as prevalence plus the abundance distribution among carriers.
+    """
+    mask = np.asarray(healthy, dtype=bool)
+    if mask.shape != (profile.n_samples,):
+        raise InputError(f"healthy labels cover {mask.size} samples but the profile has {profile.n_samples}")
+    if not mask.any():
+        raise InputError("no sample is labelled healthy; a reference needs healthy samples", field="healthy")
+    cohort = profile.take_samples(np.flatnonzero(mask))
+    values, warnings = sample_metrics(cohort)
+    info = cohort.info[0]
+    ref = Reference(
+        name=name,
+        title=title or name,
+        n=cohort.n_samples,
+        profiler=info.profiler or "unknown",
+        profiler_version=info.profiler_version,
+        database=info.database,
+        method=info.method,
+        naming=naming or _naming(info.profiler, info.profiler_version, info.database),
+        source=source,
+        licence=licence,
+        citation=citation,
+        healthy_definition=healthy_definition,
+        countries=dict(Counter(c for c, h in zip(countries, mask, strict=True) if h and c)) if countries else {},
+        notes=list(notes) + [f"{k}: {w}" for k, ws in warnings.items() for w in ws],
+    )
+    for col in values.columns:
+        ref.metrics[col] = Distribution.of(values[col].to_numpy(dtype=float), METRIC_GRID)
+    for rank in TAXON_RANKS:
+        table = rank_table(cohort, rank)
+        if table is None:
+            continue
+        present = (table.values > 0).tocsc()
+        counts = np.asarray(present.sum(axis=0)).ravel()
+        csc = table.values.tocsc()
+        by_key = {}
+        for j, key in enumerate(table.keys):
+            carriers = csc.data[csc.indptr[j]:csc.indptr[j + 1]]
+            carriers = carriers[carriers > 0]
+            dist = (Distribution.of(carriers, TAXON_GRID) if carriers.size >= MIN_CARRIERS
+                    else Distribution(int(carriers.size), [], float("nan"), float("nan")))
+            by_key[key] = TaxonSummary(rank=rank, name=table.names[j], taxid=table.taxids[j],
+                                       prevalence=float(counts[j] / cohort.n_samples),
+                                       n_carriers=int(counts[j]), among_carriers=dist)
+        ref.taxa[rank] = by_key
+    if ref.small:
+        ref.notes.insert(0, f"small reference (n={ref.n}): percentile intervals are wide; it is used only "
+                            "when chosen explicitly with --reference")
+    return ref
+
+
+def _naming(profiler: str | None, version: str | None, database: str | None) -> str:
+    parts = [p for p in (profiler, version and f"v{version}", database) if p]
+    return " ".join(parts) or "unknown"

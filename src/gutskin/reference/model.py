@@ -1,0 +1,145 @@
+"""What a reference cohort holds: named, sized, method-described summaries of healthy people.
+
+Only derived summaries are stored (quantiles and prevalences), never per-sample tables, so a reference
+built from data without a redistribution licence can still ship.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: quantile grid for metric distributions (0.5 % steps)
+METRIC_GRID = np.linspace(0.0, 1.0, 201)
+#: quantile grid for a taxon's abundance among carriers (2.5 % steps)
+TAXON_GRID = np.linspace(0.0, 1.0, 41)
+FORMAT_VERSION = 1
+#: below this many samples a reference is flagged small and never chosen automatically
+SMALL_REFERENCE = 100
+
+
+@dataclass
+class Distribution:
+    """A 1-D distribution summarised by its quantiles on a fixed grid."""
+
+    n: int
+    quantiles: list[float]
+    mean: float
+    sd: float
+
+    @classmethod
+    def of(cls, values: np.ndarray, grid: np.ndarray) -> Distribution:
+        values = np.asarray(values, dtype=np.float64)
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return cls(0, [], float("nan"), float("nan"))
+        q = np.quantile(values, grid)
+        return cls(int(values.size), [float(x) for x in q], float(values.mean()),
+                   float(values.std(ddof=1)) if values.size > 1 else 0.0)
+
+    def q(self, p: float) -> float:
+        grid = METRIC_GRID if len(self.quantiles) == len(METRIC_GRID) else TAXON_GRID
+        return float(np.interp(p, grid, self.quantiles)) if self.quantiles else float("nan")
+
+    def cdf(self, x: float) -> float:
+        """Share of the reference below ``x``; where ``x`` equals a run of tied quantiles, the run's middle."""
+        if not self.quantiles:
+            return float("nan")
+        grid = METRIC_GRID if len(self.quantiles) == len(METRIC_GRID) else TAXON_GRID
+        qs = np.asarray(self.quantiles)
+        if x < qs[0]:
+            return 0.0
+        if x > qs[-1]:
+            return 1.0
+        left = int(np.searchsorted(qs, x, side="left"))
+        right = int(np.searchsorted(qs, x, side="right"))
+        if right > left:  # x sits on one or more quantiles (ties in the reference)
+            return float((grid[left] + grid[right - 1]) / 2)
+        frac = (x - qs[left - 1]) / (qs[left] - qs[left - 1])
+        return float(grid[left - 1] + (grid[left] - grid[left - 1]) * frac)
+
+
+@dataclass
+class TaxonSummary:
+    rank: str
+    name: str
+    taxid: int | None
+    prevalence: float
+    n_carriers: int
+    among_carriers: Distribution
+
+
+@dataclass
+class Reference:
+    """A healthy reference cohort, as shipped or as built by a lab."""
+
+    name: str
+    title: str
+    n: int
+    profiler: str
+    profiler_version: str | None
+    database: str | None
+    method: str
+    naming: str
+    source: str
+    licence: str
+    citation: str
+    healthy_definition: str
+    countries: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, Distribution] = field(default_factory=dict)
+    taxa: dict[str, dict[str, TaxonSummary]] = field(default_factory=dict)  # rank → normalised name → summary
+    notes: list[str] = field(default_factory=list)
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def small(self) -> bool:
+        return self.n < SMALL_REFERENCE
+
+    def percentiles(self, profile, *, taxa: bool = True):
+        """Where each sample of ``profile`` stands in this reference (see :mod:`.percentiles`)."""
+        from .percentiles import percentiles
+
+        return percentiles(profile, self, taxa=taxa)
+
+    # ------------------------------------------------------------------ (de)serialisation
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Reference:
+        raw = dict(raw)
+        raw["metrics"] = {k: Distribution(**v) for k, v in raw.get("metrics", {}).items()}
+        raw["taxa"] = {
+            rank: {key: TaxonSummary(**{**t, "among_carriers": Distribution(**t["among_carriers"])})
+                   for key, t in by_name.items()}
+            for rank, by_name in raw.get("taxa", {}).items()
+        }
+        return cls(**raw)
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        data = json.dumps(self.to_dict(), separators=(",", ":"), allow_nan=True).encode()
+        tmp = path.with_name(f".{path.name}.tmp")
+        with gzip.open(tmp, "wb", compresslevel=9) as fh:
+            fh.write(data)
+        tmp.replace(path)
+
+    @classmethod
+    def load_file(cls, path: str | Path) -> Reference:
+        with gzip.open(path, "rb") as fh:
+            return cls.from_dict(json.loads(fh.read()))
+
+    def describe(self) -> dict[str, Any]:
+        """The provenance block that travels into every output that used this reference."""
+        return {
+            "name": self.name, "title": self.title, "n": self.n, "profiler": self.profiler,
+            "profiler_version": self.profiler_version, "database": self.database, "method": self.method,
+            "naming": self.naming, "source": self.source, "licence": self.licence, "citation": self.citation,
+            "healthy_definition": self.healthy_definition, "countries": self.countries, "small": self.small,
+            "notes": self.notes,
+        }

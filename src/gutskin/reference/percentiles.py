@@ -1,0 +1,105 @@
+"""Where a person stands in a reference: percentiles with uncertainty, typical ranges, and prevalence.
+
+A percentile from a finite reference is an estimate. The interval given is the Jeffreys interval for a
+binomial proportion (Beta(k + ½, n − k + ½) quantiles, k = percentile × n), which behaves well at the
+extremes where a person most often lands. A taxon the person does not carry gets no percentile at all: it
+is reported against the share of healthy people who carry it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..profile import Profile
+from .features import TAXON_RANKS, rank_table, sample_metrics
+from .model import Reference
+
+COLUMNS = ["sample", "kind", "feature", "rank", "value", "percentile", "ci_low", "ci_high", "typical_low",
+           "typical_high", "prevalence", "status", "n_reference", "reference"]
+#: reference taxa at least this prevalent are listed as "absent" when a person lacks them
+LIST_ABSENT_ABOVE = 0.10
+
+
+def jeffreys(p: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    if not np.isfinite(p) or n <= 0:
+        return float("nan"), float("nan")
+    k = p * n
+    a = (1 - level) / 2
+    lo = 0.0 if k <= 0 else float(stats.beta.ppf(a, k + 0.5, n - k + 0.5))
+    hi = 1.0 if k >= n else float(stats.beta.ppf(1 - a, k + 0.5, n - k + 0.5))
+    return lo, hi
+
+
+def _status(p: float) -> str:
+    if not np.isfinite(p):
+        return "not comparable"
+    if p < 0.10:
+        return "below typical"
+    if p > 0.90:
+        return "above typical"
+    return "typical"
+
+
+def percentiles(profile: Profile, reference: Reference, *, taxa: bool = True) -> pd.DataFrame:
+    """One row per sample × (metric or taxon): value, percentile in ``reference``, interval and status."""
+    rows: list[dict] = []
+    values, _ = sample_metrics(profile)
+    for i, sample in enumerate(profile.samples):
+        for metric, dist in reference.metrics.items():
+            if metric not in values.columns or dist.n == 0:
+                continue
+            x = float(values.iat[i, values.columns.get_loc(metric)])
+            p = dist.cdf(x) if np.isfinite(x) else float("nan")
+            lo, hi = jeffreys(p, dist.n)
+            rows.append({"sample": sample, "kind": "metric", "feature": metric, "rank": None, "value": x,
+                         "percentile": p, "ci_low": lo, "ci_high": hi, "typical_low": dist.q(0.10),
+                         "typical_high": dist.q(0.90), "prevalence": None, "status": _status(p),
+                         "n_reference": dist.n, "reference": reference.name})
+    if taxa:
+        for rank in TAXON_RANKS:
+            ref_taxa = reference.taxa.get(rank)
+            table = rank_table(profile, rank)
+            if not ref_taxa or table is None:
+                continue
+            rows.extend(_taxon_rows(profile, reference, rank, table, ref_taxa))
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame
+
+
+def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
+    rows = []
+    n = reference.n
+    dense_cols = {k: j for j, k in enumerate(table.keys)}
+    for i, sample in enumerate(profile.samples):
+        row = table.values.getrow(i)
+        held = {table.keys[j]: float(v) for j, v in zip(row.indices, row.data, strict=True) if v > 0}
+        for key, a in held.items():
+            summary = ref_taxa.get(key)
+            name = table.names[dense_cols[key]]
+            if summary is None:
+                rows.append({"sample": sample, "kind": "taxon", "feature": name, "rank": rank, "value": a,
+                             "percentile": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+                             "typical_low": float("nan"), "typical_high": float("nan"), "prevalence": 0.0,
+                             "status": "not in reference", "n_reference": n, "reference": reference.name})
+                continue
+            dist = summary.among_carriers
+            within = dist.cdf(a) if dist.quantiles else float("nan")
+            p = (1 - summary.prevalence) + summary.prevalence * within if np.isfinite(within) else float("nan")
+            lo, hi = jeffreys(p, n)
+            rows.append({"sample": sample, "kind": "taxon", "feature": summary.name, "rank": rank, "value": a,
+                         "percentile": p, "ci_low": lo, "ci_high": hi, "typical_low": dist.q(0.10),
+                         "typical_high": dist.q(0.90), "prevalence": summary.prevalence,
+                         "status": _status(p) if np.isfinite(p) else "too rare in reference",
+                         "n_reference": n, "reference": reference.name})
+        for key, summary in ref_taxa.items():
+            if key in held or summary.prevalence < LIST_ABSENT_ABOVE:
+                continue
+            dist = summary.among_carriers
+            rows.append({"sample": sample, "kind": "taxon", "feature": summary.name, "rank": rank, "value": 0.0,
+                         "percentile": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+                         "typical_low": dist.q(0.10), "typical_high": dist.q(0.90),
+                         "prevalence": summary.prevalence, "status": "absent", "n_reference": n,
+                         "reference": reference.name})
+    return rows

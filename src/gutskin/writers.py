@@ -64,11 +64,12 @@ def _write_biom(profile: Profile, tmp: str, rank: str | None) -> int:
         lineage = [f"{r[0] if r != 'domain' else 'd'}__{row[r]}" for r in
                    ("domain", "phylum", "class", "order", "family", "genus", "species", "strain")
                    if isinstance(row[r], str)]
-        md = {"taxonomy": lineage, "rank": row["rank"], "name": row["name"]}
+        md = {"taxonomy": lineage, "rank": row["rank"], "name": row["name"], "taxid": ""}
         if row["taxid"] is not None and row["taxid"] == row["taxid"]:
             md["taxid"] = str(row["taxid"])
-        obs_md.append(md)
-    sample_md = [{"units": i.units, "source": i.source, "profiler": i.profiler or ""} for i in view.info]
+        obs_md.append(md)  # every row needs the same keys, or biom-format refuses to write
+    sample_md = [{"units": i.units, "source": i.source, "profiler": i.profiler or "", "layout": view.layout}
+                 for i in view.info]
     table = biom.Table(view.values.T.tocsr(), list(taxa.index), list(view.samples), obs_md, sample_md,
                        type="OTU table")
     with h5py.File(tmp, "w") as fh:

@@ -56,7 +56,9 @@ def sniff(peek: Peek) -> bool:
             if _DB_LINE.match(ln) or "Metaphlan" in ln or _READS_LINE.match(ln):
                 return True
         else:
-            tokens = ln.split("\t")
+            tokens = [t.strip() for t in ln.split("\t")]
+            if "sequence_abundance" in tokens:  # sylph-tax, which borrows MetaPhlAn's clade names
+                return False
             if tokens[0] in ("clade_name", "ID") and len(tokens) >= 2:
                 nxt = next((x for x in lines[lines.index(ln) + 1:] if not x.startswith("#")), "")
                 return bool(_CLADE.match(nxt)) or nxt.split("\t")[0] in _UNCLASSIFIED

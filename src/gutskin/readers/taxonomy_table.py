@@ -2,19 +2,40 @@
 
 QIIME 2 keeps abundances (``FeatureTable``) and lineages (``FeatureData[Taxonomy]`` or an exported
 ``taxonomy.tsv``) apart; a user gives both files together.
+
+Taxon strings seen in the wild, all parsed by :func:`lineage_from_taxonomy`:
+
+* Greengenes 13_8 ``k__Bacteria; p__Bacteroidetes; …; g__Bacteroides; s__`` — ``"; "`` separators, empty
+  trailing ranks, brackets (``c__[Rhodothermi]``) and a species *epithet only* (``s__uniformis``), which
+  is joined to its genus (``Bacteroides uniformis``);
+* Greengenes2 / GTDB ``d__Bacteria; p__Firmicutes_D; …; s__Phocaeicola_A_858004 vulgatus`` (kept verbatim:
+  the suffixes name distinct taxa);
+* SILVA ``D_0__Bacteria;D_1__…`` and plain rank-ordered lists;
+* ``Unassigned`` (no lineage at all).
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from ..io import Peek, peek
-from ..profile import Profile
+from ..errors import InputError
+from ..io import Peek, peek, read_text
+from ..profile import Profile, ProfileBuilder
+from ..taxonomy.lineage import Lineage, guess_style, parse_positional, parse_prefixed
+from ..taxonomy.ranks import PREFIX_RANK, RANK_INDEX, RANKS
 
 FORMAT = "qiime2_taxonomy"
 DESCRIPTION = "QIIME 2 taxonomy.tsv (Feature ID, Taxon[, Confidence]); give it with its feature table"
+
+_ID_HEADERS = ("Feature ID", "#OTUID", "#OTU ID", "Feature.ID", "FeatureID", "OTU ID", "#Feature ID")
+#: words that stand for "no assignment" in place of a lineage
+UNASSIGNED_WORDS = {"unassigned", "unclassified", "unknown", "no hit", "no_hit", "unidentified", "none"}
+_HAS_PREFIX = re.compile(r"^\s*(?:[a-zA-Z]__|D_\d+__)")
+_CANONICAL_PART = re.compile(r"^([a-z])__(.*)$", re.S)
 
 
 def sniff(p: Peek) -> bool:
@@ -35,16 +56,214 @@ def is_taxonomy(path: str | Path) -> bool:
     return qiime2.is_taxonomy_artifact(p)
 
 
+# ---------------------------------------------------------------------------------------------- lineages
+def is_unassigned(text: str) -> bool:
+    """``Unassigned``, ``Unassigned;__;__``, ``unclassified``…: a row that names no taxon at all."""
+    first = re.split(r"[;|]", str(text).strip(), maxsplit=1)[0].strip()
+    return first.lower() in UNASSIGNED_WORDS or not first.strip("_ ")
+
+
+def lineage_from_taxonomy(value: object) -> Lineage:
+    """A lineage from a taxonomy string or list (QIIME, Greengenes 1/2, SILVA, MetaPhlAn, GTDB, plain).
+
+    ``Unassigned`` and blanks give an empty lineage. Raises :class:`ValueError` for strings that mix
+    prefixed and unprefixed elements (they are not a lineage in any style we know).
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return Lineage.empty()
+    if isinstance(value, (list, tuple)):
+        parts = [str(p).strip() for p in value]
+    else:
+        text = str(value).strip()
+        sep = "|" if "|" in text else ";"
+        parts = [p.strip() for p in text.split(sep)]
+    parts = [p for p in parts if p and p.strip("_ ")]  # drop '' and QIIME's bare '__' placeholders
+    if not parts or is_unassigned(parts[0]):
+        return Lineage.empty()
+    if not any(_HAS_PREFIX.match(p) for p in parts):
+        return parse_positional(list(parts))
+    style = guess_style(parts)
+    if style == "plain":  # e.g. a lone 's__Genus_species': MetaPhlAn naming, unless GTDB-like spaces show
+        style = "gtdb" if any(" " in p for p in parts) else "metaphlan"
+    lineage, _, _ = parse_prefixed(";".join(parts), style)
+    return _join_epithet(lineage)
+
+
+def _join_epithet(lineage: Lineage) -> Lineage:
+    """Greengenes 13_8 writes only the epithet at species (``g__Bacteroides; s__uniformis``)."""
+    species, genus = lineage.get("species"), lineage.get("genus")
+    if species and genus and " " not in species and species[:1].islower() and lineage.style == "metaphlan":
+        return lineage.with_name("species", f"{genus} {species}")
+    return lineage
+
+
+def parse_canonical(text: object) -> Lineage:
+    """Our own lineage string ``d__Bacteria|p__Firmicutes|…`` back into a :class:`Lineage`.
+
+    Names are kept verbatim (they are already display names). Ranks are read in order, so a second
+    ``s__`` after the species is the strain (older writers used ``s`` for both).
+    """
+    if text is None or (isinstance(text, float) and text != text) or pd.isna(text):
+        return Lineage.empty()
+    text = str(text).strip()
+    if not text:
+        return Lineage.empty()
+    names: list[str | None] = [None] * len(RANKS)
+    last = -1
+    for part in text.split("|"):
+        m = _CANONICAL_PART.match(part.strip())
+        if not m:
+            raise ValueError(f"lineage element {part!r} is not like 'g__Name'")
+        letter, name = m.group(1), m.group(2)
+        rank = "strain" if letter == "t" else PREFIX_RANK.get(letter)
+        if rank is None:
+            raise ValueError(f"lineage element {part!r} has an unknown rank prefix {letter!r}")
+        idx = RANK_INDEX[rank]
+        if idx <= last and rank == "species" and last == RANK_INDEX["species"]:
+            idx = RANK_INDEX["strain"]
+        if idx <= last:
+            raise ValueError(f"lineage element {part!r} is out of rank order")
+        names[idx] = name
+        last = idx
+    return Lineage(tuple(names), "plain")
+
+
+def feature_rank(lineage: Lineage) -> str:
+    """The rank a feature (ASV, OTU, mOTU) is filed under: the deepest rank its lineage names."""
+    return lineage.deepest_rank or "feature"
+
+
+# ---------------------------------------------------------------------------------------------- loading
+def _parse_taxonomy_tsv(text: str, path: Path) -> pd.Series:
+    lines = text.split("\n")
+    header_idx = None
+    for i, ln in enumerate(lines):
+        if ln.strip():
+            header_idx = i
+            break
+    if header_idx is None:
+        raise InputError("the taxonomy file is empty", path)
+    header = [c.strip() for c in lines[header_idx].rstrip("\r").split("\t")]
+    if len(header) < 2 or header[0] not in _ID_HEADERS or header[1].lower() not in ("taxon", "taxonomy"):
+        raise InputError(f"expected a header 'Feature ID<TAB>Taxon[<TAB>Confidence]', found {header[:3]}",
+                         path, header_idx + 1)
+    ids: list[str] = []
+    taxa: list[str] = []
+    seen: dict[str, int] = {}
+    for i in range(header_idx + 1, len(lines)):
+        ln = lines[i].rstrip("\r")
+        if not ln.strip() or ln.startswith("#"):  # '#q2:types' directives and comments
+            continue
+        cells = ln.split("\t")
+        if len(cells) < 2:
+            raise InputError("expected a feature id and a taxon separated by a tab", path, i + 1)
+        fid, taxon = cells[0].strip(), cells[1].strip()
+        if not fid:
+            raise InputError("empty feature id", path, i + 1, header[0])
+        if fid in seen:
+            raise InputError(f"feature {fid!r} is listed twice (first on line {seen[fid]})", path, i + 1,
+                             header[0])
+        seen[fid] = i + 1
+        try:
+            lineage_from_taxonomy(taxon)
+        except ValueError as exc:
+            raise InputError(f"cannot read the taxon {taxon!r} ({exc})", path, i + 1, header[1]) from None
+        ids.append(fid)
+        taxa.append(taxon)
+    if not ids:
+        raise InputError("the taxonomy file has a header but no features", path)
+    return pd.Series(taxa, index=pd.Index(ids, dtype=object, name="feature"), dtype=object, name="taxon")
+
+
+def load_taxonomy(path: str | Path) -> pd.Series:
+    """One taxonomy (a taxonomy.tsv or a FeatureData[Taxonomy] .qza): feature id → taxon string."""
+    path = Path(path)
+    p = peek(path)
+    if sniff(p):
+        return _parse_taxonomy_tsv(read_text(path), path)
+    from . import qiime2
+
+    if qiime2.is_taxonomy_artifact(p):
+        return _parse_taxonomy_tsv(qiime2.taxonomy_text(path), path)
+    raise InputError("not a taxonomy: expected a taxonomy.tsv (Feature ID, Taxon) or a QIIME 2 "
+                     "FeatureData[Taxonomy] artifact", path)
+
+
 def load_taxonomies(paths: list[Path]) -> pd.Series:
-    raise NotImplementedError  # filled in by the QIIME 2 reader work
+    """Feature id → taxon string from one or more taxonomies; the same id must not disagree."""
+    merged: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    for path in paths:
+        path = Path(path)
+        series = load_taxonomy(path)
+        for fid, taxon in series.items():
+            old = merged.get(fid)
+            if old is not None and old != taxon:
+                raise InputError(f"feature {fid!r} has taxon {old!r} in {origin[fid]} but {taxon!r} here; "
+                                 "give one taxonomy per feature table", path)
+            merged[fid] = taxon
+            origin.setdefault(fid, path)
+    return pd.Series(list(merged.values()), index=pd.Index(list(merged), dtype=object, name="feature"),
+                     dtype=object, name="taxon")
+
+
+def taxonomy_style(taxa: pd.Series) -> str | None:
+    """``greengenes``, ``greengenes2``, ``silva`` or ``None``: which 16S reference the strings come from."""
+    sample = [str(t) for t in taxa.head(200)]
+    if any(t.startswith("D_0__") for t in sample):
+        return "silva"
+    if any(t.startswith("d__") for t in sample):
+        return "greengenes2" if any(re.search(r"_\d{4,}\b", t) for t in sample) else "gtdb-style"
+    if any(t.startswith("k__") for t in sample):
+        return "greengenes"
+    return None
 
 
 def attach(profile: Profile, taxonomy: pd.Series, path: Path) -> Profile:
-    raise NotImplementedError
+    """Give every feature of a QIIME 2 / BIOM feature table its lineage from ``taxonomy``.
+
+    Feature ids are the table's taxon keys. Features missing from the taxonomy are an error: a silent
+    gap would drop their reads from every roll-up.
+    """
+    if profile.layout != "features":
+        formats = sorted({i.format for i in profile.info})
+        raise InputError(f"a taxonomy can only be attached to a feature table (QIIME 2 / BIOM), and this is "
+                         f"a {', '.join(formats)} profile of clades", path)
+    ids = [str(k) for k in profile.taxa.index]
+    missing = [i for i in ids if i not in taxonomy.index]
+    if missing:
+        few = ", ".join(missing[:5])
+        raise InputError(f"{len(missing)} of {len(ids)} features are not in the taxonomy (e.g. {few}); "
+                         "give the taxonomy made for this feature table", path)
+    builder = ProfileBuilder("features")
+    old = profile.taxa
+    for j, fid in enumerate(ids):
+        taxon = taxonomy[fid]
+        try:
+            lineage = lineage_from_taxonomy(taxon)
+        except ValueError as exc:
+            raise InputError(f"cannot read the taxon {taxon!r} of feature {fid!r} ({exc})", path) from None
+        taxid = old["taxid"].iat[j]
+        builder.add_taxon(lineage, feature_rank(lineage), str(old["name"].iat[j]),
+                          None if pd.isna(taxid) else int(taxid), key=fid)
+    style = taxonomy_style(taxonomy)
+    info = []
+    for i in profile.info:
+        extra = dict(i.extra)
+        extra["taxonomy"] = "attached"
+        if style:
+            extra["taxonomy_style"] = style
+        method = i.method
+        if method == "unknown" and style in ("greengenes", "greengenes2", "silva"):
+            method = "16S"
+            extra["method_reason"] = f"lineages come from a {style} 16S rRNA reference taxonomy"
+        info.append(replace(i, method=method, extra=extra))
+    for name, i in zip(profile.samples, info, strict=True):
+        builder.add_sample(name, i)
+    shell = builder.build()
+    return Profile(profile.values, shell.samples, shell.taxa, shell.info, layout="features")
 
 
 def read(path: Path, peek: Peek | None = None) -> Profile:
-    from ..errors import InputError
-
     raise InputError("this is a taxonomy (feature id → lineage) with no abundances; give it together "
                      "with its feature table", path)

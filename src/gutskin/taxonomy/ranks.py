@@ -24,7 +24,7 @@ PREFIX_RANK = {
     "s": "species",
     "t": "strain",
 }
-RANK_PREFIX = {"domain": "d", **{r: r[0] for r in RANKS[1:]}}
+RANK_PREFIX = {"domain": "d", **{r: r[0] for r in RANKS[1:-1]}, "strain": "t"}  # t__, as MetaPhlAn writes
 
 # SILVA 132 style D_0__ ... D_6__
 SILVA_LEVEL_RANK = dict(enumerate(RANKS[:7]))

@@ -1,0 +1,305 @@
+"""The loaded knowledge base and the queries other parts of gutskin use.
+
+Obtain one with :func:`gutskin.knowledge.load_kb`; every cross-reference in it has been checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .grading import EvidenceRow, GradeSummary, grade_rows, rows_from_associations
+from .schema import (
+    Association,
+    Condition,
+    Feature,
+    FeatureKind,
+    KBMeta,
+    Marker,
+    Population,
+    RecommendationRule,
+    Study,
+)
+
+#: Population filters: asking for one age group also returns rows that span or do not state ages.
+_POPULATION_ALSO = {"mixed", "unspecified"}
+
+_EFFECT_DIRECTION = {"benefit": "up", "association": "up", "no_effect": "no_difference", "harm": "down"}
+
+
+def normalise_name(name: str) -> str:
+    """Comparison key for names: lower case, ``_`` read as space, no rank prefix, single spaces."""
+    text = re.sub(r"^[a-zA-Z]__", "", name.strip())
+    return " ".join(text.replace("_", " ").lower().split())
+
+
+@dataclass(eq=False)
+class KnowledgeBase:
+    """Conditions, features, studies, association rows, markers and recommendation rules, cross-checked."""
+
+    meta: KBMeta
+    conditions_by_id: dict[str, Condition]
+    features_by_id: dict[str, Feature]
+    studies_by_key: dict[str, Study]
+    association_rows: list[Association]
+    markers_by_id: dict[str, Marker]
+    rules_by_id: dict[str, RecommendationRule]
+    source_files: dict[str, str] = field(default_factory=dict)  # object id -> file it came from
+    _names: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for f in self.features_by_id.values():
+            for n in (f.id, *f.all_names()):
+                self._names.setdefault(normalise_name(n), f.id)
+        for m in self.markers_by_id.values():
+            if m.features:
+                self._names.setdefault(normalise_name(m.id), m.features[0])
+
+    # ------------------------------------------------------------------------------------ identity
+
+    @property
+    def version(self) -> str:
+        return self.meta.version
+
+    @property
+    def date(self) -> str:
+        return self.meta.date
+
+    # ------------------------------------------------------------------------------------ conditions
+
+    def conditions(self) -> list[Condition]:
+        return list(self.conditions_by_id.values())
+
+    def condition(self, condition_id: str) -> Condition:
+        key = self.resolve_condition(condition_id)
+        if key is None:
+            raise KeyError(f"unknown condition {condition_id!r}; known: {', '.join(self.conditions_by_id)}")
+        return self.conditions_by_id[key]
+
+    def resolve_condition(self, name: str) -> str | None:
+        """Condition id for an id, name or alias (case-insensitive), or None."""
+        wanted = normalise_name(name).replace("-", " ")
+        for c in self.conditions_by_id.values():
+            keys = {normalise_name(c.id), normalise_name(c.name), *(normalise_name(a) for a in c.aliases)}
+            if wanted in {k.replace("-", " ") for k in keys}:
+                return c.id
+        return None
+
+    # ------------------------------------------------------------------------------------ features
+
+    def features(self, kind: str | FeatureKind | None = None) -> list[Feature]:
+        """Unique features, each with rank, NCBI taxid (when known) and synonyms."""
+        out = list(self.features_by_id.values())
+        if kind is not None:
+            out = [f for f in out if f.kind == kind]
+        return out
+
+    def feature(self, key: str) -> Feature:
+        fid = self.resolve_feature(key)
+        if fid is None:
+            raise KeyError(f"unknown feature {key!r}")
+        return self.features_by_id[fid]
+
+    def resolve_feature(self, key: str) -> str | None:
+        """Feature id for a feature id, marker id (M01…), taxon name or synonym in any naming, or None.
+
+        Names are compared case-insensitively, with ``_`` read as a space and rank prefixes (``s__``) dropped,
+        so ``s__Eubacterium_rectale`` and ``Agathobacter rectalis`` both resolve.
+        """
+        if key in self.features_by_id:
+            return key
+        if key in self.markers_by_id and self.markers_by_id[key].features:
+            return self.markers_by_id[key].features[0]
+        return self._names.get(normalise_name(key))
+
+    def feature_by_taxid(self, taxid: int) -> Feature | None:
+        for f in self.features_by_id.values():
+            if f.ncbi_taxid == taxid:
+                return f
+        return None
+
+    def descendants(self, feature_id: str) -> list[str]:
+        """Feature ids below ``feature_id`` through ``parent`` links (species of a genus), not itself."""
+        out: list[str] = []
+        frontier = [feature_id]
+        while frontier:
+            cur = frontier.pop()
+            kids = [f.id for f in self.features_by_id.values() if f.parent == cur]
+            out.extend(kids)
+            frontier.extend(kids)
+        return out
+
+    # ------------------------------------------------------------------------------------ studies
+
+    def study(self, key: str) -> Study:
+        return self.studies_by_key[key]
+
+    def studies(self) -> list[Study]:
+        return list(self.studies_by_key.values())
+
+    # ------------------------------------------------------------------------------------ associations
+
+    def associations(
+        self,
+        condition: str | None = None,
+        feature: str | None = None,
+        *,
+        population: str | Population | None = None,
+        grade: str | None = None,
+        include_descendants: bool = False,
+    ) -> list[Association]:
+        """Association rows, optionally filtered.
+
+        ``condition`` and ``feature`` accept ids, names or synonyms. ``population`` keeps rows for that age
+        group plus rows that span ages or do not state them. ``include_descendants`` adds rows on finer
+        features (a genus also gets its species' rows).
+        """
+        rows = self.association_rows
+        if condition is not None:
+            cid = self.resolve_condition(condition)
+            rows = [a for a in rows if a.condition == cid]
+        if feature is not None:
+            fid = self.resolve_feature(feature)
+            wanted = {fid} | (set(self.descendants(fid)) if include_descendants and fid else set())
+            rows = [a for a in rows if a.feature in wanted]
+        if population is not None:
+            pop = Population(population).value
+            rows = [a for a in rows if a.effective_population.value in ({pop} | _POPULATION_ALSO)]
+        if grade is not None:
+            rows = [a for a in rows if a.grade == grade.upper()]
+        return list(rows)
+
+    def association(self, association_id: str) -> Association:
+        for a in self.association_rows:
+            if a.id == association_id:
+                return a
+        raise KeyError(f"unknown association {association_id!r}")
+
+    # ------------------------------------------------------------------------------------ grades
+
+    def grade(
+        self,
+        condition: str,
+        feature: str,
+        *,
+        population: str | Population | None = None,
+        include_descendants: bool = True,
+    ) -> GradeSummary | None:
+        """Derived grade for one feature in one condition, with its conflict flag; None when there are no rows.
+
+        With ``include_descendants`` (default) species rows count for their genus, so species that disagree
+        show up as a conflict at genus level (for example *Bifidobacterium* species in infant eczema).
+        """
+        cid = self.resolve_condition(condition)
+        fid = self.resolve_feature(feature)
+        if cid is None or fid is None:
+            return None
+        rows = self.associations(cid, fid, population=population, include_descendants=include_descendants)
+        if not rows:
+            return None
+        pop = None if population is None else Population(population).value
+        return grade_rows(rows_from_associations(rows, fid), condition=cid, feature=fid, population=pop)
+
+    def grades(self, condition: str | None = None, *, by_population: bool = False) -> list[GradeSummary]:
+        """Derived grades for every (condition, feature) pair that has rows (direct rows only).
+
+        With ``by_population`` one summary per age group present is added for pairs spanning several groups.
+        """
+        pairs: dict[tuple[str, str], list[Association]] = {}
+        for a in self.associations(condition) if condition else self.association_rows:
+            pairs.setdefault((a.condition, a.feature), []).append(a)
+        out = []
+        for (cid, fid), rows in pairs.items():
+            out.append(grade_rows(rows_from_associations(rows, fid), condition=cid, feature=fid))
+            if by_population:
+                pops = {a.effective_population.value for a in rows} - _POPULATION_ALSO
+                if len(pops) > 1:
+                    for pop in sorted(pops):
+                        sub = [a for a in rows if a.effective_population.value in ({pop} | _POPULATION_ALSO)]
+                        out.append(grade_rows(rows_from_associations(sub, fid), condition=cid, feature=fid,
+                                              population=pop))
+        return out
+
+    def conflicts(self, condition: str | None = None) -> list[GradeSummary]:
+        return [g for g in self.grades(condition) if g.conflict]
+
+    # ------------------------------------------------------------------------------------ markers & rules
+
+    def markers(self) -> list[Marker]:
+        return list(self.markers_by_id.values())
+
+    def marker(self, marker_id: str) -> Marker:
+        return self.markers_by_id[marker_id]
+
+    def rules(self, condition: str | None = None) -> list[RecommendationRule]:
+        out = list(self.rules_by_id.values())
+        if condition is not None:
+            cid = self.resolve_condition(condition)
+            out = [r for r in out if not r.conditions or cid in r.conditions]
+        return out
+
+    def rule(self, rule_id: str) -> RecommendationRule:
+        return self.rules_by_id[rule_id]
+
+    def rule_evidence_rows(self, rule: RecommendationRule) -> list[EvidenceRow]:
+        rows = []
+        for link in rule.evidence:
+            study = self.studies_by_key[link.study]
+            rows.append(EvidenceRow(id=link.study, direction=_EFFECT_DIRECTION[link.effect],
+                                    grade=study.grade_cap, cohort=study.cohort_key))
+        return rows
+
+    def rule_grade(self, rule: RecommendationRule) -> GradeSummary:
+        """Grade derived from a rule's evidence links (the stored grade may be lower, never higher)."""
+        return grade_rows(self.rule_evidence_rows(rule), feature=rule.id)
+
+    # ------------------------------------------------------------------------------------ look-up by id
+
+    def get(self, key: str) -> tuple[str, Any]:
+        """(kind, object) for any id in the knowledge base: association, feature, study, condition, marker, rule."""
+        for a in self.association_rows:
+            if a.id == key:
+                return "association", a
+        if key in self.rules_by_id:
+            return "rule", self.rules_by_id[key]
+        if key in self.markers_by_id:
+            return "marker", self.markers_by_id[key]
+        if key in self.studies_by_key:
+            return "study", self.studies_by_key[key]
+        if key in self.conditions_by_id:
+            return "condition", self.conditions_by_id[key]
+        fid = self.resolve_feature(key)
+        if fid is not None:
+            return "feature", self.features_by_id[fid]
+        cid = self.resolve_condition(key)
+        if cid is not None:
+            return "condition", self.conditions_by_id[cid]
+        raise KeyError(key)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "conditions": len(self.conditions_by_id),
+            "features": len(self.features_by_id),
+            "studies": len(self.studies_by_key),
+            "associations": len(self.association_rows),
+            "markers": len(self.markers_by_id),
+            "rules": len(self.rules_by_id),
+        }
+
+    def cited_study_keys(self) -> set[str]:
+        used = {a.study for a in self.association_rows}
+        for m in self.markers_by_id.values():
+            used.update(m.citations)
+        for c in self.conditions_by_id.values():
+            used.update(c.citations)
+        for r in self.rules_by_id.values():
+            used.update(e.study for e in r.evidence)
+        for f in self.features_by_id.values():
+            used.update(rv.source for rv in f.reference_values)
+        return used
+
+    def iter_citations(self) -> Iterable[tuple[str, Study]]:
+        for key in sorted(self.cited_study_keys()):
+            yield key, self.studies_by_key[key]

@@ -1,0 +1,189 @@
+"""Evidence grades: the rubric, and the function that derives a grade from knowledge-base rows.
+
+Rubric (also in ``docs/knowledge-base.md``)
+-------------------------------------------
+
+Every row carries a stored grade that may not exceed what its design allows
+(:data:`~gutskin.knowledge.schema.DESIGN_GRADE_CAP`): meta-analysis A; systematic review, guideline or
+pooled analysis B; a single primary study (trial, cohort, case-control, cross-sectional, Mendelian
+randomisation) C; animal or laboratory work, narrative reviews, databases, web pages and code D. A row may be
+stored lower than its cap (for example a meta-analysis with very high heterogeneity), with a ``grade_note``.
+
+The grade for one feature in one condition (optionally one age group) is derived from all its rows:
+
+* **A** — at least one meta-analysis (row grade A) in the shared direction, and nothing disagreeing.
+* **B** — several concordant studies: a row of grade B (a systematic review reporting the finding across
+  studies), or at least two *independent* cohorts with whole-population findings in the same direction.
+  Studies sharing a ``cohort`` key count once; findings limited to a subgroup (for example men only) support
+  but do not count towards independence.
+* **C** — a single study, or studies that conflict.
+* **D** — only mechanistic, animal, narrative or non-peer-reviewed sources.
+
+Disagreement is never averaged away:
+
+* rows pointing in **opposite** directions give grade C, direction ``mixed`` and ``conflict_kind="opposite"``;
+* rows finding **no difference**, or reviews calling their studies **inconsistent**, next to rows finding an
+  effect lower the grade one step (A→B, B→C) and set ``conflict_kind="null"``. Null rows of grade D are listed
+  but do not lower the grade.
+
+Rows whose signal is finer than the feature (``signal_level``, e.g. a strain group inside a species) and rows
+reached through a finer feature (a species row counted for its genus) are shown; the first kind never counts
+towards independence, because a species-level profile cannot see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .schema import GRADE_LABEL, GRADE_RANK, Association
+
+RUBRIC = __doc__.split("Rubric (also in ``docs/knowledge-base.md``)", 1)[1].strip().lstrip("-").strip()
+
+_DOWN_ONE = {"A": "B", "B": "C", "C": "C", "D": "D"}
+
+
+def best_grade(grades: Iterable[str]) -> str | None:
+    ranked = sorted(grades, key=lambda g: GRADE_RANK[g], reverse=True)
+    return ranked[0] if ranked else None
+
+
+def grade_at_most(grade: str, cap: str) -> bool:
+    return GRADE_RANK[grade] <= GRADE_RANK[cap]
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """The minimum the grading needs from a row (associations and rule evidence both map to this)."""
+
+    id: str
+    direction: str  # up | down | no_difference | inconsistent
+    grade: str
+    cohort: str
+    subgroup: bool = False
+    indirect: bool = False  # finer signal than the feature: shown, never counted for independence
+    via: str | None = None  # feature id when reached through a finer feature
+
+
+@dataclass(frozen=True)
+class GradeSummary:
+    """The derived grade for one feature (or rule) in one condition, with its conflict flag."""
+
+    condition: str | None
+    feature: str | None
+    population: str | None
+    grade: str
+    direction: str  # up | down | no_difference | inconsistent | mixed
+    conflict: bool
+    conflict_kind: str | None  # opposite | null | None
+    rows: tuple[str, ...]
+    supporting: tuple[str, ...]
+    opposing: tuple[str, ...]
+    null: tuple[str, ...]
+    independent_cohorts: int
+    rationale: str
+    row_grades: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def grade_label(self) -> str:
+        return GRADE_LABEL[self.grade]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "condition": self.condition, "feature": self.feature, "population": self.population,
+            "grade": self.grade, "grade_label": self.grade_label, "direction": self.direction,
+            "conflict": self.conflict, "conflict_kind": self.conflict_kind, "rows": list(self.rows),
+            "supporting": list(self.supporting), "opposing": list(self.opposing), "null": list(self.null),
+            "independent_cohorts": self.independent_cohorts, "rationale": self.rationale,
+        }
+
+
+def _level(support: Sequence[EvidenceRow]) -> tuple[str, int]:
+    """Grade earned by rows that agree, and the number of independent whole-population cohorts."""
+    direct = [r for r in support if not r.indirect]
+    cohorts = {r.cohort for r in direct if not r.subgroup and r.grade in ("A", "B", "C")}
+    best = best_grade(r.grade for r in direct)
+    if best == "A":
+        return "A", len(cohorts)
+    if best == "B" or len(cohorts) >= 2:
+        return "B", len(cohorts)
+    if best == "C":
+        return "C", len(cohorts)
+    if any(r.grade in ("A", "B", "C") for r in support):  # only indirect rows of human evidence
+        return "C", len(cohorts)
+    return "D", len(cohorts)
+
+
+def grade_rows(
+    rows: Sequence[EvidenceRow],
+    *,
+    condition: str | None = None,
+    feature: str | None = None,
+    population: str | None = None,
+) -> GradeSummary:
+    """Derive the grade for a set of rows about one feature in one condition (see the module rubric)."""
+    if not rows:
+        raise ValueError("no rows to grade")
+    ups = [r for r in rows if r.direction == "up"]
+    downs = [r for r in rows if r.direction == "down"]
+    nulls = [r for r in rows if r.direction in ("no_difference", "inconsistent")]
+    ids = tuple(r.id for r in rows)
+    row_grades = {r.id: r.grade for r in rows}
+
+    def summary(grade, direction, conflict_kind, supporting, opposing, n_cohorts, why):
+        return GradeSummary(
+            condition=condition, feature=feature, population=population, grade=grade, direction=direction,
+            conflict=conflict_kind is not None, conflict_kind=conflict_kind, rows=ids,
+            supporting=tuple(r.id for r in supporting), opposing=tuple(r.id for r in opposing),
+            null=tuple(r.id for r in nulls), independent_cohorts=n_cohorts, rationale=why, row_grades=row_grades)
+
+    if ups and downs:
+        n = len({r.cohort for r in rows})
+        why = (f"studies disagree: {len(ups)} row(s) higher in patients, {len(downs)} lower"
+               + (f", {len(nulls)} without a difference" if nulls else "")
+               + "; shown as a conflict, not averaged")
+        return summary("C", "mixed", "opposite", ups, downs, n, why)
+
+    support = ups or downs
+    if not support:
+        level, n = _level(nulls)
+        inconsistent = any(r.direction == "inconsistent" for r in nulls)
+        direction = "inconsistent" if inconsistent else "no_difference"
+        kind = "null" if inconsistent else None
+        if inconsistent:
+            level = _DOWN_ONE[level]
+        why = ("reviews report that the included studies disagree" if inconsistent
+               else "no difference between patients and controls was found")
+        return summary(level, direction, kind, [], [], n, why)
+
+    direction = support[0].direction
+    level, n = _level(support)
+    parts = [f"{len(support)} row(s) {'higher' if direction == 'up' else 'lower'} in patients",
+             f"{n} independent whole-population cohort(s)"]
+    if level == "A":
+        parts.append("includes a meta-analysis")
+    kind = None
+    counted_nulls = [r for r in nulls if r.grade != "D"]
+    if counted_nulls:
+        kind = "null"
+        parts.append(f"{len(counted_nulls)} row(s) found no difference or inconsistent results; grade lowered "
+                     f"from {level} to {_DOWN_ONE[level]}")
+        level = _DOWN_ONE[level]
+    elif nulls:
+        kind = "null"
+        parts.append(f"{len(nulls)} weak (grade D) row(s) disagree; listed, grade unchanged")
+    if any(r.indirect for r in support):
+        parts.append("some rows describe a finer signal (e.g. a strain group) and are not counted")
+    return summary(level, direction, kind, support, [], n, "; ".join(parts))
+
+
+def rows_from_associations(associations: Iterable[Association], feature: str | None = None) -> list[EvidenceRow]:
+    """Map resolved association rows to :class:`EvidenceRow` (rows on other features are marked ``via``)."""
+    out = []
+    for a in associations:
+        out.append(EvidenceRow(
+            id=a.id, direction=a.direction.value, grade=a.grade, cohort=a.study_ref.cohort_key,
+            subgroup=a.subgroup is not None, indirect=a.signal_level is not None,
+            via=None if feature is None or a.feature == feature else a.feature))
+    return out

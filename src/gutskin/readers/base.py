@@ -50,7 +50,7 @@ def sample_name_from_path(path: str | Path) -> str:
     for ext in (".gz", ".bz2"):
         if name.endswith(ext):
             name = name[: -len(ext)]
-    name = re.sub(r"\.(txt|tsv|csv|tabular|profile|report|out|kreport|biom|json|qza|sylphmpa)$", "", name)
+    name = re.sub(r"\.(txt|tsv|csv|tabular|profile|report|out|kreport|biom|json|qza|sylphmpa|mpa)$", "", name)
     return name
 
 

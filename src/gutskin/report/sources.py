@@ -122,7 +122,10 @@ def choose_reference(profile: Profile, name: str | None = None) -> ReferenceView
     """The reference for ``profile`` (pinned by ``name``, else the best match); :class:`Unavailable` if none."""
     ref_mod = _module("reference", "Reference cohorts")
     choose = _attr(ref_mod, "choose", "Reference cohorts")
-    choice = guarded(choose, "Healthy reference", profile, name)
+    try:
+        choice = choose(profile, name)
+    except RefusedError as exc:
+        raise Unavailable(str(exc), kind="refused") from None
     return ReferenceView(reference=choice.reference, match=choice.match, caveats=list(choice.caveats))
 
 
@@ -363,9 +366,14 @@ def recommendations(findings: Any, questionnaire: Any = None) -> Any:
     return guarded(recommend, "Recommendations", findings, questionnaire)
 
 
-def safety_gate(answers: Mapping[str, Any]) -> Any:
+def safety_gate(questionnaire: Any) -> Any:
     """The elimination safety gate, fed from questionnaire answers (unknown answers stay unknown)."""
     from ..safety import elimination_gate
+
+    gate_inputs = getattr(questionnaire, "gate_inputs", None)
+    if gate_inputs is not None:
+        return elimination_gate(**gate_inputs())
+    answers = questionnaire_answers(questionnaire)
 
     def pick(*paths: str) -> Any:
         for path in paths:

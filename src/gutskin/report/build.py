@@ -1,0 +1,943 @@
+"""Building the report model from a profile: every number comes from a gutskin part, through ``sources``.
+
+:func:`build_report` makes one person's report; :func:`build_reports` makes one per sample of a merged table,
+computing everything that works on whole tables (diversity, indices, reference percentiles) once for all
+samples, so a thousand reports cost little more than the per-sample assembly.
+
+A part that is missing or refuses the input leaves its section in place with ``status`` and ``reason``.
+With ``strict=True`` an unexpected error in a part is raised instead of being reported (tests use this).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..errors import InputError, RefusedError
+from ..profile import Profile
+from . import sources
+from .charts import fmt_number, fmt_percentile, fmt_share
+from .model import (
+    Citation,
+    CompositionSection,
+    DiversitySection,
+    Evidence,
+    IndexResult,
+    IndicesSection,
+    KeyTaxaSection,
+    KeyTaxon,
+    Metric,
+    MethodsSection,
+    Quantiles,
+    Recommendation,
+    RecommendationsSection,
+    ReferenceInfo,
+    Report,
+    SkinFinding,
+    SkinPanel,
+    SkinSection,
+    SummaryItem,
+    SummarySection,
+    TaxonShare,
+    TrialPhase,
+    TrialPoint,
+    TrialResult,
+    TrialSection,
+    TrialSuggestion,
+)
+from .sources import Unavailable, finite, get
+
+NOT_AVAILABLE = "not available in this version"
+
+# ---------------------------------------------------------------------------------------------- wording
+METRICS = {
+    "shannon": ("Shannon diversity",
+                "How many kinds of microbes there are and how evenly they share the gut, in one number "
+                "(natural log). Higher means a richer, more even community."),
+    "observed": ("Species found",
+                 "How many species the profiler detected. It depends on how deeply the sample was sequenced "
+                 "and on the profiler's database, so compare it only with references made the same way."),
+    "inv_simpson": ("Inverse Simpson",
+                    "Roughly how many equally common species would give the same diversity. It is driven by "
+                    "the most common species, so one dominant microbe pulls it down."),
+    "pielou": ("Evenness (Pielou)",
+               "How evenly the community is spread, from 0 (one species dominates) to 1 (all equally common)."),
+}
+INDICES = {
+    "gmhi": ("Gut Microbiome Health Index (GMHI)",
+             "Weighs 7 species seen more often in healthy people against 43 seen more often in people with one "
+             "of 12 diseases or an unhealthy weight (Gupta et al. 2020, 4,347 stool metagenomes from 34 "
+             "studies). Above 0 leans towards the healthy group, below 0 towards the disease group. It "
+             "classified about 70% of people correctly, so many healthy people score below 0.",
+             Citation(text="Gupta VK et al., 2020, Nat Commun 11:4635", doi="10.1038/s41467-020-18476-8"),
+             0.0),
+    "gmwi2": ("Gut Microbiome Wellness Index 2 (GMWI2)",
+              "A statistical model trained on 8,069 stool metagenomes from 54 studies to tell people with no "
+              "recorded disease from people with one of 11 diseases (Chang et al. 2024). Above 0 leans towards "
+              "the healthy group. It was right for about 80% of people in cross-validation and about 72% in "
+              "new cohorts.",
+              Citation(text="Chang D, Gupta VK et al., 2024, Nat Commun 15:7447", doi="10.1038/s41467-024-51651-9"),
+              0.0),
+    "dysbiosis": ("Dysbiosis score",
+                  "How far this community is from healthy people's: the median Bray–Curtis distance to the "
+                  "reference cohort (Lloyd-Price et al. 2019). Higher means more different.",
+                  Citation(text="Lloyd-Price J et al., 2019, Nature 569:655–662", doi="10.1038/s41586-019-1237-9"),
+                  None),
+}
+INDEX_BUILT_FOR = {"gmhi": ("metaphlan", "2"), "gmwi2": ("metaphlan", "3")}
+
+LIMITATIONS = [
+    "This report is not a diagnosis and not medical advice. It cannot tell you whether you have, or will get, "
+    "any skin or gut condition.",
+    "A stool profile is a snapshot of one sample on one day. Diet, medicines (especially antibiotics), travel "
+    "and illness change it, and two samples from the same week can differ.",
+    "Shares are relative: when one microbe takes up more of the sample, every other share falls, even if "
+    "their actual numbers did not change.",
+    "A stool profile cannot detect small-intestinal bacterial overgrowth (SIBO), stomach infection with "
+    "Helicobacter pylori, food allergy or intolerance, a 'leaky gut', or inflammation. Those need tests "
+    "arranged by a clinician.",
+    "Gut–skin findings come from studies comparing groups of people. Most are small, and many disagree. They "
+    "show associations, not causes, and do not say what will happen for one person.",
+    "Numbers are only comparable with a reference profiled the same way (same kind of sequencing, profiler "
+    "and database). Differences in method can look like differences in microbes.",
+    "If a skin problem is severe, spreading, painful or affecting your mood or sleep, see a GP or "
+    "dermatologist. Seek urgent care for swelling of the lips or tongue, trouble breathing, or a rash with "
+    "fever.",
+]
+
+DIRECTION_WORDS = {
+    "up": "higher in people with {c}",
+    "down": "lower in people with {c}",
+    "no_difference": "no difference found between people with {c} and without",
+    "inconsistent": "reviews report that studies of {c} disagree",
+    "mixed": "studies of {c} disagree: some found it higher, some lower",
+}
+GRADE_LABELS = {
+    "A": "A: consistent meta-analysis",
+    "B": "B: several studies agree",
+    "C": "C: a single study, or studies that conflict",
+    "D": "D: laboratory, animal or expert opinion only",
+}
+
+
+# ---------------------------------------------------------------------------------------------- context
+@dataclass
+class _Context:
+    """Everything computed once for a whole profile, and what could not be."""
+
+    profile: Profile
+    strict: bool
+    components: dict[str, str] = field(default_factory=dict)
+    ref: sources.ReferenceView | None = None
+    ref_reason: str | None = None
+    pct: dict[str, pd.DataFrame] = field(default_factory=dict)
+    alpha: pd.DataFrame | None = None
+    alpha_reason: str | None = None
+    guilds: sources.GuildTable | None = None
+    guild_reason: str | None = None
+    indices: dict[str, sources.IndexValues] = field(default_factory=dict)
+    index_missing: dict[str, str] = field(default_factory=dict)
+    kb: Any = None
+    kb_reason: str | None = None
+    questionnaire: Any = None
+    questionnaire_path: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    trial: sources.TrialData | None = None
+    trial_reason: str | None = None
+    trial_files: list[str] = field(default_factory=list)
+    phyla: Profile | None = None
+    genera: Profile | None = None
+    n_species: np.ndarray | None = None
+
+    def attempt(self, name: str, func: Callable[[], Any]) -> tuple[Any, str | None]:
+        """Run one part; (result, None) or (None, reason). Records the outcome under ``name``."""
+        try:
+            out = func()
+        except Unavailable as exc:
+            self.components[name] = exc.reason
+            return None, exc.reason
+        except InputError:
+            raise
+        except Exception as exc:
+            if self.strict:
+                raise
+            reason = f"{name}: could not be computed ({type(exc).__name__}: {exc})"
+            self.components[name] = reason
+            return None, reason
+        self.components.setdefault(name, "used")
+        return out, None
+
+
+def _context(profile: Profile, questionnaire: Any, trial: Any, reference: Any, strict: bool) -> _Context:
+    ctx = _Context(profile=profile, strict=strict)
+    # reference cohort and percentiles
+    if reference is not None and not isinstance(reference, str):
+        ctx.ref = sources.ReferenceView(reference=reference, match="pinned", caveats=[])
+        ctx.components["reference"] = "used"
+    else:
+        ctx.ref, ctx.ref_reason = ctx.attempt("reference", lambda: sources.choose_reference(profile, reference))
+    if ctx.ref is not None:
+        table, reason = ctx.attempt("percentiles", lambda: sources.reference_percentiles(ctx.ref, profile))
+        if table is not None:
+            ctx.pct = {s: t for s, t in table.groupby("sample", sort=False)}
+        else:
+            ctx.ref.table_reason = reason
+    ctx.alpha, ctx.alpha_reason = ctx.attempt("metrics", lambda: sources.alpha_diversity(profile))
+    ctx.guilds, ctx.guild_reason = ctx.attempt("guilds", lambda: sources.guild_shares(profile))
+    found, _ = ctx.attempt("indices", lambda: sources.published_indices(
+        profile, ctx.ref.reference if ctx.ref else None))
+    if found is not None:
+        ctx.indices, ctx.index_missing = found
+        if not ctx.indices:
+            ctx.components["indices"] = "; ".join(sorted(set(ctx.index_missing.values()))) or NOT_AVAILABLE
+    ctx.kb, ctx.kb_reason = ctx.attempt("knowledge base", sources.knowledge_base)
+    if questionnaire is not None:
+        ctx.questionnaire_path = str(questionnaire) if isinstance(questionnaire, (str, os.PathLike)) else None
+        ctx.questionnaire = sources.load_questionnaire(questionnaire)  # bad answers are the user's to fix
+        ctx.answers = sources.questionnaire_answers(ctx.questionnaire)
+    if trial is not None:
+        plan, diary = trial
+        ctx.trial_files = [str(plan), str(diary)]
+        ctx.trial, ctx.trial_reason = ctx.attempt("trial", lambda: sources.run_trial(plan, diary))
+    ctx.phyla, _ = ctx.attempt("composition", lambda: profile.proportions("phylum"))
+    ctx.genera, _ = ctx.attempt("composition", lambda: profile.proportions("genus"))
+    try:
+        species = profile.at_rank("species")
+        ctx.n_species = np.asarray((species.values > 0).sum(axis=1)).ravel()
+    except RefusedError:
+        ctx.n_species = None
+    return ctx
+
+
+# ---------------------------------------------------------------------------------------------- entry points
+def build_report(profile: Profile, sample: str | None = None, questionnaire: Any = None, trial: Any = None,
+                 reference: Any = None, *, strict: bool = False) -> Report:
+    """One person's report.
+
+    ``questionnaire``: a path or a loaded questionnaire. ``trial``: ``(plan, diary)`` paths. ``reference``: a
+    reference name, a loaded reference, or ``None`` to pick the best match for the profile.
+    """
+    if sample is None:
+        if profile.n_samples != 1:
+            raise InputError(f"the input holds {profile.n_samples} samples; choose one with --sample "
+                             f"(e.g. {profile.samples[0]!r}) or make one report per sample into a folder",
+                             field="--sample")
+        sample = profile.samples[0]
+    one = profile.sample(sample)
+    return next(build_reports(one, None, questionnaire, trial, reference, strict=strict))
+
+
+def build_reports(profile: Profile, samples: Sequence[str] | None = None, questionnaire: Any = None,
+                  trial: Any = None, reference: Any = None, *, strict: bool = False) -> Iterator[Report]:
+    """One report per sample (all samples by default), sharing the table-wide computations."""
+    if samples is not None:
+        idx = []
+        for s in samples:
+            if s not in profile.samples:
+                raise InputError(f"no sample named {s!r}; samples are {profile.samples[:10]}", field="--sample")
+            idx.append(profile.samples.index(s))
+        profile = profile.take_samples(idx)
+    ctx = _context(profile, questionnaire, trial, reference, strict)
+    for i, sample in enumerate(profile.samples):
+        yield _assemble(ctx, i, sample)
+
+
+def _now() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _assemble(ctx: _Context, i: int, sample: str) -> Report:
+    pct = ctx.pct.get(sample)
+    diversity = _diversity(ctx, i, sample, pct)
+    composition = _composition(ctx, i, sample, pct)
+    key_taxa = _key_taxa(ctx, i, sample, pct)
+    indices = _indices(ctx, i, sample, pct)
+    skin, findings = _skin(ctx, i, sample, pct)
+    recs, rec_raw = _recommendations(ctx, findings)
+    trial = _trial(ctx, rec_raw)
+    methods = _methods(ctx, i, sample)
+    summary = _summary(ctx, diversity, composition, key_taxa, indices, skin, recs, trial)
+    return Report(generated_at=_now(), sample=sample, title=f"Gut microbiome and skin report: {sample}",
+                  summary=summary, diversity=diversity, composition=composition, key_taxa=key_taxa,
+                  indices=indices, skin=skin, recommendations=recs, trial=trial, methods=methods)
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _rows(pct: pd.DataFrame | None, kind: str, rank: str | None = None) -> dict[str, dict[str, Any]]:
+    """Percentile rows of one kind (and rank), keyed by feature (metrics) or taxon key (taxa)."""
+    if pct is None or pct.empty:
+        return {}
+    sel = pct[pct["kind"] == kind]
+    if rank is not None:
+        sel = sel[sel["rank"] == rank]
+    out = {}
+    for rec in sel.to_dict("records"):
+        key = rec["feature"] if kind == "metric" else sources.taxon_key(rec["feature"])
+        out[key] = rec
+    return out
+
+
+def _placement(rec: dict[str, Any] | None) -> dict[str, Any]:
+    if not rec:
+        return {}
+    n = rec.get("n_reference")
+    return {"percentile": finite(rec.get("percentile")), "ci_low": finite(rec.get("ci_low")),
+            "ci_high": finite(rec.get("ci_high")), "typical_low": finite(rec.get("typical_low")),
+            "typical_high": finite(rec.get("typical_high")), "status": rec.get("status"),
+            "n_reference": None if n is None or (isinstance(n, float) and math.isnan(n)) else int(n)}
+
+
+def _quantiles(ctx: _Context, metric: str) -> Quantiles | None:
+    if ctx.ref is None:
+        return None
+    got = ctx.ref.metric_quantiles(metric)
+    if got is None:
+        return None
+    n, probs, vals = got
+    return Quantiles(n=n, probabilities=probs, values=vals)
+
+
+def _ref_phrase(ctx: _Context) -> str:
+    if ctx.ref is None:
+        return "the healthy reference"
+    r = ctx.ref.reference
+    return f"{r.n:,} healthy people in the reference '{r.title}'"
+
+
+def _display_taxon(name: str) -> str:
+    """The current name, with the name the profiler wrote in brackets when they differ."""
+    text = str(name).replace("_", " ")
+    cur = sources.current_name(text)
+    if cur and cur.lower() != text.lower():
+        return f"{cur} ({text})"
+    return text
+
+
+def _kb_citation(kb: Any, key: str) -> Citation:
+    try:
+        study = kb.study(key)
+    except (KeyError, AttributeError):
+        return Citation(text=str(key), key=str(key))
+    c = study.citation
+    text = c.formatted() if hasattr(c, "formatted") else str(c)
+    return Citation(text=text, key=key, doi=get(c, "doi"), pmid=get(c, "pmid"), url=get(c, "url"))
+
+
+def _grade_evidence(grade: str | None, citations: list[Citation], label: str | None = None) -> Evidence:
+    return Evidence(grade=grade, label=label or (GRADE_LABELS.get(grade) if grade else None), citations=citations)
+
+
+def _marker_evidence(ctx: _Context, marker_id: str | None) -> Evidence | None:
+    if ctx.kb is None or not marker_id:
+        return None
+    try:
+        m = ctx.kb.marker(marker_id)
+    except (KeyError, AttributeError):
+        return None
+    return _grade_evidence(m.grade, [_kb_citation(ctx.kb, k) for k in m.citations])
+
+
+def _percentile_words(p: float | None) -> str:
+    if p is None:
+        return ""
+    return f"{fmt_percentile(p)} percentile"
+
+
+def _status_words(status: str | None) -> str:
+    return {"below typical": "below the typical range", "above typical": "above the typical range",
+            "typical": "within the typical range"}.get(status or "", status or "")
+
+
+# ---------------------------------------------------------------------------------------------- diversity
+def _diversity(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -> DiversitySection:
+    sec = DiversitySection(
+        title="Diversity compared with healthy people",
+        intro=("Diversity describes how many different microbes live in your gut and how evenly they share it. "
+               "Each chart shows the spread of healthy people as a shaded shape and where you are as an orange "
+               "marker. Higher diversity is common in healthy adults, but on its own it is a weak sign: the "
+               "published health indices below do better at telling health from disease."))
+    rows = _rows(pct, "metric")
+    if ctx.alpha is None and not rows:
+        sec.status, sec.reason = "not_available", ctx.alpha_reason or f"Diversity: {NOT_AVAILABLE}"
+        return sec
+    for key, (label, meaning) in METRICS.items():
+        value = None
+        if ctx.alpha is not None and key in ctx.alpha.columns:
+            value = finite(ctx.alpha.iloc[i][key])
+        rec = rows.get(key)
+        if value is None and rec is not None:
+            value = finite(rec.get("value"))
+        if value is None:
+            continue
+        sec.metrics.append(Metric(key=key, label=label, meaning=meaning, value=value, **_placement(rec),
+                                  distribution=_quantiles(ctx, key) if rec else None))
+    if ctx.ref is None:
+        sec.status = "partial"
+        sec.notes.append(f"No healthy reference could be used ({ctx.ref_reason}), so values are shown without a "
+                         "comparison.")
+    elif not rows:
+        sec.status = "partial"
+        sec.notes.append(f"Percentiles in the reference could not be computed ({ctx.ref.table_reason}).")
+    if ctx.alpha is not None and ctx.alpha.attrs.get("rank"):
+        sec.notes.append(f"Computed on {ctx.alpha.attrs['rank']}-level shares.")
+    return sec
+
+
+# ---------------------------------------------------------------------------------------------- composition
+def _composition(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -> CompositionSection:
+    info = ctx.profile.info[i]
+    sec = CompositionSection(
+        title="What your gut community is made of",
+        intro=("Microbes are grouped in families of relatives. Phyla are the broadest groups; genera are closer "
+               "relatives. Shares are of the part of the sample the profiler could name. Where the reference "
+               "knows a genus, the blue bar shows the typical range (10th to 90th percentile) among healthy "
+               "people who carry it."),
+        unclassified_share=finite(info.unclassified_share))
+    if ctx.phyla is None and ctx.genera is None:
+        sec.status, sec.reason = "not_available", "The profile has no phylum or genus ranks to summarise."
+        return sec
+    phylum_rows = _rows(pct, "taxon", "phylum")
+    if ctx.phyla is not None:
+        row = ctx.phyla.values.getrow(i)
+        order = np.argsort(-row.data)
+        for j in order:
+            share = float(row.data[j])
+            name = ctx.phyla.taxa["name"].iat[row.indices[j]]
+            rec = phylum_rows.get(sources.taxon_key(name))
+            sec.phyla.append(TaxonShare(name=_display_taxon(name), rank="phylum", share=share, value=share,
+                                        prevalence=finite(rec.get("prevalence")) if rec else None,
+                                        **_placement(rec)))
+        if ctx.ref is not None and not phylum_rows:
+            sec.notes.append("The reference summarises genera and species, not phyla, so phyla have no typical "
+                             "range here.")
+    genus_rows = _rows(pct, "taxon", "genus")
+    if ctx.genera is not None:
+        row = ctx.genera.values.getrow(i)
+        order = np.argsort(-row.data)
+        sec.n_genera = int((row.data > 0).sum())
+        shown = 0.0
+        for j in order[:10]:
+            share = float(row.data[j])
+            name = ctx.genera.taxa["name"].iat[row.indices[j]]
+            rec = genus_rows.get(sources.taxon_key(name))
+            sec.genera.append(TaxonShare(name=_display_taxon(name), rank="genus", share=share, value=share,
+                                         prevalence=finite(rec.get("prevalence")) if rec else None,
+                                         **_placement(rec)))
+            shown += share
+        sec.genera_other = max(0.0, 1.0 - shown) if len(order) else None
+        absent = [r for r in genus_rows.values() if r.get("status") == "absent"
+                  and (finite(r.get("prevalence")) or 0) >= 0.5]
+        absent.sort(key=lambda r: -(finite(r.get("prevalence")) or 0))
+        for rec in absent[:6]:
+            sec.missing_common.append(TaxonShare(name=_display_taxon(rec["feature"]), rank="genus", share=0.0,
+                                                 value=0.0, prevalence=finite(rec.get("prevalence")),
+                                                 **_placement(rec)))
+    if ctx.n_species is not None:
+        sec.n_species = int(ctx.n_species[i])
+    if ctx.ref is None:
+        sec.status = "partial"
+        sec.notes.append("No healthy reference could be used, so no typical ranges are shown.")
+    un = sec.unclassified_share
+    if un is not None and un >= 0.5:
+        sec.notes.append(f"The profiler could not name {fmt_share(un)} of this sample (reported as unknown). "
+                         "All shares here are of the named part, which is common for this kind of profile, but "
+                         "it means the named part may not represent the whole community.")
+    return sec
+
+
+# ---------------------------------------------------------------------------------------------- key taxa
+GUILD_WHY = {
+    "higher_favourable": "Usually seen as favourable when higher.",
+    "lower_favourable": "Usually seen as favourable when lower.",
+    "context_dependent": "Neither more nor less is simply better: studies point both ways.",
+    "informational": "Shown for information; no direction is scored.",
+}
+
+
+def _key_taxa(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -> KeyTaxaSection:
+    sec = KeyTaxaSection(
+        title="Key microbes and groups",
+        intro=("Groups of microbes that share a job (for example making butyrate, a fuel for gut-lining cells) "
+               "and single microbes that studies single out. The strip under each one shows where you fall "
+               "among healthy people: the orange dot is you, the black line the uncertainty of that estimate."))
+    if ctx.guilds is None:
+        sec.status, sec.reason = "not_available", ctx.guild_reason or f"Key microbes and groups: {NOT_AVAILABLE}"
+        return sec
+    metric_rows = _rows(pct, "metric")
+    genus_rows = _rows(pct, "taxon", "genus")
+    species_rows = _rows(pct, "taxon", "species")
+    shares = ctx.guilds.shares
+    any_pct = False
+    for g in ctx.guilds.guilds:
+        if g.id not in shares.columns:
+            continue
+        share = finite(shares.iloc[i][g.id])
+        rec = metric_rows.get(f"guild.{g.id}") or metric_rows.get(g.id)
+        if rec is None and len(g.member_names) == 1:
+            rank, name = g.member_names[0]
+            rec = {"genus": genus_rows, "species": species_rows}.get(rank, {}).get(sources.taxon_key(name))
+        placement = _placement(rec)
+        if share == 0 and rec is None:
+            placement["status"] = "absent"
+        any_pct = any_pct or placement.get("percentile") is not None
+        why = GUILD_WHY.get(g.direction, "")
+        if g.caveat:
+            why = f"{why} {g.caveat}".strip()
+        members = ctx.guilds.found.get(g.id, []) if ctx.profile.n_samples == 1 else []
+        evidence = _marker_evidence(ctx, g.marker)
+        if evidence is None:
+            evidence = Evidence(label=g.evidence, citations=[Citation(text=c) for c in g.citations])
+        sec.items.append(KeyTaxon(name=g.label, kind="guild", share=share, value=share, why=why,
+                                  members=members, evidence=evidence, **placement))
+    if ctx.guilds.warnings:
+        sec.notes.extend(ctx.guilds.warnings)
+    if ctx.ref is None:
+        sec.status = "partial"
+        sec.notes.append("No healthy reference could be used, so shares are shown without percentiles.")
+    elif not any_pct:
+        sec.notes.append("The reference gives percentiles for single genera and species; groups of several "
+                         "microbes have no reference distribution yet, so only their share is shown.")
+    return sec
+
+
+# ---------------------------------------------------------------------------------------------- indices
+def _index_validity(key: str, iv: sources.IndexValues, info: Any) -> tuple[str, str]:
+    if iv.naming_matches is True:
+        return "valid", "This profile uses the naming the index was built on."
+    built = INDEX_BUILT_FOR.get(key)
+    if iv.naming_matches is False or built:
+        expected = iv.reference.get("built_on") or (f"{built[0]} {built[1]}" if built else "another naming")
+        return "approximate", (f"The index was built on {expected}; this profile is "
+                               f"{info.profiler or 'from an unknown profiler'} {info.profiler_version or ''} "
+                               f"({info.database or 'database not stated'}). Some of its microbes have other "
+                               "names or are missing here, so the value is approximate and its cut-off of 0 "
+                               "may not hold.").replace("  ", " ")
+    return "unknown", ""
+
+
+def _indices(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -> IndicesSection:
+    sec = IndicesSection(
+        title="Published gut health indices",
+        intro=("Scores from published studies that summarise a whole profile in one number. They were built to "
+               "tell people without a recorded disease from people with gut, metabolic or other diseases. "
+               "None was developed with skin conditions, and their training data contain no one with psoriasis, "
+               "eczema, acne or rosacea."))
+    rows = _rows(pct, "metric")
+    info = ctx.profile.info[i]
+    for key, (label, meaning, citation, threshold) in INDICES.items():
+        iv = ctx.indices.get(key)
+        if iv is None:
+            reason = ctx.index_missing.get(key) or ctx.components.get("indices") or NOT_AVAILABLE
+            sec.items.append(IndexResult(key=key, label=label, meaning=meaning, citation=citation,
+                                         validity="unknown", validity_note=f"Not computed: {reason}."))
+            continue
+        value = iv.value(sample)
+        rec = rows.get(key)
+        validity, vnote = _index_validity(key, iv, info)
+        reading = _index_reading(key, value, threshold, rec)
+        sec.items.append(IndexResult(
+            key=key, label=label, meaning=meaning, citation=citation, value=value, reading=reading,
+            validity=validity, validity_note=vnote, coverage=iv.coverage, coverage_note=iv.coverage_text,
+            warnings=iv.warnings_for(sample), distribution=_quantiles(ctx, key) if rec else None,
+            **_placement(rec)))
+    computed = [x for x in sec.items if x.value is not None]
+    if not computed:
+        sec.status = "not_available"
+        sec.reason = ctx.components.get("indices") or f"Published indices: {NOT_AVAILABLE}"
+    elif len(computed) < len(sec.items):
+        sec.status = "partial"
+    return sec
+
+
+def _index_reading(key: str, value: float | None, threshold: float | None, rec: dict | None) -> str:
+    if value is None:
+        return "No value for this sample."
+    text = f"Your value is {fmt_number(value)}"
+    if threshold is not None:
+        if value > threshold:
+            text += ", above 0: on the side the index links with people without a recorded disease."
+        elif value < threshold:
+            text += ", below 0: on the side the index links with disease. It is a score, not a diagnosis."
+        else:
+            text += ", exactly 0: the index makes no call."
+    else:
+        text += "."
+    p = finite(rec.get("percentile")) if rec else None
+    if p is not None:
+        text += f" Among healthy people in the reference you are at the {fmt_percentile(p)} percentile."
+    return text
+
+
+# ---------------------------------------------------------------------------------------------- skin
+def _skin(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -> tuple[SkinSection, Any]:
+    sec = SkinSection(
+        title="Skin conditions: what studies of the gut report",
+        intro=("For each skin condition, what studies comparing people with and without it found in the gut, "
+               "with the strength of the evidence (grade A strongest to D weakest) and its sources. Where "
+               "studies disagree, both sides are shown. None of this says whether you have a condition."),
+        kb_version=sources.kb_version(ctx.kb) if ctx.kb is not None else None)
+    one = ctx.profile.take_samples([i]) if ctx.profile.n_samples > 1 else ctx.profile
+    raw, reason = ctx.attempt("insights", lambda: sources.skin_insights(
+        one, ctx.questionnaire, ctx.ref.reference if ctx.ref else None))
+    if raw is not None:
+        sec.panels = [_panel_from_insight(p, ctx) for p in sources.iter_items(raw)]
+        return _order_panels(sec, ctx), raw
+    if ctx.kb is None:
+        sec.status = "not_available"
+        sec.reason = f"Skin evidence panel: {NOT_AVAILABLE}."
+        return sec, None
+    sec.panels = _panels_from_kb(ctx, i, pct)
+    sec.status = "partial"
+    sec.notes.append("Shown straight from the knowledge base: what studies report for each condition, and where "
+                     "you stand on the microbes they name. A personal interpretation of these findings is "
+                     f"{NOT_AVAILABLE}.")
+    return _order_panels(sec, ctx), None
+
+
+def _relevant(ctx: _Context) -> set[str]:
+    conds = set(sources.questionnaire_conditions(ctx.questionnaire)) if ctx.questionnaire is not None else set()
+    if ctx.kb is not None:
+        conds |= {ctx.kb.resolve_condition(c) or c for c in list(conds)}
+    return conds
+
+
+def _order_panels(sec: SkinSection, ctx: _Context) -> SkinSection:
+    wanted = _relevant(ctx)
+    for p in sec.panels:
+        p.relevant = p.relevant or p.condition in wanted
+    sec.panels.sort(key=lambda p: not p.relevant)
+    if not sec.panels:
+        sec.status, sec.reason = "not_available", "No skin condition has gut evidence in this knowledge base."
+    return sec
+
+
+def _panel_from_insight(p: Any, ctx: _Context) -> SkinPanel:
+    findings = []
+    for f in sources.iter_items(get(p, "findings")):
+        ev = get(f, "evidence")
+        grade = get(f, "grade") or get(ev, "grade")
+        cites = [Citation(text=str(get(c, "text") or c), key=get(c, "key"), doi=get(c, "doi"), pmid=get(c, "pmid"))
+                 for c in (get(f, "citations") or get(ev, "citations") or [])]
+        findings.append(SkinFinding(
+            statement=str(get(f, "statement") or get(f, "text") or get(f, "feature") or ""),
+            direction=get(f, "direction"), yours=get(f, "yours") or get(f, "you"),
+            evidence=_grade_evidence(grade, cites, get(f, "grade_label") or get(ev, "label")),
+            conflict=get(f, "conflict_note") or (get(f, "rationale") if get(f, "conflict") else None)))
+    return SkinPanel(condition=str(get(p, "condition") or get(p, "id") or ""),
+                     label=str(get(p, "label") or get(p, "name") or get(p, "condition") or ""),
+                     summary=str(get(p, "summary") or ""), relevant=bool(get(p, "relevant", False)),
+                     findings=findings, conflicts=[str(c) for c in get(p, "conflicts") or []],
+                     cannot_tell=[str(c) for c in get(p, "cannot_tell") or []])
+
+
+def _panels_from_kb(ctx: _Context, i: int, pct: pd.DataFrame | None) -> list[SkinPanel]:
+    kb = ctx.kb
+    taxa_rows = {**_rows(pct, "taxon", "genus"), **_rows(pct, "taxon", "species")}
+    metric_rows = _rows(pct, "metric")
+    panels = []
+    for cond in kb.conditions():
+        grades = kb.grades(cond.id)
+        name = cond.name
+        findings = []
+        cannot = []
+        for g in sorted(grades, key=lambda g: ("ABCD".index(g.grade), g.feature or "")):
+            try:
+                feat = kb.features_by_id[g.feature]
+            except (KeyError, TypeError):
+                continue
+            if not feat.measurable_in_stool_profile:
+                cannot.append(f"{feat.display_name}: a stool profile cannot measure this; ask a clinician about "
+                              "a suitable test.")
+            words = DIRECTION_WORDS.get(g.direction, g.direction).format(c=name.lower() if name else cond.id)
+            cites = [_kb_citation(kb, kb.association(r).study) for r in g.rows if _has_association(kb, r)]
+            cites = list({c.text: c for c in cites}.values())
+            findings.append(SkinFinding(
+                statement=f"{feat.display_name}: {words}.", direction=g.direction,
+                yours=_yours(feat, taxa_rows, metric_rows, ctx, i) if feat.measurable_in_stool_profile else None,
+                evidence=_grade_evidence(g.grade, cites), conflict=g.rationale if g.conflict else None))
+        panels.append(SkinPanel(
+            condition=cond.id, label=name, summary=cond.synthesis, findings=findings,
+            conflicts=[f.conflict for f in findings if f.conflict], cannot_tell=cannot))
+    return panels
+
+
+def _has_association(kb: Any, row_id: str) -> bool:
+    try:
+        kb.association(row_id)
+    except KeyError:
+        return False
+    return True
+
+
+def _yours(feat: Any, taxa_rows: dict, metric_rows: dict, ctx: _Context, i: int) -> str | None:
+    kind = str(getattr(feat.kind, "value", feat.kind))
+    if kind == "diversity":
+        rec = metric_rows.get("shannon")
+        if rec is not None and finite(rec.get("percentile")) is not None:
+            return (f"Your Shannon diversity is at the {fmt_percentile(finite(rec['percentile']))} percentile "
+                    "of healthy people.")
+        return None
+    if kind != "taxon":
+        return None
+    for n in feat.all_names():
+        rec = taxa_rows.get(sources.taxon_key(n))
+        if rec is None:
+            continue
+        value = finite(rec.get("value")) or 0.0
+        if rec.get("status") == "absent":
+            prev = finite(rec.get("prevalence"))
+            tail = f"; {fmt_share(prev)} of healthy people carry it" if prev is not None else ""
+            return f"Not found in your sample{tail}."
+        p = finite(rec.get("percentile"))
+        text = f"You: {fmt_share(value)} of the classified community"
+        if p is not None:
+            text += f", {fmt_percentile(p)} percentile of healthy people"
+        return text + "."
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- recommendations
+def _recommendations(ctx: _Context, findings: Any) -> tuple[RecommendationsSection, Any]:
+    sec = RecommendationsSection(
+        title="What you could try",
+        intro=("Suggestions matched to your results and answers, each with the strength of its evidence, safety "
+               "notes and sources. They are options to discuss, not treatment. Change one thing at a time so "
+               "you can tell what helped."))
+    raw, reason = ctx.attempt("recommendations", lambda: sources.recommendations(findings, ctx.questionnaire))
+    if raw is None:
+        sec.status = "not_available"
+        sec.reason = reason or f"Recommendations: {NOT_AVAILABLE}"
+        return sec, None
+    for r in sources.iter_items(raw):
+        ev = get(r, "evidence")
+        grade = get(r, "grade") or get(ev, "grade")
+        cites = []
+        for c in get(r, "citations") or get(r, "sources") or (get(ev, "citations") if ev is not None else []) or []:
+            if isinstance(c, str) and ctx.kb is not None:
+                cites.append(_kb_citation(ctx.kb, c))
+            else:
+                cites.append(Citation(text=str(get(c, "text") or c), key=get(c, "key"), doi=get(c, "doi"),
+                                      pmid=get(c, "pmid")))
+        sec.items.append(Recommendation(
+            title=str(get(r, "title") or ""), text=str(get(r, "text") or ""),
+            why=str(get(r, "why") or get(r, "rationale") or get(r, "because") or ""),
+            evidence=_grade_evidence(grade, cites, get(r, "grade_label")),
+            safety=[str(s) for s in (get(r, "safety") or get(r, "safety_notes") or [])],
+            category=get(r, "category")))
+    if not ctx.questionnaire:
+        sec.notes.append("Without a questionnaire only general suggestions can be made; answer it "
+                         "(examples/questionnaire.yaml shows the questions) for suggestions that fit you.")
+    if not sec.items:
+        sec.notes.append("No suggestion matched your results and answers.")
+    return sec, raw
+
+
+# ---------------------------------------------------------------------------------------------- trial
+def _trial(ctx: _Context, recs_raw: Any) -> TrialSection:
+    sec = TrialSection(
+        title="Testing a suspected food: an elimination trial",
+        intro=("The only way to know whether a food affects your skin is to test it fairly: avoid it for a set "
+               "time, then bring it back, and score your skin every day without guessing. gutskin plans such "
+               "trials and analyses the diary."))
+    gate = sources.safety_gate(ctx.questionnaire)
+    sec.gate_ok, sec.gate_reasons = gate.ok, list(gate.reasons)
+    if ctx.trial_files:
+        if ctx.trial is None:
+            sec.status, sec.reason = "not_available", ctx.trial_reason or f"Trial analysis: {NOT_AVAILABLE}"
+            return sec
+        sec.mode = "results"
+        sec.result = _trial_result(ctx.trial)
+        return sec
+    if not gate.ok:
+        sec.mode = "suggestion"
+        sec.suggestion = TrialSuggestion(title="Talk to a clinician before removing foods", text=gate.advice,
+                                         safety=list(gate.cautions))
+        return sec
+    suggestion = _trial_from_recs(recs_raw)
+    if suggestion is not None:
+        suggestion.safety = list(dict.fromkeys([*suggestion.safety, *gate.cautions]))
+        sec.mode, sec.suggestion = "suggestion", suggestion
+        return sec
+    sec.mode = "none"
+    sec.status = "not_applicable"
+    sec.reason = ("No elimination trial is suggested: " + (
+        "your answers name no suspected food and no trial rule matched." if ctx.questionnaire is not None else
+        "without a questionnaire there is no suspected food to test."))
+    sec.notes.extend(gate.cautions)
+    return sec
+
+
+def _trial_from_recs(recs_raw: Any) -> TrialSuggestion | None:
+    for r in sources.iter_items(recs_raw):
+        if get(r, "category") != "elimination_trial":
+            continue
+        trial = get(r, "trial")
+        ev = get(r, "evidence")
+        grade = get(r, "grade") or get(ev, "grade")
+        return TrialSuggestion(food=get(trial, "food"), title=str(get(r, "title") or "Elimination trial"),
+                               text=str(get(r, "text") or ""),
+                               safety=[str(s) for s in (get(r, "safety") or get(r, "safety_notes") or [])],
+                               evidence=_grade_evidence(grade, []) if grade else None)
+    return None
+
+
+def _trial_result(data: sources.TrialData) -> TrialResult:
+    res = data.result
+    phases = []
+    for ph in sources.iter_items(get(res, "phases")) or []:
+        start, end = get(ph, "start_day"), get(ph, "end_day")
+        if start is None or end is None:
+            continue
+        name = str(get(ph, "name") or get(ph, "kind") or "phase")
+        phases.append(TrialPhase(name=name, label=str(get(ph, "label") or name.capitalize()), start_day=int(start),
+                                 end_day=int(end)))
+    points = []
+    for pt in sources.iter_items(get(res, "points") or get(res, "days")) or []:
+        day = get(pt, "day")
+        if day is None:
+            continue
+        points.append(TrialPoint(day=int(day), score=finite(get(pt, "score")), phase=get(pt, "phase")))
+    facts = {str(k): str(v) for k, v in (get(res, "facts") or {}).items()}
+    return TrialResult(food=get(res, "food") or get(data.plan, "food"),
+                       verdict=str(get(res, "verdict") or get(res, "conclusion") or "analysed"),
+                       detail=str(get(res, "detail") or get(res, "summary") or ""),
+                       estimate=finite(get(res, "estimate") or get(res, "effect")),
+                       ci_low=finite(get(res, "ci_low")), ci_high=finite(get(res, "ci_high")),
+                       p_value=finite(get(res, "p_value")), outcome_label=get(res, "outcome_label"),
+                       phases=phases, points=points, facts=facts)
+
+
+# ---------------------------------------------------------------------------------------------- methods
+def _methods(ctx: _Context, i: int, sample: str) -> MethodsSection:
+    info = ctx.profile.info[i]
+    ref_info = None
+    if ctx.ref is not None:
+        d = ctx.ref.describe()
+        ref_info = ReferenceInfo(name=d["name"], title=d["title"], n=int(d["n"]),
+                                 profiler=" ".join(x for x in (d.get("profiler"), d.get("profiler_version")) if x)
+                                 or None,
+                                 database=d.get("database"), method=d.get("method"), source=d.get("source") or None,
+                                 citation=d.get("citation") or None, licence=d.get("licence"),
+                                 healthy_definition=d.get("healthy_definition"), match=ctx.ref.match,
+                                 caveats=list(ctx.ref.caveats) + [str(n) for n in d.get("notes") or []])
+    sec = MethodsSection(
+        title="Methods, sources and limits",
+        intro="Where every number in this report came from, and what a stool profile cannot tell.",
+        input_file=str(info.source), input_format=info.format, sample=sample, profiler=info.profiler,
+        profiler_version=info.profiler_version, database=info.database, sequencing=info.method,
+        units=info.units, unclassified_share=finite(info.unclassified_share), reference=ref_info,
+        questionnaire=ctx.questionnaire_path or ("given" if ctx.questionnaire is not None else None),
+        trial_files=list(ctx.trial_files), kb_version=sources.kb_version(ctx.kb) if ctx.kb is not None else None,
+        gutskin_version=__version__, limitations=list(LIMITATIONS), components=dict(ctx.components))
+    if ctx.ref is None:
+        sec.notes.append(f"Healthy reference: {ctx.ref_reason}")
+    for w in info.extra.get("warnings", []) if isinstance(info.extra, dict) else []:
+        sec.notes.append(str(w))
+    return sec
+
+
+# ---------------------------------------------------------------------------------------------- summary
+def _summary(ctx: _Context, diversity: DiversitySection, composition: CompositionSection,
+             key_taxa: KeyTaxaSection, indices: IndicesSection, skin: SkinSection,
+             recs: RecommendationsSection, trial: TrialSection) -> SummarySection:
+    sec = SummarySection(
+        title="The main points",
+        intro="The few things that matter most in this report, most important first. Each links to its details.")
+    items: list[SummaryItem] = []
+    if trial.mode == "results" and trial.result is not None:
+        items.append(SummaryItem(headline=f"Your trial: {trial.result.verdict}", detail=trial.result.detail,
+                                 section="trial", kind="measurement"))
+    if trial.gate_ok is False:
+        items.append(SummaryItem(headline="Talk to a clinician before removing foods",
+                                 detail="; ".join(trial.gate_reasons).capitalize() + ".", section="trial",
+                                 kind="safety"))
+    items.extend(_skin_summary(skin))
+    shannon = next((m for m in diversity.metrics if m.key == "shannon"), None)
+    if shannon is not None and shannon.percentile is not None:
+        items.append(SummaryItem(
+            headline=f"Diversity {_status_words(shannon.status)} of healthy people",
+            detail=(f"Your Shannon diversity is {fmt_number(shannon.value)}, at the "
+                    f"{fmt_percentile(shannon.percentile)} percentile of {_ref_phrase(ctx)}. On its own diversity "
+                    "is a weak sign of gut health."),
+            section="diversity", kind="measurement", evidence=_marker_evidence(ctx, "M11")))
+    elif shannon is not None:
+        items.append(SummaryItem(headline=f"Shannon diversity {fmt_number(shannon.value)}",
+                                 detail="No healthy reference was available to compare it with.",
+                                 section="diversity", kind="measurement"))
+    unusual = [k for k in key_taxa.items if k.status in ("above typical", "below typical")]
+    unusual.sort(key=lambda k: abs((k.percentile or 0.5) - 0.5), reverse=True)
+    for k in unusual[:1]:
+        items.append(SummaryItem(
+            headline=f"{k.name}: {_status_words(k.status)}",
+            detail=f"{fmt_share(k.share)} of your classified community, at the {fmt_percentile(k.percentile)} "
+                   f"percentile of healthy people. {k.why}".strip(),
+            section="key_taxa", kind="measurement", evidence=k.evidence))
+    if not unusual:
+        top = composition.genera[0] if composition.genera else None
+        if top is not None and top.share >= 0.3:
+            items.append(SummaryItem(
+                headline=f"One genus dominates: {top.name} ({fmt_share(top.share)})",
+                detail=("A single genus makes up a large part of the classified community"
+                        + (f"; the {fmt_percentile(top.percentile)} percentile of healthy carriers."
+                           if top.percentile is not None else ".")),
+                section="composition", kind="measurement"))
+    gm = next((x for x in indices.items if x.key == "gmwi2" and x.value is not None), None) or next(
+        (x for x in indices.items if x.value is not None), None)
+    if gm is not None:
+        caveat = " This value is approximate for this profile." if gm.validity == "approximate" else ""
+        items.append(SummaryItem(headline=f"{gm.label.split(' (')[0]}: {fmt_number(gm.value)}",
+                                 detail=gm.reading + caveat, section="indices", kind="measurement",
+                                 evidence=_marker_evidence(ctx, "M12")))
+    if recs.items and len(items) < 5:
+        r = recs.items[0]
+        items.append(SummaryItem(headline=f"Something to try: {r.title}", detail=r.text, section="recommendations",
+                                 kind="evidence", evidence=r.evidence))
+    sec.items = items[:5]
+    if len(sec.items) < 3:
+        sec.status = "partial"
+        sec.notes.append("Fewer main points than usual: parts of this report are not available in this version.")
+    return sec
+
+
+def _skin_summary(skin: SkinSection) -> list[SummaryItem]:
+    out = []
+    relevant = [p for p in skin.panels if p.relevant]
+    for p in relevant[:2]:
+        graded = [f for f in p.findings if f.evidence.grade]
+        best = min(graded, key=lambda f: "ABCD".index(f.evidence.grade)) if graded else None
+        if best is None:
+            out.append(SummaryItem(headline=f"{p.label}: little gut evidence", detail=p.summary, section="skin",
+                                   kind="evidence"))
+            continue
+        detail = best.statement + (f" {best.yours}" if best.yours else "")
+        out.append(SummaryItem(headline=f"{p.label}: strongest gut finding is grade {best.evidence.grade}",
+                               detail=detail, section="skin", kind="evidence", evidence=best.evidence))
+    if not relevant and skin.panels:
+        n_conflicts = sum(len(p.conflicts) for p in skin.panels)
+        grades = [f.evidence.grade for p in skin.panels for f in p.findings if f.evidence.grade]
+        strong = sum(g in ("A", "B") for g in grades)
+        out.append(SummaryItem(
+            headline="Gut–skin evidence is mostly weak",
+            detail=(f"Of {len(grades)} graded gut findings across {len(skin.panels)} skin conditions, {strong} "
+                    f"reach grade A or B and {n_conflicts} are disputed between studies. Tell the questionnaire "
+                    "which condition concerns you to see what applies to you."),
+            section="skin", kind="evidence"))
+    return out
+
+
+def load_profile(path: str | Path, fmt: str | None = None) -> Profile:
+    """Read the input profile (any supported format)."""
+    from ..readers import read
+
+    return read(path, fmt)

@@ -247,7 +247,7 @@ def camda2024_covid(data_dir: str | os.PathLike[str] | None = None) -> Cohort:
     for s in profile.samples:
         m = re.match(r"^Sample(\d+)([ab])$", s)
         subject.append(f"Sample{m.group(1)}" if m else s)
-        visit.append({"a": "admission", "b": "last"}.get(m.group(2), None) if m else None)
+        visit.append({"a": "admission", "b": "last"}.get(m.group(2)) if m else None)
     meta = pd.DataFrame({"subject": subject, "visit": visit,
                          "healthy": pd.array([pd.NA] * profile.n_samples, dtype="boolean")},
                         index=pd.Index(profile.samples, name="sample"))
@@ -278,7 +278,8 @@ def psoriasis_143(data_dir: str | os.PathLike[str] | None = None) -> Cohort:
     meta = meta.rename(columns={"Disease": "disease"})
     meta["healthy"] = meta["disease"].eq("Healthy")
     return Cohort("psoriasis_143", profile, meta, folder,
-                  "Psoriasis gut metagenomes (98 psoriasis, 45 healthy; 28 family pairs), MetaPhlAn 4", PSORIASIS_LICENCE)
+                  "Psoriasis gut metagenomes (98 psoriasis, 45 healthy; 28 family pairs), MetaPhlAn 4",
+                  PSORIASIS_LICENCE)
 
 
 def psoriasis_100(data_dir: str | os.PathLike[str] | None = None) -> Cohort:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from ..errors import InputError
 from . import app
@@ -32,18 +31,20 @@ def list_references(as_json: bool = typer.Option(False, "--json", help="Print JS
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = Table(title="Installed references")
-    for col in ("name", "people", "profiler", "database", "method", "licence", "origin"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        table.add_row(r["name"], f"{r['n']}{' (small)' if r['small'] else ''}",
-                      f"{r['profiler']} {r['profiler_version'] or ''}".strip(), r["database"] or "—", r["method"],
-                      r["licence"], r["origin"])
     console = Console()
-    console.print(table)
     for r in rows:
-        console.print(f"[bold]{r['name']}[/bold]: {r['title']}. Source: {r['source']}. Healthy means: "
-                      f"{r['healthy_definition']}.")
+        size = f"{r['n']:,} people" + (" (small: used only when chosen with --reference)" if r["small"] else "")
+        profiler = f"{r['profiler']} {r['profiler_version'] or ''}".strip()
+        console.print(f"[bold]{r['name']}[/bold] ({r['origin']})")
+        console.print(f"  {r['title']}")
+        console.print(f"  {size} · {profiler} · {r['database'] or 'database not stated'} · {r['method']}")
+        if r["countries"]:
+            top = sorted(r["countries"].items(), key=lambda kv: -kv[1])[:6]
+            console.print("  countries: " + ", ".join(f"{c} {n}" for c, n in top))
+        console.print(f"  healthy means: {r['healthy_definition']}")
+        console.print(f"  source: {r['source']}")
+        console.print(f"  licence: {r['licence']}")
+        console.print()
 
 
 def _read_metadata(path: Path) -> pd.DataFrame:

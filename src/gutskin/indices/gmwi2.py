@@ -114,8 +114,8 @@ def _denominators(profile: Profile) -> tuple[np.ndarray, list[str]]:
             denom[i] = top_totals[i]
             no_unknown += info.units != "counts" or u is None
     if no_unknown:
-        warnings.append(f"{no_unknown} sample(s) report no UNKNOWN (unclassified) share: fractions are of the classified "
-                        f"total at {top} rank (GMWI2 expects MetaPhlAn --unknown_estimation output)")
+        warnings.append(f"{no_unknown} sample(s) report no UNKNOWN (unclassified) share: fractions are of the "
+                        f"classified total at {top} rank (GMWI2 expects MetaPhlAn --unknown_estimation output)")
     return denom, warnings
 
 
@@ -204,8 +204,8 @@ def gmwi2_result(profile: Profile, *, match: str = "auto") -> IndexResult:
     }
     if not native:
         if db_unstated:
-            warnings.insert(0, f"GMWI2 was built on MetaPhlAn 3 with mpa_v30_CHOCOPhlAn_201901; this input ({described}) "
-                            "does not state its database, so mpa_v30 naming is assumed")
+            warnings.insert(0, f"GMWI2 was built on MetaPhlAn 3 with mpa_v30_CHOCOPhlAn_201901; this input "
+                            f"({described}) does not state its database, so mpa_v30 naming is assumed")
         else:
             warnings.insert(0, f"GMWI2 was built on MetaPhlAn 3 (mpa_v30_CHOCOPhlAn_201901) full clade names; this "
                             f"input is {described}: {text}. Values are not comparable with the published GMWI2 or its "
@@ -214,7 +214,8 @@ def gmwi2_result(profile: Profile, *, match: str = "auto") -> IndexResult:
         warnings.append(f"no native rows at {', '.join(rolled)} rank: presence there comes from summing the deeper "
                         "rows by lineage, not from the profiler's own estimate")
     if missing_ranks:
-        warnings.append(f"no taxa can be placed at {', '.join(missing_ranks)} rank: those model features count as absent")
+        warnings.append(f"no taxa can be placed at {', '.join(missing_ranks)} rank: those model features count "
+                        "as absent")
 
     contributors = _contributors(samples, features, present, fractions, nz)
     idx_s = pd.Index(samples, name="sample")

@@ -37,7 +37,8 @@ from ._common import IndexResult, naming_of
 NAME = "HMP2_dysbiosis"
 REFERENCE = {
     "citation": "Lloyd-Price J et al. 2019, Nature 569:655-662, doi:10.1038/s41586-019-1237-9",
-    "implementation": "median Bray-Curtis to a reference set; threshold = 90th percentile of the reference's own scores",
+    "implementation": "median Bray-Curtis to a reference set; threshold = 90th percentile of the reference's "
+                      "own scores",
     "built_on": "HMP2 IBDMDB species profiles (MetaPhlAn 2), non-IBD reference samples",
     "interpretation": "higher = further from the reference; above the threshold = dysbiotic",
 }
@@ -86,7 +87,8 @@ def hmp2_dysbiosis_result(
     q, r = align_profiles(profile, reference, rank)
     assert r is not None
     d_qr = bray_curtis(q, r)
-    same_name = np.asarray(profile.samples, dtype=object)[:, None] == np.asarray(reference.samples, dtype=object)[None, :]
+    q_names = np.asarray(profile.samples, dtype=object)
+    same_name = q_names[:, None] == np.asarray(reference.samples, dtype=object)[None, :]
     exclude_q = same_name | _subject_mask(subjects, reference_subjects, q.shape[0], r.shape[0])
     scores, used = _masked_median(d_qr, exclude_q)
 

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import InputError
-from ..io import HDF5_MAGIC, Peek, read_bytes
+from ..io import HDF5_MAGIC, Peek, compression, read_bytes
 from ..profile import UNITS, Profile, ProfileBuilder, SampleInfo, taxon_key
 from ..taxonomy.lineage import Lineage, parse_prefixed
 from ..taxonomy.ranks import RANKS
@@ -76,10 +76,12 @@ def _open_hdf5(path: Path, data: bytes | None = None):
     import h5py
 
     try:
+        if data is None and compression(path) is not None:  # gzip/bz2: h5py needs the plain bytes
+            data = read_bytes(path)
         if data is not None:
+            if not data.startswith(HDF5_MAGIC):
+                raise InputError("not an HDF5 file", path)
             return h5py.File(io.BytesIO(data), "r")
-        if read_bytes(path)[:8] != HDF5_MAGIC:  # compressed HDF5: h5py needs the plain bytes
-            raise InputError("not an HDF5 file", path)
         return h5py.File(path, "r")
     except OSError as exc:
         raise InputError(f"corrupt or truncated HDF5 file ({exc})", path) from None
@@ -354,6 +356,7 @@ def interpret(table: BiomTable, path: Path, fmt: str = FORMAT, units: str | None
     taxa: list[tuple[str, Lineage, str, str, int | None]] = []
     keep: list[int] = []
     naming = "id"
+    style = "metaphlan" if profiler == "MetaPhlAn" else "verbatim"
     named = [(oid, " ".join(str(m["name"]).split())) for oid, m, tax in zip(table.obs_ids, md, taxonomies, strict=True)
              if tax is None and m.get("name") and oid.strip() not in UNCLASSIFIED_IDS]
     motus = _motus_taxa([o for o, _ in named], [n for _, n in named]) if named else {}
@@ -365,11 +368,11 @@ def interpret(table: BiomTable, path: Path, fmt: str = FORMAT, units: str | None
             continue
         try:
             if tax is not None:
-                lineage, naming = lineage_from_taxonomy(tax), "taxonomy metadata"
+                lineage, naming = lineage_from_taxonomy(tax, style), "taxonomy metadata"
             elif m.get("name"):
                 lineage, naming = motus[oid][0], "name metadata"
             elif lineage_id:
-                lineage, naming = lineage_from_taxonomy(oid), "lineage ids"
+                lineage, naming = lineage_from_taxonomy(oid, style), "lineage ids"
             else:
                 lineage = Lineage.empty()
         except ValueError as exc:
@@ -400,8 +403,8 @@ def interpret(table: BiomTable, path: Path, fmt: str = FORMAT, units: str | None
         layout = "clades"
         taxa = [(taxon_key(lin, rank, lin.get(rank) or name), lin, rank, lin.get(rank) or name, taxid)
                 for _, lin, rank, name, taxid in taxa]
-    style = taxonomy_style(_taxonomy_strings(taxonomies, table.obs_ids))
-    method_reason = _evident_16s(table, profiler, style)
+    tax_style = taxonomy_style(_taxonomy_strings(taxonomies, table.obs_ids))
+    method_reason = _evident_16s(table, profiler, tax_style)
     if profiler in ("MetaPhlAn", "mOTUs"):
         method, method_reason = "shotgun", f"{profiler} profiles shotgun metagenomes"
     else:
@@ -417,8 +420,8 @@ def interpret(table: BiomTable, path: Path, fmt: str = FORMAT, units: str | None
             e["units_reason"] = reason
         if method_reason:
             e["method_reason"] = method_reason
-        if style:
-            e["taxonomy_style"] = style
+        if tax_style and profiler != "MetaPhlAn":
+            e["taxonomy_style"] = tax_style
         if warnings:
             e["warnings"] = list(warnings)
         if table.sample_metadata and table.sample_metadata[i]:

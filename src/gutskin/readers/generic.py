@@ -528,13 +528,24 @@ def _genus_of(species: str) -> str | None:
     return words[0]
 
 
-def _label_taxon(label: str, header_rank: str | None) -> tuple[Lineage, str, str] | None:
+_GG_EVIDENCE = re.compile(r"(?:^|[;|]\s*)(?:s__[a-z]|[a-z]__\s*(?:;|$))")
+_MPA_EVIDENCE = re.compile(r"(?:^|[;|]\s*)(?:s__[A-Z\[]|t__)")
+
+
+def _label_naming(labels: list[str]) -> str:
+    """``metaphlan`` (underscores are spaces) unless the labels look like QIIME/Greengenes strings."""
+    gg = sum(bool(_GG_EVIDENCE.search(x)) for x in labels[:500])
+    mpa = sum(bool(_MPA_EVIDENCE.search(x)) for x in labels[:500])
+    return "verbatim" if gg > mpa else "metaphlan"
+
+
+def _label_taxon(label: str, header_rank: str | None, naming: str = "metaphlan") -> tuple[Lineage, str, str] | None:
     """(lineage, rank, display name) of a matrix row label; ``None`` for unclassified rows."""
     text = label.strip()
     if text.lower() in UNCLASSIFIED_LABELS or is_unassigned(text):
         return None
     if _PREFIXED.match(text):
-        lineage = lineage_from_taxonomy(text)
+        lineage = lineage_from_taxonomy(text, naming)
         rank, name = lineage.deepest_rank, lineage.deepest_name
         if rank is None or name is None:
             return None
@@ -597,12 +608,13 @@ def _read_matrix(text: str, layout: _Layout, path: Path) -> Profile:
     unclassified_rows = []
     seen: dict[str, int] = {}
     styles = set()
+    naming = _label_naming([str(x) for x in labels if isinstance(x, str)])
     for i, label in enumerate(labels):
         if label is None or (not isinstance(label, str) and pd.isna(label)) or not str(label).strip():
             raise InputError("a row has no taxon name", path, _line(line_of, i), label_header or "first column")
         label = str(label)
         try:
-            parsed = _label_taxon(label, header_rank)
+            parsed = _label_taxon(label, header_rank, naming)
         except ValueError as exc:
             raise InputError(f"cannot read the taxon {label!r} ({exc})", path, _line(line_of, i),
                              label_header or "first column") from None
@@ -635,7 +647,8 @@ def _read_matrix(text: str, layout: _Layout, path: Path) -> Profile:
             source=str(path), format=FORMAT, units=units, unclassified=u,
             unclassified_share=None if u is None or totals[s] == 0 else u / totals[s],
             extra={"layout": "taxa × samples matrix", "units_reason": reason, "label_column": label_header,
-                   "label_style": "+".join(sorted(styles)), "ranks": ranks_seen, "warnings": list(warnings)}))
+                   "label_style": "+".join(sorted(styles)), "naming": naming, "ranks": ranks_seen,
+                   "warnings": list(warnings)}))
     return biom_reader.assemble("clades", taxa, sample_cols, info, matrix, path)
 
 

@@ -63,11 +63,13 @@ def is_unassigned(text: str) -> bool:
     return first.lower() in UNASSIGNED_WORDS or not first.strip("_ ")
 
 
-def lineage_from_taxonomy(value: object) -> Lineage:
+def lineage_from_taxonomy(value: object, naming: str = "verbatim") -> Lineage:
     """A lineage from a taxonomy string or list (QIIME, Greengenes 1/2, SILVA, MetaPhlAn, GTDB, plain).
 
-    ``Unassigned`` and blanks give an empty lineage. Raises :class:`ValueError` for strings that mix
-    prefixed and unprefixed elements (they are not a lineage in any style we know).
+    ``naming="verbatim"`` keeps names as written (QIIME and Greengenes: ``g__WAL_1855D`` is a name with an
+    underscore); ``naming="metaphlan"`` reads ``k__``/``s__`` names the MetaPhlAn way, underscores standing
+    for spaces (``s__Bacteroides_uniformis``). ``Unassigned`` and blanks give an empty lineage. Raises
+    :class:`ValueError` for strings that mix prefixed and unprefixed elements.
     """
     if value is None or (isinstance(value, float) and value != value):
         return Lineage.empty()
@@ -83,6 +85,10 @@ def lineage_from_taxonomy(value: object) -> Lineage:
     if not any(_HAS_PREFIX.match(p) for p in parts):
         return parse_positional(list(parts))
     style = guess_style(parts)
+    if naming != "metaphlan":
+        greengenes = style == "metaphlan"
+        lineage, _, _ = parse_prefixed(";".join(parts), "gtdb")  # 'gtdb' keeps names exactly as written
+        return _join_epithet(Lineage(lineage.names, "greengenes" if greengenes else style))
     if style == "plain":  # e.g. a lone 's__Genus_species': MetaPhlAn naming, unless GTDB-like spaces show
         style = "gtdb" if any(" " in p for p in parts) else "metaphlan"
     lineage, _, _ = parse_prefixed(";".join(parts), style)
@@ -92,7 +98,8 @@ def lineage_from_taxonomy(value: object) -> Lineage:
 def _join_epithet(lineage: Lineage) -> Lineage:
     """Greengenes 13_8 writes only the epithet at species (``g__Bacteroides; s__uniformis``)."""
     species, genus = lineage.get("species"), lineage.get("genus")
-    if species and genus and " " not in species and species[:1].islower() and lineage.style == "metaphlan":
+    if (species and genus and " " not in species and species[:1].islower()
+            and lineage.style in ("metaphlan", "greengenes")):
         return lineage.with_name("species", f"{genus} {species}")
     return lineage
 

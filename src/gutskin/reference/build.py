@@ -59,6 +59,10 @@ def build_reference(
         countries=dict(Counter(c for c, h in zip(countries, mask, strict=True) if h and c)) if countries else {},
         notes=list(notes) + [f"{k}: {w}" for k, ws in warnings.items() for w in ws],
     )
+    if "gmwi2" in values.columns and not cohort.taxa["phylum"].notna().any():
+        # GMWI2 weighs taxa at every rank; a species-only table would give a distribution no full profile matches
+        values = values.drop(columns="gmwi2")
+        ref.notes.append("GMWI2 is not summarised: the cohort table holds species without higher ranks")
     for col in values.columns:
         ref.metrics[col] = Distribution.of(values[col].to_numpy(dtype=float), METRIC_GRID)
     for rank in TAXON_RANKS:
@@ -70,6 +74,8 @@ def build_reference(
         csc = table.values.tocsc()
         by_key = {}
         for j, key in enumerate(table.keys):
+            if counts[j] == 0:  # listed by the table but carried by no healthy sample
+                continue
             carriers = csc.data[csc.indptr[j]:csc.indptr[j + 1]]
             carriers = carriers[carriers > 0]
             dist = (Distribution.of(carriers, TAXON_GRID) if carriers.size >= MIN_CARRIERS

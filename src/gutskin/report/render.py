@@ -1,0 +1,168 @@
+"""Rendering a :class:`~gutskin.report.model.Report`: self-contained HTML, PDF (WeasyPrint) and JSON.
+
+All three come from the same model. The HTML inlines its CSS and SVG charts and carries a Content Security
+Policy that forbids every network request; the PDF is that HTML laid out by WeasyPrint for A4 paper.
+Files are written to a temporary name beside the target and renamed into place, so a failed write never
+leaves a half-written report.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from . import charts
+from .model import SECTION_ORDER, Citation, Report, TaxonShare
+
+FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json"}
+STATUS_WORDS = {"ok": "complete", "partial": "partly available", "not_available": "not available",
+                "not_applicable": "nothing to show"}
+VALIDITY_WORDS = {"valid": "yes", "approximate": "approximately", "not_valid": "no", "unknown": "not known"}
+GRADE_WORDS = {"A": "consistent meta-analysis", "B": "several studies agree",
+               "C": "one study, or studies conflict", "D": "laboratory, animal or opinion only"}
+INDEX_SPAN = {"gmhi": (-3.0, 3.0), "gmwi2": (-6.0, 6.0)}
+
+
+def format_for(path: str | Path, to: str | None = None) -> str:
+    """``html``, ``pdf`` or ``json`` from ``to`` or the file extension."""
+    if to:
+        fmt = to.lower().lstrip(".")
+        if fmt not in ("html", "pdf", "json"):
+            raise InputError(f"unknown report format {to!r}; expected html, pdf or json", field="--to")
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(f"cannot tell the report format from {Path(path).name!r}; end the name with .html, "
+                         ".pdf or .json", field="-o")
+    return FORMATS[suffix]
+
+
+@cache
+def _environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("gutskin.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.globals.update(charts=charts, num=charts.fmt_number, share=charts.fmt_share, pct=charts.fmt_percentile,
+                       palette=charts.PALETTE, status_words=STATUS_WORDS, validity_words=VALIDITY_WORDS,
+                       grade_words=GRADE_WORDS, phyla_parts=_phyla_parts, genus_rows=_genus_rows,
+                       index_threshold=_index_threshold, index_span=_index_span, dump=_dump)
+    return env
+
+
+@cache
+def _css() -> str:
+    return resources.files("gutskin.report").joinpath("static/report.css").read_text(encoding="utf-8")
+
+
+def _phyla_parts(phyla: list[TaxonShare], keep: int = 6) -> list[tuple[str, float]]:
+    parts = [(p.name, p.share) for p in phyla[:keep]]
+    rest = sum(p.share for p in phyla[keep:])
+    if rest > 0:
+        parts.append(("Other phyla", rest))
+    return parts
+
+
+def _genus_rows(genera: list[TaxonShare]) -> list[dict[str, Any]]:
+    return [{"name": g.name, "share": g.share, "typical_low": g.typical_low, "typical_high": g.typical_high}
+            for g in genera]
+
+
+def _index_threshold(key: str) -> float | None:
+    return 0.0 if key in INDEX_SPAN else None
+
+
+def _index_span(key: str) -> tuple[float, float]:
+    return INDEX_SPAN.get(key, (-1.0, 1.0))
+
+
+def _dump(items: list[Any]) -> list[dict[str, Any]]:
+    return [i.model_dump() for i in items]
+
+
+class _Citations:
+    """Numbers each distinct source once, in order of first mention, for the report's source list."""
+
+    def __init__(self) -> None:
+        self.order: list[Citation] = []
+        self.index: dict[str, int] = {}
+
+    def number(self, c: Citation) -> int:
+        key = c.text.strip()
+        if key not in self.index:
+            self.order.append(c)
+            self.index[key] = len(self.order)
+        return self.index[key]
+
+
+def render_html(report: Report) -> str:
+    """The report as one self-contained HTML document."""
+    charts.reset_ids()
+    cites = _Citations()
+    sections = [(sid, getattr(report, sid)) for sid in SECTION_ORDER]
+    template = _environment().get_template("report.html.j2")
+    return template.render(r=report, css=_css(), sections=sections, titles={sid: s.title for sid, s in sections},
+                           cite=cites.number, sources_list=lambda: list(cites.order))
+
+
+def render_json(report: Report, indent: int | None = 2) -> str:
+    return report.model_dump_json(indent=indent)
+
+
+def pdf_bytes(report: Report, html: str | None = None) -> bytes:
+    """The report as PDF (A4), laid out by WeasyPrint from the same HTML."""
+    import logging
+
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # CSS it does not support is not an error here
+    html = html if html is not None else render_html(report)
+    return HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf()
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any):
+    raise ValueError(f"reports fetch nothing ({url})")
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic rename."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError("the output folder does not exist", folder)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+RENDERERS: dict[str, Callable[[Report], bytes | str]] = {
+    "html": render_html,
+    "json": render_json,
+    "pdf": pdf_bytes,
+}
+
+
+def render_pdf(report: Report, path: str | Path) -> Path:
+    return write_atomic(path, pdf_bytes(report))
+
+
+def write_report(report: Report, path: str | Path, to: str | None = None) -> Path:
+    """Write ``report`` in the format named by ``to`` or by the extension of ``path``."""
+    fmt = format_for(path, to)
+    return write_atomic(path, RENDERERS[fmt](report))

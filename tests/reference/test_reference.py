@@ -1,0 +1,154 @@
+"""Reference cohorts: built from real cohorts, percentiles behave, methods are matched honestly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import gutskin
+from gutskin import cohorts, reference
+from gutskin.errors import RefusedError
+from gutskin.profile import Profile
+from tests.conftest import DATA, fixture
+
+
+@pytest.fixture(scope="module")
+def camda():
+    return cohorts.camda2024(DATA)
+
+
+@pytest.fixture(scope="module")
+def camda_split(camda):
+    """Half the healthy samples build a reference; the other half is held back."""
+    meta = camda.metadata
+    healthy = np.flatnonzero(meta["healthy"].to_numpy())
+    rng = np.random.default_rng(2024)
+    build_idx = np.sort(rng.choice(healthy, size=len(healthy) // 2, replace=False))
+    held_idx = np.setdiff1d(healthy, build_idx)
+    mask = np.zeros(camda.profile.n_samples, dtype=bool)
+    mask[build_idx] = True
+    ref = reference.build_reference(camda.profile, mask, name="camda-half", licence="test only")
+    return ref, held_idx
+
+
+def metric_percentiles(ref, profile, metric="shannon"):
+    table = ref.percentiles(profile, taxa=False)
+    return table.loc[table["feature"] == metric, "percentile"].to_numpy()
+
+
+def test_reference_holds_summaries_not_samples(camda_split):
+    ref, _ = camda_split
+    assert ref.n == 156
+    assert {"shannon", "observed", "simpson", "gmhi"} <= set(ref.metrics)
+    assert len(ref.metrics["shannon"].quantiles) == 201  # a fixed grid, whatever n is
+    taxa = ref.taxa["species"]
+    assert all(0 < t.prevalence <= 1 for t in taxa.values())
+    # keyed by current name: MetaPhlAn 4's Bacteroides vulgatus is stored as Phocaeicola vulgatus
+    assert "phocaeicola vulgatus" in taxa and "bacteroides vulgatus" not in taxa
+    assert taxa["phocaeicola vulgatus"].name == "Phocaeicola vulgatus"
+
+
+def test_held_back_healthy_percentiles_are_uniform(camda, camda_split):
+    ref, held = camda_split
+    p = metric_percentiles(ref, camda.profile.take_samples(held))
+    assert len(p) == len(held)
+    # uniform within sampling error: Kolmogorov–Smirnov against U(0, 1)
+    assert stats.kstest(p, "uniform").pvalue > 0.01
+    assert 0.4 < np.mean(p) < 0.6
+
+
+def test_own_samples_percentiles_are_uniform(camda, camda_split):
+    ref, _ = camda_split
+    healthy = np.flatnonzero(camda.metadata["healthy"].to_numpy())
+    p = metric_percentiles(ref, camda.profile.take_samples(healthy))
+    assert stats.kstest(p, "uniform").pvalue > 0.01
+
+
+def test_crohns_disease_scores_lower_shannon_than_held_back_healthy(camda, camda_split):
+    ref, held = camda_split
+    cd = np.flatnonzero(camda.metadata["diagnosis"].eq("CD").to_numpy())
+    p_cd = metric_percentiles(ref, camda.profile.take_samples(cd))
+    p_h = metric_percentiles(ref, camda.profile.take_samples(held))
+    assert np.median(p_cd) < np.median(p_h) - 0.15
+    assert stats.mannwhitneyu(p_cd, p_h, alternative="less").pvalue < 1e-6
+
+
+def test_absent_taxon_is_reported_against_prevalence(camda, camda_split):
+    ref, held = camda_split
+    person = camda.profile.take_samples(held[:1])
+    table = ref.percentiles(person)
+    absent = table[table["status"] == "absent"]
+    assert len(absent) > 0
+    assert absent["percentile"].isna().all()  # never a "0th percentile"
+    assert (absent["prevalence"] >= 0.10).all()
+    present = table[(table["kind"] == "taxon") & (table["value"] > 0) & table["percentile"].notna()]
+    assert ((present["percentile"] > 0) & (present["percentile"] <= 1)).all()
+    assert (present["ci_low"] <= present["percentile"]).all() and (present["percentile"] <= present["ci_high"]).all()
+
+
+def test_shipped_references_list_with_provenance():
+    refs = {r.name: r for r in reference.available()}
+    shipped = [n for n, (_, origin) in reference.paths().items() if origin == "shipped"]
+    assert len(shipped) >= 2
+    gmhi = refs["gmhi2020-healthy-mpa2"]
+    assert gmhi.n == 2636 and gmhi.profiler == "MetaPhlAn" and gmhi.profiler_version == "2"
+    assert gmhi.licence and gmhi.citation and sum(gmhi.countries.values()) > 2000
+    proc = subprocess.run([sys.executable, "-m", "gutskin", "reference", "list", "--json"], capture_output=True,
+                          text=True, check=True)
+    listed = {r["name"]: r for r in json.loads(proc.stdout)}
+    assert {"gmhi2020-healthy-mpa2", "camda2024-healthy-mpa4"} <= set(listed)
+    assert all(r["source"] and r["licence"] and r["n"] > 0 for r in listed.values())
+    assert listed["psoriasis100-controls-mpa3"]["small"] is True
+
+
+def test_matching_uses_nearest_with_a_caveat_for_metaphlan3():
+    profile = gutskin.read(fixture("metaphlan/gmwi2__SRR1761667_metaphlan.txt"))
+    choice = reference.choose(profile)
+    assert choice.match == "nearest" and not choice.reference.small
+    assert any("MetaPhlAn 3" in c for c in choice.caveats)
+    pinned = reference.choose(profile, "psoriasis100-controls-mpa3")
+    assert pinned.match == "pinned" and any("wide" in c for c in pinned.caveats)
+
+
+def test_metaphlan4_matches_the_metaphlan4_reference():
+    profile = gutskin.read(fixture("metaphlan/taxpasta__ERR7569997.txt"))
+    choice = reference.choose(profile)
+    assert choice.reference.name == "camda2024-healthy-mpa4"
+
+
+def test_16s_against_shotgun_is_refused():
+    profile = gutskin.read(fixture("metaphlan/gmwi2__SRR1761667_metaphlan.txt"))
+    amplicon = Profile(profile.values, profile.samples, profile.taxa,
+                       [replace(i, method="16S") for i in profile.info], profile.layout)
+    with pytest.raises(RefusedError, match="16S"):
+        reference.choose(amplicon)
+    with pytest.raises(RefusedError, match="not comparable"):
+        reference.choose(amplicon, "gmhi2020-healthy-mpa2")
+
+
+def test_cli_build_installs_a_lab_reference(tmp_path, monkeypatch):
+    files = sorted((DATA / "gmwi2_metaphlan3_examples" / "kefir").glob("*_metaphlan.txt"))[:12]
+    names = [gutskin.read(f).samples[0] for f in files]
+    meta = tmp_path / "meta.tsv"
+    # which kefir participants count as "healthy" here is arbitrary: this checks the mechanics only
+    pd.DataFrame({"sample": names, "status": ["ok" if i % 3 else "ill" for i in range(len(names))],
+                  "country": "US"}).to_csv(meta, sep="\t", index=False)
+    env = {"GUTSKIN_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
+    cmd = [sys.executable, "-m", "gutskin", "reference", "build", *map(str, files), "--name", "lab-kefir",
+           "--metadata", str(meta), "--healthy-column", "status", "--healthy-value", "ok", "--country-column",
+           "country"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    listed = subprocess.run([sys.executable, "-m", "gutskin", "reference", "list", "--json"], capture_output=True,
+                            text=True, env=env, check=True)
+    lab = {r["name"]: r for r in json.loads(listed.stdout)}["lab-kefir"]
+    assert lab["origin"] == "user" and lab["n"] == 8 and lab["countries"] == {"US": 8}
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert again.returncode == 2 and "--force" in again.stderr

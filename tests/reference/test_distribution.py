@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -35,7 +37,7 @@ def test_cdf_is_monotone_and_bounded(values):
     xs = np.linspace(-1, 101, 60)
     cdf = [dist.cdf(x) for x in xs]
     assert all(0.0 <= c <= 1.0 for c in cdf)
-    assert all(b >= a - 1e-12 for a, b in zip(cdf, cdf[1:], strict=False))
+    assert all(b >= a - 1e-12 for a, b in itertools.pairwise(cdf))
 
 
 def test_jeffreys_interval_narrows_with_size_and_covers_the_estimate():

@@ -436,7 +436,7 @@ def test_kraken_mpa_detected_and_read():
     assert readers.detect_format(path) == "kraken_mpa"
     prof = readers.read(path)
     info = prof.info[0]
-    assert prof.samples == ["bracken__sample_output_bracken.mpa"]
+    assert prof.samples == ["bracken__sample_output_bracken"]
     assert info.units == "counts" and info.format == "kraken_mpa" and info.profiler is None
     assert info.extra["prefixes"].startswith("single underscore")
     assert info.unclassified is None and info.unclassified_share is None

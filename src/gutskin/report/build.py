@@ -87,13 +87,21 @@ INDICES = {
               "new cohorts.",
               Citation(text="Chang D, Gupta VK et al., 2024, Nat Commun 15:7447", doi="10.1038/s41467-024-51651-9"),
               0.0),
-    "dysbiosis": ("Dysbiosis score",
-                  "How far this community is from healthy people's: the median Bray–Curtis distance to the "
-                  "reference cohort (Lloyd-Price et al. 2019). Higher means more different.",
-                  Citation(text="Lloyd-Price J et al., 2019, Nature 569:655–662", doi="10.1038/s41586-019-1237-9"),
+    "gevers_md": ("Microbial dysbiosis index (Gevers)",
+                  "The log ratio of genera that were more common to genera that were less common in children "
+                  "with newly diagnosed Crohn's disease (Gevers et al. 2014). Higher means more like that "
+                  "pattern. It was built on 16S genus profiles and has no cut-off for health.",
+                  Citation(text="Gevers D et al., 2014, Cell Host Microbe 15(3):382–392",
+                           doi="10.1016/j.chom.2014.02.005", pmid="24629344"),
                   None),
+    "hmp2_dysbiosis": ("Dysbiosis score (HMP2)",
+                       "How far this community is from healthy people's: the median Bray–Curtis distance to the "
+                       "reference people's profiles (Lloyd-Price et al. 2019). Above the reference's own 90th "
+                       "percentile counts as dysbiotic.",
+                       Citation(text="Lloyd-Price J et al., 2019, Nature 569:655–662",
+                                doi="10.1038/s41586-019-1237-9"),
+                       None),
 }
-INDEX_BUILT_FOR = {"gmhi": ("metaphlan", "2"), "gmwi2": ("metaphlan", "3")}
 
 LIMITATIONS = [
     "This report is not a diagnosis and not medical advice. It cannot tell you whether you have, or will get, "
@@ -193,8 +201,7 @@ def _context(profile: Profile, questionnaire: Any, trial: Any, reference: Any, s
             ctx.ref.table_reason = reason
     ctx.alpha, ctx.alpha_reason = ctx.attempt("metrics", lambda: sources.alpha_diversity(profile))
     ctx.guilds, ctx.guild_reason = ctx.attempt("guilds", lambda: sources.guild_shares(profile))
-    found, _ = ctx.attempt("indices", lambda: sources.published_indices(
-        profile, ctx.ref.reference if ctx.ref else None))
+    found, _ = ctx.attempt("indices", lambda: sources.published_indices(profile))
     if found is not None:
         ctx.indices, ctx.index_missing = found
         if not ctx.indices:
@@ -512,18 +519,16 @@ def _key_taxa(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -> K
 
 
 # ---------------------------------------------------------------------------------------------- indices
-def _index_validity(key: str, iv: sources.IndexValues, info: Any) -> tuple[str, str]:
+def _index_validity(iv: sources.IndexValues, info: Any) -> tuple[str, str]:
+    built = iv.reference.get("built_on")
     if iv.naming_matches is True:
-        return "valid", "This profile uses the naming the index was built on."
-    built = INDEX_BUILT_FOR.get(key)
-    if iv.naming_matches is False or built:
-        expected = iv.reference.get("built_on") or (f"{built[0]} {built[1]}" if built else "another naming")
-        return "approximate", (f"The index was built on {expected}; this profile is "
-                               f"{info.profiler or 'from an unknown profiler'} {info.profiler_version or ''} "
-                               f"({info.database or 'database not stated'}). Some of its microbes have other "
-                               "names or are missing here, so the value is approximate and its cut-off of 0 "
-                               "may not hold.").replace("  ", " ")
-    return "unknown", ""
+        return "valid", "This profile uses the naming the index was built on" + (f" ({built})." if built else ".")
+    if iv.naming_matches is False:
+        profiler = " ".join(x for x in (info.profiler or "an unknown profiler", info.profiler_version) if x)
+        return "approximate", (f"The index was built on {built or 'another naming'}; this profile is {profiler} "
+                               f"({info.database or 'database not stated'}). Some of its microbes have other names "
+                               "or are missing here, so the value is approximate and any cut-off may not hold.")
+    return "unknown", "The index does not say whether this input matches what it was built on."
 
 
 def _indices(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -> IndicesSection:
@@ -544,7 +549,7 @@ def _indices(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -> In
             continue
         value = iv.value(sample)
         rec = rows.get(key)
-        validity, vnote = _index_validity(key, iv, info)
+        validity, vnote = _index_validity(iv, info)
         reading = _index_reading(key, value, threshold, rec)
         sec.items.append(IndexResult(
             key=key, label=label, meaning=meaning, citation=citation, value=value, reading=reading,

@@ -87,7 +87,18 @@ def fmt_number(x: float, digits: int = 3) -> str:
         return "0"
     mag = math.floor(math.log10(abs(x)))
     decimals = max(0, digits - 1 - mag)
-    return f"{x:,.{decimals}f}"
+    return _strip(f"{x:,.{decimals}f}")
+
+
+def _strip(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fmt_tick(t: float) -> str:
+    """A round axis value without trailing zeros (0.25, 0.5, 100)."""
+    if abs(t) < 1e-12:
+        return "0"
+    return _strip(f"{t:,.6f}")
 
 
 def fmt_share(x: float | None) -> str:
@@ -148,10 +159,11 @@ def density_from_quantiles(probs: Sequence[float], values: Sequence[float], xs: 
 
 def distribution_chart(*, probabilities: Sequence[float], values: Sequence[float], n: int, person: float | None,
                        label: str, value_text: str, percentile_text: str | None = None,
-                       threshold: float | None = None, threshold_label: str = "") -> Markup:
+                       threshold: float | None = None) -> Markup:
     """The person (a marked line) within a healthy reference distribution (a shaded density).
 
-    The darker band is the middle 80 % (10th–90th percentile), the thin line the median.
+    The darker band is the middle 80 % (10th–90th percentile), the dashed line the median, the dotted line an
+    index's own cut-off (``threshold``).
     """
     probs, vals = list(probabilities), list(values)
     lo, hi = vals[0], vals[-1]
@@ -162,7 +174,7 @@ def distribution_chart(*, probabilities: Sequence[float], values: Sequence[float
     pad = (hi - lo) * 0.06 or max(abs(hi), 1.0) * 0.1
     lo, hi = lo - pad, hi + pad
     left, right, top, base = 14.0, W - 14.0, 34.0, 112.0
-    height = 150.0
+    height = 136.0
 
     def sx(x: float) -> float:
         return left + (x - lo) / (hi - lo) * (right - left)
@@ -196,12 +208,10 @@ def distribution_chart(*, probabilities: Sequence[float], values: Sequence[float
     for t in nice_ticks(lo, hi, 5):
         if lo <= t <= hi:
             body.append(f'<line x1="{sx(t):.1f}" y1="{base}" x2="{sx(t):.1f}" y2="{base + 5}" stroke="{MUTED}"/>')
-            body.append(_text(sx(t), base + 19, fmt_number(t), size=12, anchor="middle", fill=MUTED))
+            body.append(_text(sx(t), base + 19, fmt_tick(t), size=13, anchor="middle", fill=MUTED))
     if threshold is not None:
         body.append(f'<line x1="{sx(threshold):.1f}" y1="{top - 2:.1f}" x2="{sx(threshold):.1f}" y2="{base:.1f}" '
-                    f'stroke="{BLACK}" stroke-width="1" stroke-dasharray="1 3"/>')
-        if threshold_label:
-            body.append(_text(sx(threshold) + 3, base - 4, threshold_label, size=11, fill=MUTED))
+                    f'stroke="{BLACK}" stroke-width="1.2" stroke-dasharray="2 3"/>')
     desc = (f"Healthy reference of {n} people: middle 80% from {fmt_number(q10)} to {fmt_number(q90)}, "
             f"median {fmt_number(q50)}.")
     if person is not None and math.isfinite(person):
@@ -214,8 +224,6 @@ def distribution_chart(*, probabilities: Sequence[float], values: Sequence[float
         anchor, tx = ("start", px + 10) if px < W * 0.55 else ("end", px - 10)
         body.append(_text(tx, top - 12, tag, size=13, anchor=anchor, weight="bold", fill=INK))
         desc += f" This person: {value_text}" + (f", {percentile_text} percentile." if percentile_text else ".")
-    body.append(_text(left, height - 6, "Shaded: healthy people (darker = middle 80%); dashed: median",
-                      size=11, fill=MUTED))
     return _svg(height, f"{label}: you within the healthy reference", desc, body)
 
 
@@ -242,7 +250,7 @@ def scale_chart(*, person: float, lo: float, hi: float, label: str, value_text: 
     body = [f'<line x1="{left}" y1="{y}" x2="{right}" y2="{y}" stroke="{MUTED}" stroke-width="2"/>']
     for t in nice_ticks(lo, hi, 5):
         body.append(f'<line x1="{sx(t):.1f}" y1="{y - 4}" x2="{sx(t):.1f}" y2="{y + 4}" stroke="{MUTED}"/>')
-        body.append(_text(sx(t), y + 19, fmt_number(t), size=12, anchor="middle", fill=MUTED))
+        body.append(_text(sx(t), y + 19, fmt_tick(t), size=13, anchor="middle", fill=MUTED))
     if threshold is not None:
         tx = sx(threshold)
         body.append(f'<line x1="{tx:.1f}" y1="{y - 14}" x2="{tx:.1f}" y2="{y + 8}" stroke="{BLACK}" '
@@ -358,6 +366,9 @@ def range_dots(rows: Sequence[dict], *, label: str) -> Markup:
             body.append(f'<rect x="{sx(lo_v):.1f}" y="{line_y - 5}" width="{max(sx(hi_v) - sx(lo_v), 2):.1f}" '
                         f'height="10" rx="3" fill="{SKY}" fill-opacity="0.6"/>')
             text += f", typical {fmt_share(lo_v)}–{fmt_share(hi_v)}"
+        elif r.get("note"):
+            body.append(_text((left + right) / 2, y + 13, r["note"], size=11, anchor="middle", fill=MUTED))
+            text += f" ({r['note']})"
         share = r["share"]
         if share and share > 0:
             body.append(f'<circle cx="{sx(share):.1f}" cy="{line_y}" r="6" fill="{VERMILLION}" stroke="white" '
@@ -422,7 +433,7 @@ def timeline_chart(*, phases: Sequence[dict], points: Sequence[dict] = (), outco
 
         for t in ticks:
             body.append(f'<line x1="{left}" y1="{sy(t):.1f}" x2="{right}" y2="{sy(t):.1f}" stroke="#e0e0e0"/>')
-            body.append(_text(left - 4, sy(t) + 4, fmt_number(t, 2), size=11, anchor="end", fill=MUTED))
+            body.append(_text(left - 4, sy(t) + 4, fmt_tick(t), size=12, anchor="end", fill=MUTED))
         segs: list[list[tuple[float, float]]] = [[]]
         for p in points:
             if p.get("score") is None:

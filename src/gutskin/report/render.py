@@ -26,7 +26,9 @@ STATUS_WORDS = {"ok": "complete", "partial": "partly available", "not_available"
 VALIDITY_WORDS = {"valid": "yes", "approximate": "approximately", "not_valid": "no", "unknown": "not known"}
 GRADE_WORDS = {"A": "consistent meta-analysis", "B": "several studies agree",
                "C": "one study, or studies conflict", "D": "laboratory, animal or opinion only"}
-INDEX_SPAN = {"gmhi": (-3.0, 3.0), "gmwi2": (-6.0, 6.0)}
+#: scale drawn for an index when no reference distribution is available (and whether 0 is its cut-off)
+INDEX_SPAN = {"gmhi": (-3.0, 3.0), "gmwi2": (-6.0, 6.0), "gevers_md": (-5.0, 5.0)}
+INDEX_CUTOFF = {"gmhi": 0.0, "gmwi2": 0.0}
 
 
 def format_for(path: str | Path, to: str | None = None) -> str:
@@ -71,13 +73,19 @@ def _phyla_parts(phyla: list[TaxonShare], keep: int = 6) -> list[tuple[str, floa
     return parts
 
 
-def _genus_rows(genera: list[TaxonShare]) -> list[dict[str, Any]]:
-    return [{"name": g.name, "share": g.share, "typical_low": g.typical_low, "typical_high": g.typical_high}
-            for g in genera]
+def _genus_rows(genera: list[TaxonShare], has_reference: bool = True) -> list[dict[str, Any]]:
+    rows = []
+    for g in genera:
+        note = ""
+        if has_reference and g.typical_low is None:
+            note = "not in reference" if g.prevalence in (None, 0) else "too rare in reference"
+        rows.append({"name": g.name, "share": g.share, "typical_low": g.typical_low, "typical_high": g.typical_high,
+                     "note": note})
+    return rows
 
 
 def _index_threshold(key: str) -> float | None:
-    return 0.0 if key in INDEX_SPAN else None
+    return INDEX_CUTOFF.get(key)
 
 
 def _index_span(key: str) -> tuple[float, float]:

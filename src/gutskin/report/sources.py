@@ -221,33 +221,35 @@ class IndexValues:
         return list(self.warnings) + list(self.sample_warnings.get(sample, []))
 
 
-INDEX_KEYS = ("gmhi", "gmwi2", "dysbiosis")
+#: report key -> function name in gutskin.indices (``<name>_result`` is preferred when it exists)
+INDEX_FUNCTIONS = {"gmhi": "gmhi", "gmwi2": "gmwi2", "gevers_md": "gevers_md", "hmp2_dysbiosis": "hmp2_dysbiosis"}
+#: indices that score a sample against a reference cohort's own sample profiles
+NEEDS_REFERENCE_PROFILES = {"hmp2_dysbiosis"}
 
 
-def published_indices(profile: Profile, reference: Any | None = None) -> tuple[dict[str, IndexValues],
-                                                                                dict[str, str]]:
+def published_indices(profile: Profile, reference_profiles: Profile | None = None) -> tuple[
+        dict[str, IndexValues], dict[str, str]]:
     """Every published index the indices part offers: (results, reason per index that could not be had)."""
     try:
         mod = _module("indices", "Published indices")
     except Unavailable as exc:
-        return {}, dict.fromkeys(INDEX_KEYS, exc.reason)
+        return {}, dict.fromkeys(INDEX_FUNCTIONS, exc.reason)
     out: dict[str, IndexValues] = {}
     missing: dict[str, str] = {}
-    for key in INDEX_KEYS:
-        rich = getattr(mod, f"{key}_result", None)
-        plain = getattr(mod, key, None)
-        func = rich or plain
+    for key, fname in INDEX_FUNCTIONS.items():
+        func = getattr(mod, f"{fname}_result", None) or getattr(mod, fname, None)
         if func is None:
             missing[key] = "not available in this version"
             continue
         args: tuple[Any, ...] = (profile,)
-        if key == "dysbiosis":
-            if reference is None:
-                missing[key] = "needs a healthy reference, and none is available"
+        if key in NEEDS_REFERENCE_PROFILES:
+            if reference_profiles is None:
+                missing[key] = ("it scores a sample against the healthy cohort's own sample profiles, and the "
+                                "shipped references keep only summaries of them")
                 continue
-            args = (profile, reference)
+            args = (profile, reference_profiles)
         try:
-            result = guarded(func, key.upper(), *args)
+            result = guarded(func, key, *args)
         except Unavailable as exc:
             missing[key] = exc.reason
             continue
@@ -256,14 +258,10 @@ def published_indices(profile: Profile, reference: Any | None = None) -> tuple[d
 
 
 def _coverage_fraction(cov: Mapping[str, Any]) -> float | None:
-    for name in ("fraction", "share", "coverage"):
+    """The share of the index's taxa matched, only when the index states it as a number."""
+    for name in ("fraction", "share"):
         if finite(cov.get(name)) is not None:
             return finite(cov.get(name))
-    found = [k for k in cov if k.endswith("_found") and isinstance(cov[k], (int, float))]
-    totals = [k.removesuffix("_found") + "_total" for k in found]
-    if found and all(isinstance(cov.get(t), (int, float)) for t in totals):
-        den = sum(cov[t] for t in totals)
-        return float(sum(cov[k] for k in found) / den) if den else None
     return None
 
 

@@ -239,7 +239,8 @@ def test_ubiome_csv_and_json_are_the_same_export():
     assert _value(a, a.samples[0], "Blautia") == 59364  # '59364,97908,186803,genus,,,572511,Blautia'
     assert _value(a, a.samples[0], "root") == 611672
     blautia = a.taxa[a.taxa["name"] == "Blautia"].iloc[0]
-    assert blautia["lineage"] == "d__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Blautia"
+    assert blautia["lineage"] == ("d__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae"
+                                  "|g__Blautia")
     phyla = a.to_long("phylum")
     assert phyla.iloc[0]["name"] == "Firmicutes" and phyla.iloc[0]["count"] == 389684
 

@@ -139,7 +139,8 @@ def gmhi_result(profile: Profile | pd.DataFrame, *, literal_r_subsetting: bool =
             "weight": -coo.data * np.log(coo.data),
         }))
     values = np.log10((details["psi_MH"] + pseudo) / (details["psi_MN"] + pseudo))
-    empty = ~(totals > 0)
+    # a sample with nothing left is undefined (R fails on it); the verbatim-R pitfall instead gives 0 everywhere
+    empty = ~(totals > 0) if keep.any() else np.zeros(len(samples), dtype=bool)
     values[empty] = np.nan
     for k in details:
         details[k][empty] = np.nan

@@ -69,6 +69,8 @@ def sample_metrics(profile: Profile) -> tuple[pd.DataFrame, dict[str, list[str]]
     warnings: dict[str, list[str]] = {}
     alpha = metrics.alpha_diversity(profile, ["observed", "shannon", "simpson", "inverse_simpson", "pielou"])
     frames.append(alpha)
+    # composition summaries (phylum shares, F/B ratio, guilds) get reference distributions like any metric
+    frames.append(metrics.composition.composition_summary(profile).set_axis(alpha.index, axis=0))
     for name, func in (("gmhi", indices.gmhi), ("gmwi2", indices.gmwi2)):
         series = func(profile)
         frames.append(series.rename(name).to_frame())

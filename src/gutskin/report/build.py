@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -295,6 +296,15 @@ def _rows(pct: pd.DataFrame | None, kind: str, rank: str | None = None) -> dict[
     return out
 
 
+def _reference_caveats(ctx: _Context) -> list[str]:
+    """How well the chosen reference matches this profile, said once where comparisons start."""
+    r = ctx.ref.reference
+    head = f"Compared with {r.title} ({r.n:,} people)"
+    if not ctx.ref.caveats:
+        return [f"{head}, profiled the same way as this sample."]
+    return [f"{head}: {c}." if not c.endswith(".") else f"{head}: {c}" for c in ctx.ref.caveats]
+
+
 def _placement(rec: dict[str, Any] | None) -> dict[str, Any]:
     if not rec:
         return {}
@@ -396,6 +406,8 @@ def _diversity(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -> 
     elif not rows:
         sec.status = "partial"
         sec.notes.append(f"Percentiles in the reference could not be computed ({ctx.ref.table_reason}).")
+    if ctx.ref is not None:
+        sec.notes.extend(_reference_caveats(ctx))
     if ctx.alpha is not None and ctx.alpha.attrs.get("rank"):
         sec.notes.append(f"Computed on {ctx.alpha.attrs['rank']}-level shares.")
     return sec
@@ -444,7 +456,7 @@ def _composition(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -
             shown += share
         sec.genera_other = max(0.0, 1.0 - shown) if len(order) else None
         absent = [r for r in genus_rows.values() if r.get("status") == "absent"
-                  and (finite(r.get("prevalence")) or 0) >= 0.5]
+                  and (finite(r.get("prevalence")) or 0) >= 0.5 and not _PLACEHOLDER.search(str(r["feature"]))]
         absent.sort(key=lambda r: -(finite(r.get("prevalence")) or 0))
         for rec in absent[:6]:
             sec.missing_common.append(TaxonShare(name=_display_taxon(rec["feature"]), rank="genus", share=0.0,
@@ -461,6 +473,11 @@ def _composition(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -
                          "All shares here are of the named part, which is common for this kind of profile, but "
                          "it means the named part may not represent the whole community.")
     return sec
+
+
+#: "genus" rows that are really a higher rank standing in for unnamed genera (Lachnospiraceae_noname, …):
+#: their absence says more about the profiler's naming than about the person
+_PLACEHOLDER = re.compile(r"(aceae|ales|unclassified|noname|incertae sedis|_[A-Z]+)$", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------------------------- key taxa

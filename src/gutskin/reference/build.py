@@ -57,12 +57,13 @@ def build_reference(
         citation=citation,
         healthy_definition=healthy_definition,
         countries=dict(Counter(c for c, h in zip(countries, mask, strict=True) if h and c)) if countries else {},
-        notes=list(notes) + [f"{k}: {w}" for k, ws in warnings.items() for w in ws],
+        notes=list(notes),
     )
     if "gmwi2" in values.columns and not cohort.taxa["phylum"].notna().any():
         # GMWI2 weighs taxa at every rank; a species-only table would give a distribution no full profile matches
         values = values.drop(columns="gmwi2")
         ref.notes.append("GMWI2 is not summarised: the cohort table holds species without higher ranks")
+    ref.notes.extend(f"{k}: {w}" for k, ws in warnings.items() if k in values.columns for w in ws)
     for col in values.columns:
         ref.metrics[col] = Distribution.of(values[col].to_numpy(dtype=float), METRIC_GRID)
     for rank in TAXON_RANKS:

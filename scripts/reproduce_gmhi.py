@@ -41,7 +41,7 @@ def accuracy(values: pd.Series, healthy: pd.Series) -> dict[str, float | int]:
     ok_nh = int(np.sum(v[~h] < 0))
     acc_h = 100.0 * ok_h / h.sum()
     acc_nh = 100.0 * ok_nh / (~h).sum()
-    return {"n": int(len(v)), "n_h": int(h.sum()), "n_nh": int((~h).sum()), "ok_h": ok_h, "ok_nh": ok_nh,
+    return {"n": len(v), "n_h": int(h.sum()), "n_nh": int((~h).sum()), "ok_h": ok_h, "ok_nh": ok_nh,
             "acc_h": acc_h, "acc_nh": acc_nh, "ba": (acc_h + acc_nh) / 2,
             "neither": int(np.sum(v == 0)), "nan": int(np.sum(np.isnan(v)))}
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .profile import Profile
+from .taxonomy.ranks import RANK_PREFIX, RANKS
 
 TARGETS = ("tsv", "csv", "parquet", "biom")
 
@@ -61,9 +62,7 @@ def _write_biom(profile: Profile, tmp: str, rank: str | None) -> int:
     taxa = view.taxa
     obs_md = []
     for _, row in taxa.iterrows():
-        lineage = [f"{r[0] if r != 'domain' else 'd'}__{row[r]}" for r in
-                   ("domain", "phylum", "class", "order", "family", "genus", "species", "strain")
-                   if isinstance(row[r], str)]
+        lineage = [f"{RANK_PREFIX[r]}__{row[r]}" for r in RANKS if isinstance(row[r], str)]  # t__ for strain
         md = {"taxonomy": lineage, "rank": row["rank"], "name": row["name"], "taxid": ""}
         if row["taxid"] is not None and row["taxid"] == row["taxid"]:
             md["taxid"] = str(row["taxid"])

@@ -22,7 +22,7 @@ TOL = 1e-9
 
 
 # ---------------------------------------------------------------------------------------------- the oracle
-def read_species_table(path: Path, sep: str, add_prefix: bool = False) -> tuple[list[str], list[str], list[list[float]]]:
+def read_species_table(path: Path, sep: str, add_prefix: bool = False) -> tuple[list, list, list]:
     """Species × samples table as plain lists, read with the csv module (no pandas, no gutskin)."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
@@ -40,8 +40,9 @@ def read_species_table(path: Path, sep: str, add_prefix: bool = False) -> tuple[
 
 def gmhi_r_transcription(species: list[str], samples: list[str], values: list[list[float]]) -> dict[str, float]:
     """GMHI.R, step by step, with loops (drop rows matching a pattern only when some row matches)."""
-    mh = [ln.strip() for ln in (DATA / "gmhi2020_species_lists" / "MH_species.txt").read_text().splitlines() if ln.strip()]
-    mn = [ln.strip() for ln in (DATA / "gmhi2020_species_lists" / "MN_species.txt").read_text().splitlines() if ln.strip()]
+    lists = DATA / "gmhi2020_species_lists"
+    mh = [ln.strip() for ln in (lists / "MH_species.txt").read_text().splitlines() if ln.strip()]
+    mn = [ln.strip() for ln in (lists / "MN_species.txt").read_text().splitlines() if ln.strip()]
     # species_profile_1 / _2: remove unclassified, then virus rows
     rows = list(range(len(species)))
     rows = [i for i in rows if "unclassified" not in species[i]]
@@ -57,7 +58,7 @@ def gmhi_r_transcription(species: list[str], samples: list[str], values: list[li
             if x < 0.00001:
                 x = 0.0
             profile3[species[i]] = x
-        def alpha_and_richness(members):
+        def alpha_and_richness(members, profile3=profile3):
             total = 0.0
             richness = 0
             for i in rows:  # table order, like R's subsetting keeps row order

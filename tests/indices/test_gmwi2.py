@@ -116,7 +116,7 @@ def test_species_only_table_rolls_up_with_warning():
     profile = cohorts.psoriasis_100(DATA).profile  # MetaPhlAn 3 species with lineage, no higher-rank rows
     result = gmwi2_result(profile)
     assert set(result.coverage["ranks_rolled_up"]) == {"domain", "phylum", "class", "order", "family", "genus"}
-    assert any("summing the deeper rows" in w for w in result.warnings)
+    assert any("summing deeper rows" in w for w in result.warnings)
     assert any("does not state its database" in w for w in result.warnings)
 
 

@@ -243,3 +243,14 @@ def test_works_without_numba_installed():
     here = alpha_diversity(x).to_numpy(dtype=float)
     there = np.load(target)
     assert np.allclose(here, there, rtol=0, atol=TOL, equal_nan=True)
+
+
+def test_numpy_path_blocks_give_the_same_sums(monkeypatch, psoriasis_100):
+    from gutskin.metrics import _kernels
+
+    matrix = psoriasis_100.profile.at_rank("species").values
+    with use_backend("numpy"):
+        whole = alpha_diversity(matrix)
+        monkeypatch.setattr(_kernels, "BLOCK_NNZ", 97)  # many blocks, rows never split
+        blocked = alpha_diversity(matrix)
+    pd.testing.assert_frame_equal(whole, blocked, check_exact=False, rtol=0, atol=TOL)

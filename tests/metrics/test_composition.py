@@ -129,3 +129,16 @@ def test_fb_ratio_empty_without_bacteroidota():
     summary = composition_summary(p)
     assert np.isnan(summary.loc["a", "fb_ratio"]) and summary.loc["b", "fb_ratio"] == 1.0
     assert any("no Bacteroidota" in w for w in summary.attrs["warnings"])
+
+
+def test_sparse_species_names_move_guilds_to_genus_rank():
+    import gutskin
+
+    from ..conftest import FIXTURES
+
+    profile = gutskin.read(FIXTURES / "biom" / "unifrac__crawford.biom")  # 16S OTUs, few species names
+    shares = guild_shares(profile)
+    assert shares.values["guild.butyrate_producers"].isna().all()
+    assert shares.values["guild.lactobacilli"].notna().all()
+    text = " ".join(shares.warnings)
+    assert "summed at genus rank" in text and "has a species name" in text

@@ -62,13 +62,18 @@ def _biom_member(qza: Path, tmp_path: Path) -> Path:
     return out
 
 
+def _columns(profile) -> dict[str, int]:
+    """Profile column per BIOM observation id (keys are the ids; mOTUs keys end in '|mOTU:<id>')."""
+    out = {}
+    for j, key in enumerate(profile.taxa.index):
+        oid = key.rsplit("|mOTU:", 1)[1] if "|mOTU:" in key else key
+        assert oid not in out
+        out[oid] = j
+    return out
+
+
 def _column(profile, oid: str) -> int:
-    """Profile column of a BIOM observation id (mOTUs keys end in '|mOTU:<id>')."""
-    if oid in profile.taxa.index:
-        return profile.taxa.index.get_loc(oid)
-    hits = [j for j, k in enumerate(profile.taxa.index) if k.endswith(f"|mOTU:{oid}")]
-    assert len(hits) == 1, oid
-    return hits[0]
+    return _columns(profile)[oid]
 
 
 def _value(profile, sample: str, oid: str) -> float:
@@ -84,7 +89,8 @@ def _cross_check(profile, table) -> None:
     obs = [str(o) for o in table.ids(axis="observation")]
     kept = [k for k, o in enumerate(obs) if o not in UNCLASSIFIED_IDS]
     assert profile.n_taxa == len(kept)
-    cols = [_column(profile, obs[k]) for k in kept]
+    where = _columns(profile)
+    cols = [where[obs[k]] for k in kept]
     assert sorted(cols) == list(range(profile.n_taxa))
     ours = profile.values.toarray()[:, cols]
     np.testing.assert_array_equal(ours, dense[kept].T)
@@ -375,6 +381,20 @@ def test_corrupt_member_inside_zip(tmp_path):
         gutskin.read(bad)
 
 
+def test_damaged_compressed_member(tmp_path):
+    src = fixture(MOVING_PICS_TABLE)
+    raw = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as zf:
+        info = next(i for i in zf.infolist() if i.filename.endswith("data/feature-table.biom"))
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 200
+    for k in range(start, start + 400):
+        raw[k] ^= 0xFF
+    bad = tmp_path / "damaged.qza"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(InputError, match="looks corrupt"):
+        gutskin.read(bad)
+
+
 def test_corrupt_hdf5(tmp_path):
     raw = fixture("biom/unifrac__crawford.biom").read_bytes()
     bad = tmp_path / "cut.biom"
@@ -477,3 +497,40 @@ def test_sniffers_do_not_claim_each_other(tmp_path):
     assert not qiime2.sniff(peek(other))
     with pytest.raises(InputError):
         gutskin.read(other)
+
+
+# ------------------------------------------------------------------------------------------------ archive 0
+def _artifact(path: Path, uuid: str, kind: str, fmt: str, members: dict[str, bytes], archive: str = "0") -> Path:
+    """A minimal .qza as the oldest QIIME 2 wrote it (archive 0: no provenance folder)."""
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"{uuid}/metadata.yaml", f"uuid: {uuid}\ntype: {kind}\nformat: {fmt}\nprovenance: null\n")
+        zf.writestr(f"{uuid}/VERSION", f"QIIME 2\narchive: {archive}\nframework: 2.0.5\n")
+        for name, raw in members.items():
+            zf.writestr(f"{uuid}/data/{name}", raw)
+    return path
+
+
+def test_archive_0_table_with_json_biom_and_headerless_taxonomy(tmp_path):
+    json_biom = fixture("biom/biom-format__rich_sparse_otu_table.biom").read_bytes()
+    table = _artifact(tmp_path / "table.qza", "0f3b1c9e-0000-4000-8000-000000000001", "FeatureTable[Frequency]",
+                      "BIOMV100DirFmt", {"feature-table.biom": json_biom})
+    assert detect_format(table) == "qiime2"
+    p = gutskin.read(table)
+    assert qiime2.artifact(table).archive == "0"
+    assert p.info[0].extra["qiime2_archive"] == "0" and p.units == "counts"
+    assert (p.values != gutskin.read(fixture("biom/biom-format__rich_sparse_otu_table.biom")).values).nnz == 0
+    # the legacy TaxonomyFormat has no header line
+    rows = "".join(f"GG_OTU_{i}\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; "
+                   f"f__Lachnospiraceae; g__Blautia; s__{'obeum' if i == 1 else ''}\t0.9{i}\n" for i in range(1, 6))
+    tax = _artifact(tmp_path / "taxonomy.qza", "0f3b1c9e-0000-4000-8000-000000000002", "FeatureData[Taxonomy]",
+                    "TaxonomyDirectoryFormat", {"taxonomy.tsv": rows.encode()})
+    assert taxonomy_table.is_taxonomy(tax)
+    both = gutskin.read_many([table, tax])
+    genus = both.at_rank("genus")
+    assert genus.taxa["name"].tolist() == ["Blautia"]
+    np.testing.assert_array_equal(genus.values.toarray().ravel(), np.asarray(p.values.sum(axis=1)).ravel())
+    assert "Blautia obeum" in set(both.at_rank("species").taxa["name"])
+    plain = tmp_path / "headerless_taxonomy.tsv"
+    plain.write_text(rows)
+    assert taxonomy_table.is_taxonomy(plain)
+    assert len(taxonomy_table.load_taxonomies([plain])) == 5

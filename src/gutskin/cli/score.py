@@ -16,6 +16,7 @@ import pandas as pd
 import typer
 
 from ..errors import InputError, RefusedError
+from ..metrics._table import rank_resolution
 from ..metrics.alpha import ALPHA_METRICS, COUNT_METRICS, alpha_diversity
 from ..metrics.composition import composition_summary
 from ..profile import Profile
@@ -32,6 +33,8 @@ GROUPS = {
     "indices": ("gmhi", "gmwi2", "gevers_md"),
     "composition": COMPOSITION_METRICS,
 }
+#: Below this share of abundance named at the chosen rank, alpha diversity gets a warning.
+LOW_RESOLUTION = 0.9
 ALIASES = {"shannon_entropy": "shannon", "observed_features": "observed", "pielou_e": "pielou", "md": "gevers_md",
            "gevers": "gevers_md", "dysbiosis": "hmp2_dysbiosis", "hmp2": "hmp2_dysbiosis", "gmwi": "gmwi2"}
 
@@ -99,6 +102,11 @@ def score_profile(profile: Profile, metrics: str | Sequence[str] | None = "all",
             columns[n] = frame[n]
         for metric, reason in frame.attrs.get("refused", {}).items():
             note(metric, [f"left empty: {reason}"])
+        resolution = rank_resolution(profile, rank)
+        for s, share in zip(profile.samples, resolution, strict=True):
+            if share < LOW_RESOLUTION:
+                note("alpha", [f"only {share:.0%} of this sample's abundance has a {rank} name; alpha diversity "
+                               f"counts that part only (try --rank genus)"], [s])
 
     if "gmhi" in names:
         from ..indices.gmhi import gmhi_result
@@ -182,9 +190,11 @@ def score(
     """Score samples: alpha diversity, composition summaries and published gut-health indices.
 
     One row per sample, one column per metric, a coverage column per index and a warnings column.
-    Shannon is in nats (natural log). Chao1/ACE on relative abundances are left empty with the reason in
-    the warnings column; asked for by name on such input they are refused.
-    """
+
+    Shannon is in nats (natural log).
+
+    Chao1/ACE on relative abundances are left empty, with the reason in the warnings column; asked for by name on such input they are refused.
+    """  # noqa: E501
     if rank not in RANKS:
         raise InputError(f"unknown rank {rank!r}; expected one of {', '.join(RANKS)}", field="--rank")
     profile = read_many(files, fmt)

@@ -145,7 +145,7 @@ def gmhi_result(profile: Profile | pd.DataFrame, *, literal_r_subsetting: bool =
     for k in details:
         details[k][empty] = np.nan
 
-    present = set(kept_names) | {norm_name(n) for n in names}
+    present = {norm_name(n) for n in names}
     mh_found = [n for n in mh_names if n in present]
     mn_found = [n for n in mn_names if n in present]
     coverage, warnings = _coverage(mh_names, mn_names, mh_found, mn_found, present, sample_namings)

@@ -96,9 +96,10 @@ def nonzero_features() -> tuple[Feature, ...]:
 def _denominators(profile: Profile) -> tuple[np.ndarray, list[str]]:
     """Per-sample divisor giving fractions of the classified community, and the warnings it implies."""
     warnings: list[str] = []
-    top = next((r for r in RANKS if (profile.taxa["rank"] == r).any()), None)
-    if top is None:  # features layout: roll up to the highest rank the lineages know
+    if profile.layout == "features":  # leaves with lineages: the highest rank the lineages know
         top = next((r for r in RANKS if profile.taxa[r].notna().any()), None)
+    else:
+        top = next((r for r in RANKS if (profile.taxa["rank"] == r).any()), None)
     if top is None:
         raise RefusedError("GMWI2 needs named taxa; this profile has no lineage at any rank")
     top_totals = np.asarray(profile.at_rank(top).values.sum(axis=1)).ravel()
@@ -148,7 +149,7 @@ def gmwi2_result(profile: Profile, *, match: str = "auto") -> IndexResult:
         except RefusedError:
             missing_ranks.append(rank)
             continue
-        if not (profile.taxa["rank"] == rank).any():
+        if profile.layout == "features" or not (profile.taxa["rank"] == rank).any():
             rolled.append(rank)
         values = sp.csr_matrix(view.values)
         if mode == "clade":
@@ -211,8 +212,8 @@ def gmwi2_result(profile: Profile, *, match: str = "auto") -> IndexResult:
                             f"input is {described}: {text}. Values are not comparable with the published GMWI2 or its "
                             "cut-off of 0")
     if rolled:
-        warnings.append(f"no native rows at {', '.join(rolled)} rank: presence there comes from summing the deeper "
-                        "rows by lineage, not from the profiler's own estimate")
+        warnings.append(f"no native rows at {', '.join(rolled)} rank: presence there comes from summing deeper rows "
+                        "or features by lineage, not from the profiler's own estimate")
     if missing_ranks:
         warnings.append(f"no taxa can be placed at {', '.join(missing_ranks)} rank: those model features count "
                         "as absent")

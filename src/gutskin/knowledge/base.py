@@ -202,23 +202,46 @@ class KnowledgeBase:
         pop = None if population is None else Population(population).value
         return grade_rows(rows_from_associations(rows, fid), condition=cid, feature=fid, population=pop)
 
-    def grades(self, condition: str | None = None, *, by_population: bool = False) -> list[GradeSummary]:
-        """Derived grades for every (condition, feature) pair that has rows (direct rows only).
+    def ancestors(self, feature_id: str) -> list[str]:
+        """Feature ids above ``feature_id`` through ``parent`` links (genus of a species), nearest first."""
+        out: list[str] = []
+        cur = self.features_by_id[feature_id].parent
+        while cur is not None and cur not in out:
+            out.append(cur)
+            cur = self.features_by_id[cur].parent
+        return out
 
-        With ``by_population`` one summary per age group present is added for pairs spanning several groups.
+    def grades(
+        self,
+        condition: str | None = None,
+        *,
+        by_population: bool = False,
+        include_descendants: bool = True,
+    ) -> list[GradeSummary]:
+        """Derived grades for every (condition, feature) pair that has rows.
+
+        With ``include_descendants`` (default) a genus also gets its species' rows (and a genus with only species
+        rows gets a summary of its own), so disagreeing species show up as a genus-level conflict. With
+        ``by_population`` one summary per age group is added for pairs whose rows span several groups.
         """
-        pairs: dict[tuple[str, str], list[Association]] = {}
-        for a in self.associations(condition) if condition else self.association_rows:
-            pairs.setdefault((a.condition, a.feature), []).append(a)
+        cid = self.resolve_condition(condition) if condition else None
+        base = self.associations(cid) if condition else self.association_rows
+        pairs: dict[tuple[str, str], None] = {}
+        for a in base:
+            pairs[(a.condition, a.feature)] = None
+            if include_descendants:
+                for anc in self.ancestors(a.feature):
+                    pairs[(a.condition, anc)] = None
         out = []
-        for (cid, fid), rows in pairs.items():
-            out.append(grade_rows(rows_from_associations(rows, fid), condition=cid, feature=fid))
+        for c, fid in pairs:
+            rows = self.associations(c, fid, include_descendants=include_descendants)
+            out.append(grade_rows(rows_from_associations(rows, fid), condition=c, feature=fid))
             if by_population:
                 pops = {a.effective_population.value for a in rows} - _POPULATION_ALSO
                 if len(pops) > 1:
                     for pop in sorted(pops):
                         sub = [a for a in rows if a.effective_population.value in ({pop} | _POPULATION_ALSO)]
-                        out.append(grade_rows(rows_from_associations(sub, fid), condition=cid, feature=fid,
+                        out.append(grade_rows(rows_from_associations(sub, fid), condition=c, feature=fid,
                                               population=pop))
         return out
 
@@ -244,8 +267,10 @@ class KnowledgeBase:
         return self.rules_by_id[rule_id]
 
     def rule_evidence_rows(self, rule: RecommendationRule) -> list[EvidenceRow]:
+        """Evidence links as rows for grading; links about safety are cited but do not grade the benefit."""
+        links = [e for e in rule.evidence if e.outcome != "safety"] or list(rule.evidence)
         rows = []
-        for link in rule.evidence:
+        for link in links:
             study = self.studies_by_key[link.study]
             rows.append(EvidenceRow(id=link.study, direction=_EFFECT_DIRECTION[link.effect],
                                     grade=study.grade_cap, cohort=study.cohort_key))

@@ -43,6 +43,8 @@ from .schema import (
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 M = TypeVar("M", bound=BaseModel)
 
 _MISSING_HINT = {
@@ -73,7 +75,7 @@ def _read(path: Path, problems: _Problems) -> tuple[Any, str | None]:
         problems.errors.append(exc)
         return None, None
     try:
-        return yaml.safe_load(text), text
+        return yaml.load(text, Loader=_SafeLoader), text  # safe loader (C version when present)
     except yaml.YAMLError as exc:
         problems.add(f"not valid YAML: {' '.join(str(exc).split())}", path)
         return None, None

@@ -5,13 +5,13 @@ with an :class:`~gutskin.errors.InputError` naming the key; a missing answer is 
 and the recommendation engine says what it could not check because of it.
 
 The JSON Schema in ``docs/questionnaire-schema.json`` is generated from these models by
-:func:`questionnaire_json_schema` (``python -m gutskin.knowledge.questionnaire > docs/questionnaire-schema.json``).
+:func:`questionnaire_json_schema` (``gutskin kb questionnaire-schema -o docs/questionnaire-schema.json``); a test
+checks that the shipped copy is current.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from os import PathLike
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -308,7 +308,3 @@ def questionnaire_json_schema() -> dict[str, Any]:
 
 def questionnaire_json_schema_text() -> str:
     return json.dumps(questionnaire_json_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.stdout.write(questionnaire_json_schema_text())

@@ -495,15 +495,19 @@ class NutrientCaution(_Strict):
     note: str
 
 
+SUSPECTED_FOOD = "suspected_trigger"
+
+
 class TrialSpec(_Strict):
-    food: str = Field(pattern=r"^[a-z_]+$")
+    food: str = Field(pattern=r"^[a-z_]+$", description=f"Food to trial, or '{SUSPECTED_FOOD}' to use the foods the "
+                                                        "person listed as suspected triggers.")
     label: str
     command: str = Field(description="Command template; {food} is filled in.")
 
 
 class ProbioticSpec(_Strict):
     strains: list[str] = Field(min_length=1, description="Strains or the exact mixture tested.")
-    strain_codes_verified: bool
+    strains_identified: bool = Field(description="True when strain designations are known, not only species.")
     note: str
 
 
@@ -531,6 +535,7 @@ class RecommendationRule(_Strict):
     safety_notes: list[str] = Field(default_factory=list)
     nutrient_cautions: list[NutrientCaution] = Field(default_factory=list)
     trial: TrialSpec | None = None
+    clinician_text: str | None = Field(None, description="Text shown instead of 'text' when the safety gate closes.")
     probiotic: ProbioticSpec | None = None
 
     @model_validator(mode="after")
@@ -538,6 +543,8 @@ class RecommendationRule(_Strict):
         if self.category == "elimination_trial":
             if self.trial is None:
                 raise ValueError("an elimination_trial rule needs 'trial' (food and command)")
+            if not self.clinician_text:
+                raise ValueError("an elimination_trial rule needs 'clinician_text' for when the safety gate closes")
             if not self.nutrient_cautions:
                 raise ValueError("an elimination_trial rule needs at least one nutrient caution")
         elif self.trial is not None:

@@ -1,9 +1,9 @@
 """Low-level kernels over CSR matrices: a compiled path (numba, optional extra ``fast``) and a numpy/scipy path.
 
-Both paths compute the same per-row sums and pairwise quantities; only the order of floating-point
-additions differs, so results agree to about 1e-15 (tests require 1e-12). The final formulas are
-applied by shared numpy code in :mod:`.alpha` and :mod:`.beta`, so the two paths can never drift apart
-in *what* they compute.
+Both paths compute the same quantities; only the order of floating-point additions differs, so results
+agree to about 1e-15 (tests require 1e-12). Alpha diversity: both paths produce the same per-row sums and
+shared numpy code in :mod:`.alpha` turns them into metrics. Bray–Curtis: the compiled path is a sparse
+inverted-index kernel; the fallback is scipy's own ``cdist``/``pdist``.
 
 Which path runs:
 
@@ -81,9 +81,21 @@ def alpha_sums(indptr: np.ndarray, data: np.ndarray) -> np.ndarray:
         return out
     if backend() == "numba":
         _alpha_sums_numba(indptr.astype(np.int64, copy=False), data, out)
-    else:
-        _alpha_sums_numpy(indptr, data, out)
+        return out
+    # numpy path: blocks of whole rows holding about BLOCK_NNZ values each bound the temporaries
+    indptr = indptr.astype(np.int64, copy=False)
+    start = 0
+    while start < n:
+        stop = int(np.searchsorted(indptr, indptr[start] + BLOCK_NNZ, side="right")) - 1
+        stop = min(max(stop, start + 1), n)
+        lo, hi = indptr[start], indptr[stop]
+        _alpha_sums_numpy(indptr[start:stop + 1] - lo, data[lo:hi], out[start:stop])
+        start = stop
     return out
+
+
+#: Values per block in the numpy alpha path.
+BLOCK_NNZ = 1 << 20
 
 
 def _segment_sums(values: np.ndarray, indptr: np.ndarray, nonempty: np.ndarray) -> np.ndarray:
@@ -117,20 +129,39 @@ def _alpha_sums_numpy(indptr: np.ndarray, data: np.ndarray, out: np.ndarray) -> 
 
 
 # ---------------------------------------------------------------------------------------------- Bray–Curtis
-def bray_curtis_cross(a_ptr, a_idx, a_dat, a_sum, b_ptr, b_idx, b_dat, b_sum, n_cols) -> np.ndarray:
-    """Σ min(a_i, b_j) for every row pair (compiled path only); shape (rows of a, rows of b)."""
-    out = np.empty((a_ptr.size - 1, b_ptr.size - 1), dtype=np.float64)
-    _bc_min_cross(a_ptr.astype(np.int64, copy=False), a_idx.astype(np.int64, copy=False), a_dat,
-                  b_ptr.astype(np.int64, copy=False), b_idx.astype(np.int64, copy=False), b_dat,
-                  int(n_cols), out)
+def _index_dtype(n: int) -> type:
+    return np.int32 if n < 2**31 - 1 else np.int64
+
+
+def bray_curtis_cross(a, b) -> np.ndarray:
+    """Bray–Curtis of every row of CSR ``a`` against every row of CSR ``b`` (compiled path only).
+
+    The reference ``b`` is turned into an inverted index (CSC: for each taxon, the reference samples that
+    hold it); each query row then adds ``min(q_j, r_j)`` into one accumulator per reference sample, over
+    the shared taxa only. ``1 − 2 Σmin / (Σq + Σr)``; NaN when both samples are empty.
+    """
+    csc = b.tocsc()
+    csc.sort_indices()
+    a_sum = np.asarray(a.sum(axis=1), dtype=np.float64).ravel()
+    b_sum = np.asarray(b.sum(axis=1), dtype=np.float64).ravel()
+    out = np.empty((a.shape[0], b.shape[0]), dtype=np.float64)
+    it = _index_dtype(max(a.shape[1], b.shape[0]))
+    _bc_cross_inverted(a.indptr.astype(np.int64, copy=False), a.indices.astype(it, copy=False), a.data, a_sum,
+                       csc.indptr.astype(np.int64, copy=False), csc.indices.astype(it, copy=False), csc.data, b_sum,
+                       out)
     return out
 
 
-def bray_curtis_pairs(ptr, idx, dat, n_cols) -> np.ndarray:
-    """Σ min(a_i, a_j) for all pairs i < j, mirrored; diagonal left 0 (compiled path only)."""
-    n = ptr.size - 1
+def bray_curtis_pairs(a) -> np.ndarray:
+    """All-pairs Bray–Curtis of the rows of CSR ``a`` (symmetric, zero diagonal; compiled path only)."""
+    csc = a.tocsc()
+    csc.sort_indices()
+    sums = np.asarray(a.sum(axis=1), dtype=np.float64).ravel()
+    n = a.shape[0]
     out = np.zeros((n, n), dtype=np.float64)
-    _bc_min_pairs(ptr.astype(np.int64, copy=False), idx.astype(np.int64, copy=False), dat, int(n_cols), out)
+    it = _index_dtype(max(a.shape[1], n))
+    _bc_pairs_inverted(a.indptr.astype(np.int64, copy=False), a.indices.astype(it, copy=False), a.data, sums,
+                       csc.indptr.astype(np.int64, copy=False), csc.indices.astype(it, copy=False), csc.data, out)
     return out
 
 
@@ -175,46 +206,60 @@ if HAVE_NUMBA:
             out[i, 8] = grare
 
     @njit(parallel=True, cache=True)
-    def _bc_min_cross(a_ptr, a_idx, a_dat, b_ptr, b_idx, b_dat, n_cols, out):  # pragma: no cover
-        # scatter one query row into a dense buffer, then gather over each reference row's entries
+    def _bc_cross_inverted(a_ptr, a_idx, a_dat, a_sum, c_ptr, c_row, c_dat, b_sum, out):  # pragma: no cover
         nq = a_ptr.size - 1
-        nr = b_ptr.size - 1
+        nr = b_sum.size
         for i in prange(nq):
-            buf = np.zeros(n_cols)
+            acc = np.zeros(nr)
             for k in range(a_ptr[i], a_ptr[i + 1]):
-                buf[a_idx[k]] = a_dat[k]
-            for j in range(nr):
-                m = 0.0
-                for k in range(b_ptr[j], b_ptr[j + 1]):
-                    x = buf[b_idx[k]]
-                    y = b_dat[k]
-                    m += x if x < y else y
-                out[i, j] = m
+                j = a_idx[k]
+                q = a_dat[k]
+                for t in range(c_ptr[j], c_ptr[j + 1]):
+                    v = c_dat[t]
+                    acc[c_row[t]] += q if q < v else v
+            sa = a_sum[i]
+            for r in range(nr):
+                den = sa + b_sum[r]
+                out[i, r] = (den - 2.0 * acc[r]) / den if den > 0.0 else np.nan
+
+    @njit(cache=True)
+    def _first_above(rows, lo, hi, i):  # pragma: no cover
+        # first position in rows[lo:hi] (sorted) holding a row index > i
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if rows[mid] <= i:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
 
     @njit(parallel=True, cache=True)
-    def _bc_min_pairs(ptr, idx, dat, n_cols, out):  # pragma: no cover
-        # rows are processed in pairs (p, n-1-p) so both threads get the same share of the triangle
-        n = ptr.size - 1
+    def _bc_pairs_inverted(ptr, idx, dat, sums, c_ptr, c_row, c_dat, out):  # pragma: no cover
+        # upper triangle only; rows are taken in pairs (p, n-1-p) so both threads get the same work
+        n = sums.size
         half = (n + 1) // 2
         for p in prange(half):
-            buf = np.zeros(n_cols)
+            acc = np.zeros(n)
             first = np.int64(p)
             for which in range(2):
                 i = first if which == 0 else np.int64(n - 1) - first
                 if which == 1 and i == first:
                     continue
+                for r in range(i + 1, n):
+                    acc[r] = 0.0
                 for k in range(ptr[i], ptr[i + 1]):
-                    buf[idx[k]] = dat[k]
-                for j in range(i + 1, n):
-                    m = 0.0
-                    for k in range(ptr[j], ptr[j + 1]):
-                        x = buf[idx[k]]
-                        y = dat[k]
-                        m += x if x < y else y
-                    out[i, j] = m
-                    out[j, i] = m
-                for k in range(ptr[i], ptr[i + 1]):
-                    buf[idx[k]] = 0.0
+                    j = idx[k]
+                    q = dat[k]
+                    hi = c_ptr[j + 1]
+                    for t in range(_first_above(c_row, c_ptr[j], hi, i), hi):
+                        v = c_dat[t]
+                        acc[c_row[t]] += q if q < v else v
+                si = sums[i]
+                for r in range(i + 1, n):
+                    den = si + sums[r]
+                    d = (den - 2.0 * acc[r]) / den if den > 0.0 else np.nan
+                    out[i, r] = d
+                    out[r, i] = d
 
     def numba_threads() -> int:
         return int(numba.get_num_threads())

@@ -26,7 +26,9 @@ units are ``counts``).
 
 Which rank: a :class:`~gutskin.profile.Profile` is taken at ``rank="species"`` by default, through
 ``Profile.at_rank`` (native species rows where the profiler wrote them, else features rolled up by
-lineage). Values are used as written; every metric except Chao1/ACE is scale-invariant.
+lineage). Taxa with no name at that rank are left out, so on 16S tables where few features have a
+species name, ask for ``rank="genus"`` (``gutskin score`` warns when less than 90 % of a sample's abundance
+is named at the rank used). Values are used as written; every metric except Chao1/ACE is scale-invariant.
 """
 
 from __future__ import annotations

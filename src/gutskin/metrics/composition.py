@@ -33,6 +33,8 @@ import yaml
 
 from ..errors import RefusedError
 from ..profile import Profile
+from ..taxonomy.ranks import RANK_INDEX
+from ._table import rank_resolution
 
 try:  # the shared rename table; the YAML's own alias lists are used either way
     from ..taxonomy.synonyms import aliases as _synonym_aliases
@@ -204,13 +206,29 @@ def _ratio(shares: pd.DataFrame) -> pd.Series:
     return pd.Series(ratio, index=shares.index, name="fb_ratio")
 
 
-def _leaf_view(profile: Profile) -> tuple[Profile | None, str | None]:
+#: Guilds are summed at species rank only when at least this share of the abundance has a species name.
+MIN_RESOLUTION = 0.5
+
+
+def _leaf_view(profile: Profile) -> tuple[Profile | None, str | None, list[str]]:
+    """The rank guilds are summed on: species when most abundance is named there, else genus."""
+    notes: list[str] = []
     for rank in ("species", "genus"):
         try:
-            return profile.at_rank(rank), rank
+            view = profile.at_rank(rank)
         except RefusedError:
             continue
-    return None, None
+        res = rank_resolution(profile, rank)
+        overall = float(np.nanmedian(res)) if np.isfinite(res).any() else 0.0
+        if rank == "species" and overall < MIN_RESOLUTION:
+            notes.append(f"only {overall:.0%} of the abundance (median over samples) has a species name, so guilds "
+                         "are summed at genus rank; guilds with species-level members are left empty")
+            continue
+        if overall < 0.9:
+            notes.append(f"guild shares are of the {overall:.0%} of the abundance (median over samples) that has a "
+                         f"{rank} name")
+        return view, rank, notes
+    return None, None, notes
 
 
 def guild_shares(profile: Profile, guilds: list[str] | None = None) -> Shares:
@@ -220,7 +238,7 @@ def guild_shares(profile: Profile, guilds: list[str] | None = None) -> Shares:
     cols = [f"guild.{g.id}" for g in chosen]
     labels = {f"guild.{g.id}": g.label for g in chosen}
     citations = {f"guild.{g.id}": list(g.citations) for g in chosen}
-    view, leaf = _leaf_view(profile)
+    view, leaf, notes = _leaf_view(profile)
     if view is None:
         frame = pd.DataFrame(np.nan, index=pd.Index(profile.samples, name="sample"), columns=cols)
         return Shares(frame, labels, ["guild shares not computed: the profile has no species or genus rows"],
@@ -234,10 +252,11 @@ def guild_shares(profile: Profile, guilds: list[str] | None = None) -> Shares:
     found: dict[str, list[str]] = {}
     for g in chosen:
         col = f"guild.{g.id}"
-        missing = sorted({m.rank for m in g.members if not has_rank.get(m.rank, False)})
+        missing = sorted({m.rank for m in g.members if not has_rank.get(m.rank, False)
+                          or RANK_INDEX[m.rank] > RANK_INDEX[leaf]})
         if missing:
-            unresolved[col] = (f"{g.label} not computed: the profile has no {'/'.join(missing)} names "
-                               f"(deepest rank used: {leaf})")
+            unresolved[col] = (f"{g.label} not computed: it needs {'/'.join(missing)} names, which this profile does "
+                               f"not resolve (guilds summed at {leaf} rank)")
             masks[col] = np.zeros(view.n_taxa, dtype=bool)
             continue
         mask = np.zeros(view.n_taxa, dtype=bool)
@@ -251,6 +270,7 @@ def guild_shares(profile: Profile, guilds: list[str] | None = None) -> Shares:
         masks[col] = mask
         found[col] = hit_members
     frame = _shares(view, masks)
+    warnings.extend(notes)
     for col, reason in unresolved.items():
         frame[col] = np.nan
         warnings.append(reason)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import InputError
@@ -444,9 +445,7 @@ def _taxonomy_of(md: dict[str, Any]) -> Any:
     return None
 
 
-def _taxonomy_strings(taxonomies: list[Any], ids: list[str]):
-    import pandas as pd
-
+def _taxonomy_strings(taxonomies: list[Any], ids: list[str]) -> pd.Series:
     texts = ["; ".join(map(str, t)) if isinstance(t, (list, tuple)) else str(t) for t in taxonomies if t]
     if not texts:
         texts = [i for i in ids if _is_lineage_id(i)]
@@ -472,7 +471,7 @@ def _sample_names(ids: list[str], path: Path) -> list[str]:
 
 
 def _interpret_own(table: BiomTable, path: Path, fmt: str) -> Profile:
-    """A BIOM file written by :func:`gutskin.writers.write_profile`: clades with rank/name/taxid metadata."""
+    """A BIOM file written by :func:`gutskin.writers.write_profile`: rank, name, taxid, units and layout in metadata."""
     md = table.obs_metadata or [{} for _ in table.obs_ids]
     taxa = []
     for oid, m in zip(table.obs_ids, md, strict=True):

@@ -35,7 +35,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import InputError
-from ..io import PEEK_BYTES, Peek, read_text
+from ..io import PEEK_BYTES, Peek, compression, read_bytes, read_text
 from ..io import peek as _peek
 from ..profile import LONG_COLUMNS, Profile, SampleInfo, taxon_key
 from ..taxonomy.lineage import Lineage
@@ -212,7 +212,7 @@ def _frame(text: str, layout: _Layout, path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), sep=layout.sep, header=None, skiprows=layout.header_line + 1,
                             names=list(range(len(layout.header))), dtype=str, keep_default_na=False,
-                            skip_blank_lines=True, engine="python" if layout.sep == "," else "c",
+                            skip_blank_lines=True, engine="c",
                             index_col=False)
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"cannot split the table into columns ({exc})", path) from None
@@ -231,7 +231,10 @@ def _check_header(header: list[str], path: Path | str, line: int | None) -> None
 
 def _read_parquet(path: Path) -> Profile:
     try:
-        frame = pd.read_parquet(path)
+        source = io.BytesIO(read_bytes(path)) if compression(path) else path  # .parquet.gz works too
+        frame = pd.read_parquet(source)
+    except InputError:
+        raise
     except Exception as exc:  # pyarrow raises its own error types for damaged files
         raise InputError(f"cannot read the Parquet file ({exc}); it looks corrupt", path) from None
     cols = {str(c).strip().lower() for c in frame.columns}
@@ -462,10 +465,14 @@ def _from_taxpasta(frame: pd.DataFrame, path: Path, first_line: int | None) -> P
             source=str(path), format=FORMAT, units=units, unclassified=u,
             unclassified_share=None if u is None or totals[s] == 0 else u / totals[s],
             extra={"layout": f"taxpasta {layout}", "units_reason": reason,
-                   "warnings": [*warnings, "taxpasta keeps one value per taxon id: reads assigned directly to "
-                                "it for Kraken-family inputs, clade values (× 10⁶) for MetaPhlAn; higher ranks are "
-                                "rolled up only through the lineages the table carries"]}))
+                   "warnings": [*warnings, _TAXPASTA_NOTE]}))
     return biom_reader.assemble("features", taxa, [str(s) for s in sample_names], info, matrix, path)
+
+
+_TAXPASTA_NOTE = ("taxpasta keeps one value per taxon id (reads assigned directly to it for Kraken-family inputs, "
+                  "clade values × 10⁶ for MetaPhlAn) and files everything it could not map to an NCBI id under "
+                  "taxonomy_id 0, read here as unclassified; higher ranks roll up only through the lineages the "
+                  "table carries")
 
 
 def _taxpasta_taxon(taxid: int, ann: dict[str, str]) -> tuple[Lineage, str, str]:

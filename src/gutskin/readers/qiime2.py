@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,9 +59,7 @@ def _zip(path: Path) -> zipfile.ZipFile:
 def _member(zf: zipfile.ZipFile, name: str, path: Path) -> bytes:
     try:
         return zf.read(name)
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as exc:
-        raise InputError(f"cannot extract {name} from the archive ({exc}); it looks corrupt", path) from None
-    except Exception as exc:  # zlib.error and friends from damaged members
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, KeyError, EOFError) as exc:
         raise InputError(f"cannot extract {name} from the archive ({exc}); it looks corrupt", path) from None
 
 

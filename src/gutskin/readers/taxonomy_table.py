@@ -38,12 +38,37 @@ _HAS_PREFIX = re.compile(r"^\s*(?:[a-zA-Z]__|D_\d+__)")
 _CANONICAL_PART = re.compile(r"^([a-z])__(.*)$", re.S)
 
 
+def _is_header(cols: list[str]) -> bool:
+    return len(cols) >= 2 and cols[0] in _ID_HEADERS and cols[1].lower() in ("taxon", "taxonomy")
+
+
+def _looks_like_taxon(cell: str) -> bool:
+    cell = cell.strip()
+    return bool(_HAS_PREFIX.match(cell)) or cell.lower() in ("unassigned", "unclassified")
+
+
+def _headerless(lines: list[str]) -> bool:
+    """QIIME 2's legacy and headerless taxonomy formats: ``<id><TAB><taxon>[<TAB>confidence]``, no header."""
+    rows = [ln.rstrip("\r").split("\t") for ln in lines if ln.strip() and not ln.startswith("#")][:50]
+    return bool(rows) and all(
+        2 <= len(r) <= 3 and r[0].strip() and not _looks_like_taxon(r[0]) and _looks_like_taxon(r[1])
+        and (len(r) == 2 or _is_float(r[2]) or not r[2].strip()) for r in rows)
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def sniff(p: Peek) -> bool:
     if p.is_binary:
         return False
     first = next((ln for ln in p.lines if ln.strip()), "")
     cols = [c.strip() for c in first.split("\t")]
-    return len(cols) >= 2 and cols[0] in ("Feature ID", "#OTUID", "#OTU ID", "Feature.ID") and cols[1] == "Taxon"
+    return _is_header(cols) or _headerless(p.lines)
 
 
 def is_taxonomy(path: str | Path) -> bool:
@@ -151,9 +176,11 @@ def _parse_taxonomy_tsv(text: str, path: Path) -> pd.Series:
     if header_idx is None:
         raise InputError("the taxonomy file is empty", path)
     header = [c.strip() for c in lines[header_idx].rstrip("\r").split("\t")]
-    if len(header) < 2 or header[0] not in _ID_HEADERS or header[1].lower() not in ("taxon", "taxonomy"):
-        raise InputError(f"expected a header 'Feature ID<TAB>Taxon[<TAB>Confidence]', found {header[:3]}",
-                         path, header_idx + 1)
+    if not _is_header(header):
+        if not _headerless(lines[header_idx:header_idx + 50]):
+            raise InputError(f"expected a header 'Feature ID<TAB>Taxon[<TAB>Confidence]', found {header[:3]}",
+                             path, header_idx + 1)
+        header, header_idx = ["Feature ID", "Taxon"], header_idx - 1  # headerless: data from the first line
     ids: list[str] = []
     taxa: list[str] = []
     seen: dict[str, int] = {}

@@ -160,12 +160,24 @@ class _Context:
     questionnaire: Any = None
     questionnaire_path: str | None = None
     answers: dict[str, Any] = field(default_factory=dict)
-    trial: sources.TrialData | None = None
+    trial: sources.TrialRun | None = None
     trial_reason: str | None = None
     trial_files: list[str] = field(default_factory=list)
     phyla: Profile | None = None
     genera: Profile | None = None
     n_species: np.ndarray | None = None
+    _shares: dict[str, Any] = field(default_factory=dict)
+    _kb_panels: list | None = None
+
+    def shares_at(self, rank: str) -> tuple[list[str], Any] | None:
+        """(taxon keys, samples × taxa proportions) at ``rank``, computed once; None if the rank is absent."""
+        if rank not in self._shares:
+            try:
+                view = self.profile.proportions(rank)
+                self._shares[rank] = ([sources.taxon_key(n) for n in view.taxa["name"]], view.values.tocsr())
+            except (RefusedError, InputError):
+                self._shares[rank] = None
+        return self._shares[rank]
 
     def attempt(self, name: str, func: Callable[[], Any]) -> tuple[Any, str | None]:
         """Run one part; (result, None) or (None, reason). Records the outcome under ``name``."""
@@ -271,7 +283,10 @@ def _assemble(ctx: _Context, i: int, sample: str) -> Report:
     composition = _composition(ctx, i, sample, pct)
     key_taxa = _key_taxa(ctx, i, sample, pct)
     indices = _indices(ctx, i, sample, pct)
-    skin, findings = _skin(ctx, i, sample, pct)
+    skin, insight = _skin(ctx, i, sample, pct)
+    findings = get(insight, "findings_for_rules") if insight is not None else None
+    if findings is None and ctx.kb is not None:
+        findings = _rule_findings(ctx, sample, pct, diversity, composition, key_taxa)
     recs, rec_raw = _recommendations(ctx, findings)
     trial = _trial(ctx, rec_raw)
     methods = _methods(ctx, i, sample)
@@ -426,20 +441,20 @@ def _composition(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -
     if ctx.phyla is None and ctx.genera is None:
         sec.status, sec.reason = "not_available", "The profile has no phylum or genus ranks to summarise."
         return sec
-    phylum_rows = _rows(pct, "taxon", "phylum")
+    phylum_metrics = {k.removeprefix("phylum.").lower(): v for k, v in _rows(pct, "metric").items()
+                      if k.startswith("phylum.")}
     if ctx.phyla is not None:
         row = ctx.phyla.values.getrow(i)
         order = np.argsort(-row.data)
         for j in order:
             share = float(row.data[j])
             name = ctx.phyla.taxa["name"].iat[row.indices[j]]
-            rec = phylum_rows.get(sources.taxon_key(name))
+            rec = phylum_metrics.get(sources.current_name(name).lower())
             sec.phyla.append(TaxonShare(name=_display_taxon(name), rank="phylum", share=share, value=share,
                                         prevalence=finite(rec.get("prevalence")) if rec else None,
                                         **_placement(rec)))
-        if ctx.ref is not None and not phylum_rows:
-            sec.notes.append("The reference summarises genera and species, not phyla, so phyla have no typical "
-                             "range here.")
+        if ctx.ref is not None and not phylum_metrics:
+            sec.notes.append("The reference does not summarise phyla, so phyla have no typical range here.")
     genus_rows = _rows(pct, "taxon", "genus")
     if ctx.genera is not None:
         row = ctx.genera.values.getrow(i)
@@ -522,7 +537,7 @@ def _key_taxa(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -> K
         evidence = _marker_evidence(ctx, g.marker)
         if evidence is None:
             evidence = Evidence(label=g.evidence, citations=[Citation(text=c) for c in g.citations])
-        sec.items.append(KeyTaxon(name=g.label, kind="guild", share=share, value=share, why=why,
+        sec.items.append(KeyTaxon(name=g.label, kind="guild", share=share, value=share, why=why, direction=g.direction,
                                   members=members, evidence=evidence, **placement))
     if ctx.guilds.warnings:
         sec.notes.extend(ctx.guilds.warnings)
@@ -663,46 +678,79 @@ def _panel_from_insight(p: Any, ctx: _Context) -> SkinPanel:
                      cannot_tell=[str(c) for c in get(p, "cannot_tell") or []])
 
 
-def _panels_from_kb(ctx: _Context, i: int, pct: pd.DataFrame | None) -> list[SkinPanel]:
+@dataclass
+class _KBFinding:
+    """One graded knowledge-base finding, prepared once per run; only 'where you stand' varies by sample."""
+
+    feature: Any
+    label: str
+    finding: SkinFinding
+    grade_rank: int
+
+
+def _kb_skeleton(ctx: _Context) -> list[tuple[Any, list[_KBFinding], list[str]]]:
+    """Per condition: its graded findings and what a stool profile cannot measure (the same for every sample)."""
+    if ctx._kb_panels is not None:
+        return ctx._kb_panels
     kb = ctx.kb
-    taxa_rows = {**_rows(pct, "taxon", "genus"), **_rows(pct, "taxon", "species")}
+    study_of = {a.id: a.study for a in kb.association_rows}
+    out = []
+    for cond in kb.conditions():
+        cname = (cond.name or cond.id).lower()
+        items: list[_KBFinding] = []
+        cannot = []
+        for g in kb.grades(cond.id):
+            feat = kb.features_by_id.get(g.feature) if g.feature else None
+            if feat is None:
+                continue
+            label = feat.display_name[:1].upper() + feat.display_name[1:]
+            if not feat.measurable_in_stool_profile:
+                cannot.append(f"{label}: a stool profile cannot measure this; ask a clinician whether a test "
+                              "is worthwhile.")
+            words = DIRECTION_WORDS.get(g.direction, g.direction).format(c=cname)
+            cites = [_kb_citation(kb, study_of[r]) for r in g.rows if r in study_of]
+            cites = list({c.text: c for c in cites}.values())
+            finding = SkinFinding(statement=f"{label}: {words}.", direction=g.direction,
+                                  evidence=_grade_evidence(g.grade, cites), conflict=_conflict_words(g, cname))
+            items.append(_KBFinding(feat, label, finding, "ABCD".index(g.grade)))
+        out.append((cond, items, cannot))
+    ctx._kb_panels = out
+    return out
+
+
+def _panels_from_kb(ctx: _Context, i: int, pct: pd.DataFrame | None) -> list[SkinPanel]:
+    taxa_rows = {"genus": _rows(pct, "taxon", "genus"), "species": _rows(pct, "taxon", "species")}
     metric_rows = _rows(pct, "metric")
     panels = []
-    for cond in kb.conditions():
-        grades = kb.grades(cond.id)
-        name = cond.name
-        findings = []
-        cannot = []
-        for g in sorted(grades, key=lambda g: ("ABCD".index(g.grade), g.feature or "")):
-            try:
-                feat = kb.features_by_id[g.feature]
-            except (KeyError, TypeError):
-                continue
-            if not feat.measurable_in_stool_profile:
-                cannot.append(f"{feat.display_name}: a stool profile cannot measure this; ask a clinician about "
-                              "a suitable test.")
-            words = DIRECTION_WORDS.get(g.direction, g.direction).format(c=name.lower() if name else cond.id)
-            cites = [_kb_citation(kb, kb.association(r).study) for r in g.rows if _has_association(kb, r)]
-            cites = list({c.text: c for c in cites}.values())
-            findings.append(SkinFinding(
-                statement=f"{feat.display_name}: {words}.", direction=g.direction,
-                yours=_yours(feat, taxa_rows, metric_rows, ctx, i) if feat.measurable_in_stool_profile else None,
-                evidence=_grade_evidence(g.grade, cites), conflict=g.rationale if g.conflict else None))
+    for cond, items, cannot in _kb_skeleton(ctx):
+        keyed = []
+        for it in items:
+            yours = (_yours(it.feature, ctx, i, taxa_rows, metric_rows) if it.feature.measurable_in_stool_profile
+                     else None)
+            keyed.append(((it.grade_rank, yours is None, it.label.lower()), it.finding.model_copy(
+                update={"yours": yours})))
+        keyed.sort(key=lambda x: x[0])
+        ordered = [f for _, f in keyed]
         panels.append(SkinPanel(
-            condition=cond.id, label=name, summary=cond.synthesis, findings=findings,
-            conflicts=[f.conflict for f in findings if f.conflict], cannot_tell=cannot))
+            condition=cond.id, label=cond.name, summary=cond.synthesis, findings=ordered,
+            conflicts=[f"{f.statement.split(':')[0]}: {f.conflict}" for f in ordered if f.conflict],
+            cannot_tell=list(cannot)))
     return panels
 
 
-def _has_association(kb: Any, row_id: str) -> bool:
-    try:
-        kb.association(row_id)
-    except KeyError:
-        return False
-    return True
+def _conflict_words(g: Any, cname: str) -> str | None:
+    if not g.conflict:
+        return None
+    if g.conflict_kind == "opposite":
+        return (f"{len(g.supporting)} finding(s) point one way and {len(g.opposing)} the other way in {cname}; "
+                "shown as a disagreement, not averaged.")
+    if g.null:
+        return f"{len(g.null)} study finding(s) saw no difference, so the grade is lowered."
+    return str(g.rationale)
 
 
-def _yours(feat: Any, taxa_rows: dict, metric_rows: dict, ctx: _Context, i: int) -> str | None:
+def _yours(feat: Any, ctx: _Context, i: int, rows: dict[str, dict], metric_rows: dict) -> str | None:
+    """Where this person stands on one knowledge-base feature, when the profile can say."""
     kind = str(getattr(feat.kind, "value", feat.kind))
     if kind == "diversity":
         rec = metric_rows.get("shannon")
@@ -710,26 +758,64 @@ def _yours(feat: Any, taxa_rows: dict, metric_rows: dict, ctx: _Context, i: int)
             return (f"Your Shannon diversity is at the {fmt_percentile(finite(rec['percentile']))} percentile "
                     "of healthy people.")
         return None
-    if kind != "taxon":
+    if kind != "taxon" or feat.rank is None:
         return None
-    for n in feat.all_names():
-        rec = taxa_rows.get(sources.taxon_key(n))
+    rank = str(getattr(feat.rank, "value", feat.rank))
+    keys = [sources.taxon_key(n) for n in feat.all_names()]
+    ranked = rows.get(rank, {})
+    for key in keys:
+        rec = ranked.get(key)
         if rec is None:
             continue
-        value = finite(rec.get("value")) or 0.0
         if rec.get("status") == "absent":
             prev = finite(rec.get("prevalence"))
             tail = f"; {fmt_share(prev)} of healthy people carry it" if prev is not None else ""
             return f"Not found in your sample{tail}."
         p = finite(rec.get("percentile"))
-        text = f"You: {fmt_share(value)} of the classified community"
-        if p is not None:
-            text += f", {fmt_percentile(p)} percentile of healthy people"
-        return text + "."
-    return None
+        text = f"{fmt_share(finite(rec.get('value')) or 0.0)} of your classified community"
+        return text + (f", {fmt_percentile(p)} percentile of healthy people." if p is not None else ".")
+    shares = ctx.shares_at(rank)
+    if shares is None:
+        return None
+    names, values = shares
+    found = sum(float(values[i, j]) for j, n in enumerate(names) if n in keys)
+    if found > 0:
+        return f"{fmt_share(found)} of your classified community (no healthy reference for this {rank})."
+    return f"Not found under this name at {rank} level in your profile (profilers name some taxa differently)."
 
 
 # ---------------------------------------------------------------------------------------------- recommendations
+def _rule_findings(ctx: _Context, sample: str, pct: pd.DataFrame | None, diversity: DiversitySection,
+                   composition: CompositionSection, key_taxa: KeyTaxaSection) -> dict[str, Any]:
+    """This sample's measurements as the knowledge base's features with a status (what rules test)."""
+    pairs: list[tuple[str, str | None]] = []
+    shannon = next((m for m in diversity.metrics if m.key == "shannon"), None)
+    if shannon is not None:
+        pairs.append(("M11", shannon.status))
+    guild_markers = {g.label: g.marker for g in ctx.guilds.guilds} if ctx.guilds is not None else {}
+    for k in key_taxa.items:
+        if guild_markers.get(k.name):
+            pairs.append((guild_markers[k.name], k.status))
+    for rank in ("genus", "species"):
+        for rec in _rows(pct, "taxon", rank).values():
+            pairs.append((str(rec["feature"]), rec.get("status")))
+    for ph in composition.phyla:
+        pairs.append((ph.name.split(" (")[0], ph.status))
+    conditions = sources.questionnaire_conditions(ctx.questionnaire) if ctx.questionnaire is not None else []
+    return sources.findings_mapping(ctx.kb, pairs, conditions, sample)
+
+
+def _citation_of(c: Any, kb: Any) -> Citation:
+    if isinstance(c, tuple) and len(c) == 2:  # (study key, citation object)
+        key, obj = c
+        text = obj.formatted() if hasattr(obj, "formatted") else str(obj)
+        return Citation(text=text, key=str(key), doi=get(obj, "doi"), pmid=get(obj, "pmid"), url=get(obj, "url"))
+    if isinstance(c, str):
+        return _kb_citation(kb, c) if kb is not None else Citation(text=c)
+    return Citation(text=str(get(c, "text") or get(c, "citation") or c), key=get(c, "key") or get(c, "study"),
+                    doi=get(c, "doi"), pmid=get(c, "pmid"))
+
+
 def _recommendations(ctx: _Context, findings: Any) -> tuple[RecommendationsSection, Any]:
     sec = RecommendationsSection(
         title="What you could try",
@@ -744,20 +830,21 @@ def _recommendations(ctx: _Context, findings: Any) -> tuple[RecommendationsSecti
     for r in sources.iter_items(raw):
         ev = get(r, "evidence")
         grade = get(r, "grade") or get(ev, "grade")
-        cites = []
-        for c in get(r, "citations") or get(r, "sources") or (get(ev, "citations") if ev is not None else []) or []:
-            if isinstance(c, str) and ctx.kb is not None:
-                cites.append(_kb_citation(ctx.kb, c))
-            else:
-                cites.append(Citation(text=str(get(c, "text") or c), key=get(c, "key"), doi=get(c, "doi"),
-                                      pmid=get(c, "pmid")))
+        cites = [_citation_of(c, ctx.kb) for c in (get(r, "citations") or get(ev, "citations") or [])]
+        reasons = [str(x) for x in get(r, "reasons") or []]
+        why = str(get(r, "rationale") or get(r, "why") or "")
+        if reasons:
+            why = f"{why} Matched because: {'; '.join(reasons)}.".strip()
+        unknowns = [str(x) for x in get(r, "unknowns") or []]
+        if unknowns:
+            why = f"{why} Not checked: {'; '.join(unknowns)}.".strip()
+        safety = [str(x) for x in (get(r, "safety_notes") or get(r, "safety") or [])]
+        safety += [str(x) for x in get(r, "nutrient_cautions") or []]
         sec.items.append(Recommendation(
-            title=str(get(r, "title") or ""), text=str(get(r, "text") or ""),
-            why=str(get(r, "why") or get(r, "rationale") or get(r, "because") or ""),
-            evidence=_grade_evidence(grade, cites, get(r, "grade_label")),
-            safety=[str(s) for s in (get(r, "safety") or get(r, "safety_notes") or [])],
+            title=str(get(r, "title") or ""), text=str(get(r, "text") or ""), why=why,
+            evidence=_grade_evidence(grade, cites, get(r, "grade_label")), safety=safety,
             category=get(r, "category")))
-    if not ctx.questionnaire:
+    if ctx.questionnaire is None:
         sec.notes.append("Without a questionnaire only general suggestions can be made; answer it "
                          "(examples/questionnaire.yaml shows the questions) for suggestions that fit you.")
     if not sec.items:
@@ -770,8 +857,8 @@ def _trial(ctx: _Context, recs_raw: Any) -> TrialSection:
     sec = TrialSection(
         title="Testing a suspected food: an elimination trial",
         intro=("The only way to know whether a food affects your skin is to test it fairly: avoid it for a set "
-               "time, then bring it back, and score your skin every day without guessing. gutskin plans such "
-               "trials and analyses the diary."))
+               "time, then bring it back, and score your skin every day. gutskin plans such trials one food at "
+               "a time and analyses the diary."))
     gate = sources.safety_gate(ctx.questionnaire)
     sec.gate_ok, sec.gate_reasons = gate.ok, list(gate.reasons)
     if ctx.trial_files:
@@ -786,7 +873,7 @@ def _trial(ctx: _Context, recs_raw: Any) -> TrialSection:
         sec.suggestion = TrialSuggestion(title="Talk to a clinician before removing foods", text=gate.advice,
                                          safety=list(gate.cautions))
         return sec
-    suggestion = _trial_from_recs(recs_raw)
+    suggestion = _trial_from_recs(ctx, recs_raw, gate)
     if suggestion is not None:
         suggestion.safety = list(dict.fromkeys([*suggestion.safety, *gate.cautions]))
         sec.mode, sec.suggestion = "suggestion", suggestion
@@ -800,44 +887,69 @@ def _trial(ctx: _Context, recs_raw: Any) -> TrialSection:
     return sec
 
 
-def _trial_from_recs(recs_raw: Any) -> TrialSuggestion | None:
+def _trial_from_recs(ctx: _Context, recs_raw: Any, gate: Any) -> TrialSuggestion | None:
     for r in sources.iter_items(recs_raw):
         if get(r, "category") != "elimination_trial":
             continue
-        trial = get(r, "trial")
-        ev = get(r, "evidence")
-        grade = get(r, "grade") or get(ev, "grade")
-        return TrialSuggestion(food=get(trial, "food"), title=str(get(r, "title") or "Elimination trial"),
-                               text=str(get(r, "text") or ""),
-                               safety=[str(s) for s in (get(r, "safety") or get(r, "safety_notes") or [])],
-                               evidence=_grade_evidence(grade, []) if grade else None)
+        rgate = get(r, "gate")
+        if rgate is not None and not get(rgate, "ok", True):
+            return TrialSuggestion(title="Talk to a clinician before removing foods",
+                                   text=str(get(rgate, "advice") or gate.advice),
+                                   safety=[str(x) for x in get(rgate, "cautions") or []])
+        foods = [str(f) for f in get(r, "trial_foods") or []]
+        food = foods[0] if foods else get(get(r, "trial"), "food")
+        grade = get(r, "grade")
+        cites = [_citation_of(c, ctx.kb) for c in get(r, "citations") or []]
+        safety = [str(x) for x in (get(r, "safety_notes") or [])] + [str(x) for x in get(r, "nutrient_cautions") or []]
+        sug = TrialSuggestion(food=food, title=str(get(r, "title") or "Elimination trial"),
+                              text=str(get(r, "text") or ""), safety=safety, command=get(r, "trial_command"),
+                              evidence=_grade_evidence(grade, cites) if grade else None)
+        if food:
+            conds = sources.questionnaire_conditions(ctx.questionnaire) if ctx.questionnaire is not None else []
+            got, _ = ctx.attempt("trial planning", lambda f=food, c=conds: sources.trial_schedule(
+                f, c[0] if c else None, gate))
+            if got is not None:
+                phases, notes = got
+                sug.phases = [TrialPhase(name=p.kind, label=_phase_label(p.kind), start_day=p.start_day,
+                                         end_day=p.end_day) for p in phases]
+                sug.notes = notes
+        return sug
     return None
 
 
-def _trial_result(data: sources.TrialData) -> TrialResult:
-    res = data.result
-    phases = []
-    for ph in sources.iter_items(get(res, "phases")) or []:
-        start, end = get(ph, "start_day"), get(ph, "end_day")
-        if start is None or end is None:
+PHASE_LABELS = {"baseline": "Eat as usual", "elimination": "Avoid the food", "reintroduction": "Eat it again"}
+
+
+def _phase_label(kind: str) -> str:
+    return PHASE_LABELS.get(kind, kind.capitalize())
+
+
+def _trial_result(run: sources.TrialRun) -> TrialResult:
+    res = run.result
+    phases = [TrialPhase(name=p.kind, label=_phase_label(p.kind), start_day=p.start_day, end_day=p.end_day)
+              for p in run.phases]
+    points = [TrialPoint(day=d, score=v, phase=ph) for d, v, ph in run.points]
+    verdict = {"trigger": "looks like a trigger", "not_trigger": "does not look like a trigger",
+               "inconclusive": "not settled yet"}.get(str(res.get("verdict")), str(res.get("verdict")))
+    facts: dict[str, str] = {}
+    for key, label in (("n_days_planned", "Days planned"), ("n_days_recorded", "Days recorded"),
+                       ("n_days_used", "Days used in the analysis"), ("p_worse", "Chance it makes things worse"),
+                       ("p_meaningful", "Chance of a noticeable worsening"), ("design", "Design"),
+                       ("method", "Method")):
+        v = res.get(key)
+        if v is None:
             continue
-        name = str(get(ph, "name") or get(ph, "kind") or "phase")
-        phases.append(TrialPhase(name=name, label=str(get(ph, "label") or name.capitalize()), start_day=int(start),
-                                 end_day=int(end)))
-    points = []
-    for pt in sources.iter_items(get(res, "points") or get(res, "days")) or []:
-        day = get(pt, "day")
-        if day is None:
-            continue
-        points.append(TrialPoint(day=int(day), score=finite(get(pt, "score")), phase=get(pt, "phase")))
-    facts = {str(k): str(v) for k, v in (get(res, "facts") or {}).items()}
-    return TrialResult(food=get(res, "food") or get(data.plan, "food"),
-                       verdict=str(get(res, "verdict") or get(res, "conclusion") or "analysed"),
-                       detail=str(get(res, "detail") or get(res, "summary") or ""),
-                       estimate=finite(get(res, "estimate") or get(res, "effect")),
-                       ci_low=finite(get(res, "ci_low")), ci_high=finite(get(res, "ci_high")),
-                       p_value=finite(get(res, "p_value")), outcome_label=get(res, "outcome_label"),
-                       phases=phases, points=points, facts=facts)
+        facts[label] = fmt_share(v) if key.startswith("p_") else str(v)
+    for w in res.get("warnings") or []:
+        facts.setdefault("Warnings", "")
+        facts["Warnings"] = (facts["Warnings"] + "; " if facts["Warnings"] else "") + str(w)
+    detail = str(res.get("summary") or "")
+    if res.get("next_step"):
+        detail += f" Next: {res['next_step']}"
+    label = str(run.outcome).replace("_", " ") if run.outcome else None
+    return TrialResult(food=run.food, verdict=verdict, detail=detail.strip(), estimate=finite(res.get("effect")),
+                       ci_low=finite(res.get("ci_low")), ci_high=finite(res.get("ci_high")), p_value=None,
+                       outcome_label=label, phases=phases, points=points, facts=facts)
 
 
 # ---------------------------------------------------------------------------------------------- methods
@@ -897,7 +1009,7 @@ def _summary(ctx: _Context, diversity: DiversitySection, composition: Compositio
         items.append(SummaryItem(headline=f"Shannon diversity {fmt_number(shannon.value)}",
                                  detail="No healthy reference was available to compare it with.",
                                  section="diversity", kind="measurement"))
-    unusual = [k for k in key_taxa.items if k.status in ("above typical", "below typical")]
+    unusual = [k for k in key_taxa.items if (k.status, k.direction) in _UNFAVOURABLE]
     unusual.sort(key=lambda k: abs((k.percentile or 0.5) - 0.5), reverse=True)
     for k in unusual[:1]:
         items.append(SummaryItem(
@@ -932,6 +1044,9 @@ def _summary(ctx: _Context, diversity: DiversitySection, composition: Compositio
     return sec
 
 
+_UNFAVOURABLE = {("below typical", "higher_favourable"), ("above typical", "lower_favourable")}
+
+
 def _skin_summary(skin: SkinSection) -> list[SummaryItem]:
     out = []
     relevant = [p for p in skin.panels if p.relevant]
@@ -952,8 +1067,8 @@ def _skin_summary(skin: SkinSection) -> list[SummaryItem]:
         out.append(SummaryItem(
             headline="Gut–skin evidence is mostly weak",
             detail=(f"Of {len(grades)} graded gut findings across {len(skin.panels)} skin conditions, {strong} "
-                    f"reach grade A or B and {n_conflicts} are disputed between studies. Tell the questionnaire "
-                    "which condition concerns you to see what applies to you."),
+                    f"reach grade A or B and {n_conflicts} are disputed between studies. Name the condition that "
+                    "concerns you in the questionnaire to see what applies to you."),
             section="skin", kind="evidence"))
     return out
 

@@ -48,9 +48,9 @@ def reset_ids() -> None:
     _counter = 0
 
 
-def _svg(height: float, title: str, desc: str, body: list[str], cls: str = "chart") -> Markup:
+def _svg(height: float, title: str, desc: str, body: list[str], cls: str = "chart", width: float = W) -> Markup:
     tid, did = _uid("t"), _uid("d")
-    head = (f'<svg class="{cls}" role="img" aria-labelledby="{tid} {did}" viewBox="0 0 {W} {height:.0f}" '
+    head = (f'<svg class="{cls}" role="img" aria-labelledby="{tid} {did}" viewBox="0 0 {width:.0f} {height:.0f}" '
             f'xmlns="http://www.w3.org/2000/svg" style="{FONT}" preserveAspectRatio="xMinYMin meet">'
             f'<title id="{tid}">{escape(title)}</title><desc id="{did}">{escape(desc)}</desc>')
     return Markup(head + "".join(body) + "</svg>")
@@ -267,31 +267,33 @@ def scale_chart(*, person: float, lo: float, hi: float, label: str, value_text: 
 
 
 # ---------------------------------------------------------------------------------------------- percentile bands
+BAND_W = 320  # narrower than the other charts, so its numbers stay readable when it is drawn small
+
+
 def percentile_band(*, percentile: float | None, ci_low: float | None, ci_high: float | None, label: str,
                     absent: bool = False) -> Markup:
-    """A 0–100 percentile strip: low (<10), typical (10–90), high (>90) zones, the person as a dot with its
-    95 % interval."""
-    left, right, y0, hgt = 10.0, W - 10.0, 8.0, 18.0
+    """A 0–100 percentile strip: low (<10) and high (>90) ends in orange, the typical middle in blue, the person
+    as a dot with its 95 % interval as a black line."""
+    left, right, y0, hgt = 8.0, BAND_W - 8.0, 4.0, 18.0
 
     def sx(p: float) -> float:
         return left + p * (right - left)
 
     body = [
         f'<rect x="{sx(0):.1f}" y="{y0}" width="{sx(0.1) - sx(0):.1f}" height="{hgt}" fill="{ORANGE}" '
-        'fill-opacity="0.35"/>',
+        'fill-opacity="0.45"/>',
         f'<rect x="{sx(0.1):.1f}" y="{y0}" width="{sx(0.9) - sx(0.1):.1f}" height="{hgt}" fill="{SKY}" '
-        'fill-opacity="0.30"/>',
-        f'<rect x="{sx(0.9):.1f}" y="{y0}" width="{sx(1) - sx(0.9):.1f}" height="{hgt}" fill="{ORANGE}" '
         'fill-opacity="0.35"/>',
-        _text(sx(0.05), y0 + 13, "low", size=10, anchor="middle", fill=MUTED),
-        _text(sx(0.5), y0 + 13, "typical range of healthy people", size=10, anchor="middle", fill=MUTED),
-        _text(sx(0.95), y0 + 13, "high", size=10, anchor="middle", fill=MUTED),
+        f'<rect x="{sx(0.9):.1f}" y="{y0}" width="{sx(1) - sx(0.9):.1f}" height="{hgt}" fill="{ORANGE}" '
+        'fill-opacity="0.45"/>',
     ]
     for p in (0, 0.1, 0.5, 0.9, 1):
-        body.append(_text(sx(p), y0 + hgt + 13, f"{round(p * 100)}", size=10, anchor="middle", fill=MUTED))
+        anchor = "start" if p == 0 else ("end" if p == 1 else "middle")
+        body.append(_text(sx(p), y0 + hgt + 14, f"{round(p * 100)}", size=12, anchor=anchor, fill=MUTED))
+    has_ci = (ci_low is not None and ci_high is not None and math.isfinite(ci_low) and math.isfinite(ci_high))
     if percentile is not None and math.isfinite(percentile):
         cy = y0 + hgt / 2
-        if ci_low is not None and ci_high is not None and math.isfinite(ci_low) and math.isfinite(ci_high):
+        if has_ci:
             body.append(f'<line x1="{sx(ci_low):.1f}" y1="{cy}" x2="{sx(ci_high):.1f}" y2="{cy}" stroke="{INK}" '
                         'stroke-width="2.5"/>')
             for c in (ci_low, ci_high):
@@ -300,15 +302,15 @@ def percentile_band(*, percentile: float | None, ci_low: float | None, ci_high: 
         body.append(f'<circle cx="{sx(percentile):.1f}" cy="{cy}" r="7" fill="{VERMILLION}" stroke="white" '
                     'stroke-width="1.5"/>')
         desc = f"{label}: {fmt_percentile(percentile)} percentile of the healthy reference"
-        if ci_low is not None and ci_high is not None and math.isfinite(ci_low) and math.isfinite(ci_high):
+        if has_ci:
             desc += f" (95% interval {fmt_percentile(ci_low)} to {fmt_percentile(ci_high)})"
         desc += "."
     elif absent:
         desc = f"{label}: not found in this sample, so it has no percentile."
-        body.append(_text(sx(0.5), y0 - 0.5, "", size=1))
     else:
         desc = f"{label}: no percentile (the reference has too few carriers to compare)."
-    return _svg(y0 + hgt + 17, f"{label}: percentile among healthy people", desc, body, cls="chart band")
+    return _svg(y0 + hgt + 18, f"{label}: percentile among healthy people", desc, body, cls="chart band",
+                width=BAND_W)
 
 
 # ---------------------------------------------------------------------------------------------- composition
@@ -357,7 +359,10 @@ def range_dots(rows: Sequence[dict], *, label: str) -> Markup:
     desc = []
     for i, r in enumerate(rows):
         y = top + i * row_h
-        body.append(_text(left, y + 13, r["name"], size=13, weight="bold"))
+        note = "" if r.get("typical_low") is not None else r.get("note", "")
+        tail = f'<tspan font-weight="normal" fill="{MUTED}" font-size="11"> · {escape(note)}</tspan>' if note else ""
+        body.append(f'<text x="{left:.1f}" y="{y + 13:.1f}" font-size="13" font-weight="bold" fill="{INK}">'
+                    f'{escape(r["name"])}{tail}</text>')
         line_y = y + 26
         body.append(f'<line x1="{left}" y1="{line_y}" x2="{right}" y2="{line_y}" stroke="#dddddd"/>')
         lo_v, hi_v = r.get("typical_low"), r.get("typical_high")
@@ -367,7 +372,6 @@ def range_dots(rows: Sequence[dict], *, label: str) -> Markup:
                         f'height="10" rx="3" fill="{SKY}" fill-opacity="0.6"/>')
             text += f", typical {fmt_share(lo_v)}–{fmt_share(hi_v)}"
         elif r.get("note"):
-            body.append(_text((left + right) / 2, y + 13, r["note"], size=11, anchor="middle", fill=MUTED))
             text += f" ({r['note']})"
         share = r["share"]
         if share and share > 0:
@@ -392,34 +396,37 @@ PHASE_COLOURS = {"baseline": GREY, "avoid": SKY, "avoidance": SKY, "elimination"
 
 def timeline_chart(*, phases: Sequence[dict], points: Sequence[dict] = (), outcome: str = "symptom score",
                    label: str = "Trial timeline") -> Markup:
-    """Phases as coloured bands over days, with the daily score as a line (when a diary is given)."""
+    """Phases as coloured bands over trial days, a legend naming each phase, and the daily score as a line
+    (when a diary is given)."""
     if not phases and not points:
         return Markup("")
     days = [p["start_day"] for p in phases] + [p["end_day"] for p in phases] + [p["day"] for p in points]
-    d0, d1 = min(days), max(days)
-    if d1 <= d0:
-        d1 = d0 + 1
-    left, right = 34.0, W - 8.0
+    d0, d1 = min(days), max(days) + 1  # a phase covers its last day entirely
+    left, right = (34.0 if points else 10.0), W - 10.0
     band_y, band_h = 6.0, 22.0
-    plot_top, plot_base = 40.0, 150.0 if points else 40.0
+    plot_top, plot_base = 44.0, 150.0
 
     def sx(d: float) -> float:
         return left + (d - d0) / (d1 - d0) * (right - left)
 
     body = []
     desc = []
+    colours = []
     for i, ph in enumerate(phases):
         colour = PHASE_COLOURS.get(str(ph["name"]).lower(), PALETTE[i % len(PALETTE)])
-        x0, x1 = sx(ph["start_day"]), sx(ph["end_day"] + 1 if ph["end_day"] < d1 else ph["end_day"])
+        colours.append(colour)
+        x0, x1 = sx(ph["start_day"]), sx(ph["end_day"] + 1)
         body.append(f'<rect x="{x0:.1f}" y="{band_y}" width="{max(x1 - x0, 1):.1f}" height="{band_h}" '
-                    f'fill="{colour}" fill-opacity="0.45" stroke="white"/>')
+                    f'fill="{colour}" fill-opacity="0.5" stroke="white"/>')
         if points:
             body.append(f'<rect x="{x0:.1f}" y="{plot_top}" width="{max(x1 - x0, 1):.1f}" '
                         f'height="{plot_base - plot_top:.1f}" fill="{colour}" fill-opacity="0.10"/>')
-        if x1 - x0 > len(ph["label"]) * 6.2 + 6:
-            body.append(_text((x0 + x1) / 2, band_y + 15, ph["label"], size=11, anchor="middle"))
+        n_days = ph["end_day"] - ph["start_day"] + 1
+        tag = f"{n_days} d"
+        if x1 - x0 > len(tag) * 7 + 6:
+            body.append(_text((x0 + x1) / 2, band_y + 15, tag, size=12, anchor="middle"))
         desc.append(f"{ph['label']}: days {ph['start_day']}–{ph['end_day']}")
-    height = band_y + band_h + 22
+    y = band_y + band_h
     if points:
         scores = [p["score"] for p in points if p.get("score") is not None]
         s0, s1 = (min(scores), max(scores)) if scores else (0.0, 1.0)
@@ -440,18 +447,32 @@ def timeline_chart(*, phases: Sequence[dict], points: Sequence[dict] = (), outco
                 if segs[-1]:
                     segs.append([])
                 continue
-            segs[-1].append((sx(p["day"]), sy(p["score"])))
+            segs[-1].append((sx(p["day"] + 0.5), sy(p["score"])))
         for seg in segs:
             if len(seg) > 1:
-                body.append('<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>'.format(
-                    BLUE, " ".join(f"{x:.1f},{y:.1f}" for x, y in seg)))
-            for x, y in seg:
-                body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="{BLUE}"/>')
-        body.append(_text(left, plot_top - 3, outcome, size=11, fill=MUTED))
-        height = plot_base + 24
+                pts = " ".join(f"{x:.1f},{yy:.1f}" for x, yy in seg)
+                body.append(f'<polyline fill="none" stroke="{BLUE}" stroke-width="2" points="{pts}"/>')
+            for x, yy in seg:
+                body.append(f'<circle cx="{x:.1f}" cy="{yy:.1f}" r="2.6" fill="{BLUE}"/>')
+        body.append(_text(left, plot_top - 4, outcome, size=12, fill=MUTED))
         desc.append(f"{len(scores)} diary days scored")
-    axis_y = height - 20
-    for t in nice_ticks(d0, d1, 6):
-        if d0 <= t <= d1:
-            body.append(_text(sx(t), axis_y + 14, f"day {t:g}", size=11, anchor="middle", fill=MUTED))
-    return _svg(height, label, "; ".join(desc) + ".", body, cls="chart timeline")
+        y = plot_base
+    last = d1 - 1
+    gap = (last - d0) * 0.12
+    inner = [int(t) for t in nice_ticks(d0, last, 5) if d0 + gap < t < last - gap]
+    for t in [d0, *inner, last]:
+        anchor = "start" if t == d0 else ("end" if t == last else "middle")
+        tx = sx(t) if t == d0 else (sx(t + 1) if t == last else sx(t + 0.5))
+        body.append(_text(tx, y + 15, f"day {t}", size=12, anchor=anchor, fill=MUTED))
+    y += 24
+    x = left
+    for ph, colour in zip(phases, colours, strict=True):
+        text = ph["label"]
+        width = 18 + len(text) * 6.6 + 14
+        if x + width > right and x > left:
+            x, y = left, y + 20
+        body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="13" height="13" fill="{colour}" fill-opacity="0.5" '
+                    f'stroke="{MUTED}" stroke-width="0.5"/>')
+        body.append(_text(x + 18, y + 11.5, text, size=12))
+        x += width
+    return _svg(y + 20, label, "; ".join(desc) + ".", body, cls="chart timeline")

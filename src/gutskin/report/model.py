@@ -130,6 +130,8 @@ class KeyTaxon(Placement):
     rank: str | None = None
     share: float | None = None
     prevalence: float | None = None
+    direction: str | None = Field(None, description="higher_favourable | lower_favourable | context_dependent | "
+                                                    "informational, as the definition states.")
     why: str = Field("", description="Why this taxon or group is in the report.")
     members: list[str] = Field(default_factory=list, description="Guild members found in this sample.")
     evidence: Evidence | None = None
@@ -215,7 +217,9 @@ class TrialSuggestion(_Strict):
     food: str | None = None
     title: str
     text: str
-    phases: list[TrialPhase] = Field(default_factory=list)
+    phases: list[TrialPhase] = Field(default_factory=list, description="The default schedule for this food.")
+    notes: list[str] = Field(default_factory=list, description="Why the schedule is as it is, with sources.")
+    command: str | None = Field(None, description="The gutskin command that plans this trial.")
     safety: list[str] = Field(default_factory=list)
     evidence: Evidence | None = None
 

@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from ..errors import InputError
 from . import charts
 from .model import SECTION_ORDER, Citation, Report, TaxonShare
@@ -55,14 +57,19 @@ def _environment():
         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.globals.update(charts=charts, num=charts.fmt_number, share=charts.fmt_share, pct=charts.fmt_percentile,
                        palette=charts.PALETTE, status_words=STATUS_WORDS, validity_words=VALIDITY_WORDS,
-                       grade_words=GRADE_WORDS, phyla_parts=_phyla_parts, genus_rows=_genus_rows,
+                       grade_words=GRADE_WORDS, phyla_parts=_phyla_parts, range_rows=_range_rows,
                        index_threshold=_index_threshold, index_span=_index_span, dump=_dump)
+    env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
     return env
 
 
 @cache
-def _css() -> str:
-    return resources.files("gutskin.report").joinpath("static/report.css").read_text(encoding="utf-8")
+def _css() -> Markup:
+    """The stylesheet, inlined verbatim (CSS is not HTML: it must not be entity-escaped)."""
+    text = resources.files("gutskin.report").joinpath("static/report.css").read_text(encoding="utf-8")
+    if "</" in text:
+        raise ValueError("report.css must not contain '</'")
+    return Markup(text)
 
 
 def _phyla_parts(phyla: list[TaxonShare], keep: int = 6) -> list[tuple[str, float]]:
@@ -73,9 +80,10 @@ def _phyla_parts(phyla: list[TaxonShare], keep: int = 6) -> list[tuple[str, floa
     return parts
 
 
-def _genus_rows(genera: list[TaxonShare], has_reference: bool = True) -> list[dict[str, Any]]:
+def _range_rows(taxa: list[TaxonShare], has_reference: bool = True) -> list[dict[str, Any]]:
+    """Rows for :func:`charts.range_dots`, saying why a taxon has no typical range."""
     rows = []
-    for g in genera:
+    for g in taxa:
         note = ""
         if has_reference and g.typical_low is None:
             note = "not in reference" if g.prevalence in (None, 0) else "too rare in reference"

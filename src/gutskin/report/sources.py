@@ -332,6 +332,9 @@ def questionnaire_answers(q: Any) -> dict[str, Any]:
 
 def questionnaire_conditions(q: Any) -> list[str]:
     """Skin conditions the person reports (ids or names as the questionnaire writes them)."""
+    method = getattr(q, "conditions", None)
+    if callable(method):
+        return [str(c) for c in method()]
     for name in ("conditions", "skin_conditions"):
         v = get(q, name)
         if v:
@@ -356,6 +359,26 @@ def skin_insights(profile: Profile, questionnaire: Any = None, reference: Any = 
         except TypeError:
             pass
     return guarded(analyze, "Skin evidence panel", profile, **kwargs)
+
+
+STATUS_FOR_RULES = {"below typical": "low", "above typical": "high", "typical": "typical", "absent": "absent"}
+
+
+def findings_mapping(kb: Any, statuses: Iterable[tuple[str, str | None]], conditions: Iterable[str],
+                     sample: str) -> dict[str, Any]:
+    """What the recommendation rules read: knowledge-base feature -> low | typical | high | absent.
+
+    ``statuses`` are (feature key, percentile status) pairs; keys may be feature ids, marker ids or taxon names
+    (resolved by the knowledge base); statuses the rules do not know are left out (not measured).
+    """
+    features: dict[str, str] = {}
+    for key, status in statuses:
+        mapped = STATUS_FOR_RULES.get(status or "")
+        fid = kb.resolve_feature(key) if kb is not None else None
+        if mapped and fid and fid not in features:
+            features[fid] = mapped
+    conds = [c for c in ((kb.resolve_condition(c) if kb is not None else c) for c in conditions) if c]
+    return {"features": features, "conditions": conds, "sample": sample}
 
 
 def recommendations(findings: Any, questionnaire: Any = None) -> Any:
@@ -406,21 +429,68 @@ def safety_gate(questionnaire: Any) -> Any:
 
 # ---------------------------------------------------------------------------------------------- trial
 @dataclass
-class TrialData:
-    plan: Any
-    diary: Any
-    result: Any
+class TrialPhaseDays:
+    name: str
+    kind: str
+    start_day: int  # 1-based day of the trial
+    end_day: int
 
 
-def run_trial(plan_path: Any, diary_path: Any) -> TrialData:
+@dataclass
+class TrialRun:
+    """A trial's analysis with its calendar turned into trial days (day 1 = first day of the plan)."""
+
+    food: str | None
+    result: dict[str, Any]
+    phases: list[TrialPhaseDays]
+    points: list[tuple[int, float | None, str | None]]  # (day, score, phase name)
+    outcome: str | None
+
+
+def _trial_function(name: str, submodule: str) -> Callable[..., Any]:
     mod = _module("trial", "Elimination-trial analysis")
-    load_plan = _attr(mod, "load_plan", "Elimination-trial analysis")
-    load_diary = _attr(mod, "load_diary", "Elimination-trial analysis")
-    analyze = _attr(mod, "analyze", "Elimination-trial analysis")
+    func = getattr(mod, name, None)
+    if func is None:
+        sub = _module(f"trial.{submodule}", "Elimination-trial analysis")
+        func = _attr(sub, name, "Elimination-trial analysis")
+    return func
+
+
+def run_trial(plan_path: Any, diary_path: Any) -> TrialRun:
+    """Load a plan and its diary, analyse them, and lay the diary out on trial days for the timeline."""
+    load_plan = _trial_function("load_plan", "plan")
+    load_diary = _trial_function("load_diary", "diary")
+    analyze = _trial_function("analyze", "analysis")
     plan = load_plan(plan_path)
-    diary = load_diary(diary_path)
-    result = guarded(analyze, "Elimination-trial analysis", plan, diary)
-    return TrialData(plan, diary, result)
+    diary = load_diary(diary_path, plan)
+    result = dict(guarded(analyze, "Elimination-trial analysis", plan, diary))
+    start = plan.phases[0].start
+    phases = [TrialPhaseDays(name=str(ph.name or ph.kind), kind=str(ph.kind), start_day=(ph.start - start).days + 1,
+                             end_day=(ph.end - start).days + 1) for ph in plan.phases]
+    outcome = result.get("outcome") or getattr(plan, "outcome", None)
+    points: list[tuple[int, float | None, str | None]] = []
+    frame = getattr(diary, "frame", None)
+    if frame is not None and outcome in frame.columns:
+        last = phases[-1].end_day
+        for d, v in zip(frame["date"], frame[outcome], strict=True):
+            day = (d - start).days + 1
+            if 1 <= day <= last:
+                ph = next((p.name for p in phases if p.start_day <= day <= p.end_day), None)
+                points.append((day, finite(v), ph))
+    return TrialRun(food=result.get("food") or getattr(plan, "food", None), result=result, phases=phases,
+                    points=points, outcome=outcome)
+
+
+def trial_schedule(food: str, condition: str | None, gate: Any) -> tuple[list[TrialPhaseDays], list[str]]:
+    """The default schedule gutskin would plan for ``food`` (phases as trial days) and its sources."""
+    make_plan = _trial_function("make_plan", "plan")
+    from datetime import date
+
+    plan = make_plan(food, condition, date(2000, 1, 3), gate=gate)
+    start = plan.phases[0].start
+    phases = [TrialPhaseDays(name=str(ph.name or ph.kind), kind=str(ph.kind), start_day=(ph.start - start).days + 1,
+                             end_day=(ph.end - start).days + 1) for ph in plan.phases]
+    return phases, list(getattr(plan, "notes", []) or []) + list(getattr(plan, "sources", []) or [])
 
 
 def iter_items(obj: Any) -> Iterable[Any]:

@@ -1,0 +1,90 @@
+"""``gutskin report``: the main job, one person's report as HTML, PDF or JSON."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import typer
+
+from ..errors import InputError
+from . import app
+
+REPORT_SUFFIXES = (".html", ".htm", ".pdf", ".json")
+
+
+def _safe_name(sample: str, taken: set[str]) -> str:
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", sample).strip("._") or "sample"
+    name, k = base, 2
+    while name.lower() in taken:
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name.lower())
+    return name
+
+
+@app.command()
+def report(
+    file: Path = typer.Argument(..., help="Profile file (any supported format; .gz/.bz2 fine)."),
+    output: list[Path] = typer.Option(..., "-o", "--output",
+                                      help="Report file: .html, .pdf or .json (repeat -o for several formats). "
+                                           "For an input with several samples: a folder, one report per sample."),
+    sample: list[str] = typer.Option([], "--sample", "-s", help="Report on this sample only (repeatable)."),
+    questionnaire: Path | None = typer.Option(None, "--questionnaire", "-q",
+                                              help="Your answers (YAML or JSON; see examples/questionnaire.yaml)."),
+    trial: tuple[Path, Path] | None = typer.Option(None, "--trial", metavar="PLAN DIARY",
+                                                   help="An elimination-trial plan and its diary, to add the results."),
+    reference: str | None = typer.Option(None, "--reference", "-r",
+                                         help="Healthy reference by name (see 'gutskin reference list'); default: "
+                                              "the best match for the profile."),
+    to: str | None = typer.Option(None, "--to", help="html, pdf or json, when -o is a folder (default html)."),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="Input format, overriding detection."),
+) -> None:
+    """Write the report: summary, diversity, composition, key microbes, indices, skin evidence,
+    suggestions, elimination trial, and methods with their limits. Not a diagnosis."""
+    from ..readers import read
+    from ..report import build_reports, format_for, write_report
+
+    profile = read(file, fmt)
+    samples = list(dict.fromkeys(sample)) or None
+    n = len(samples) if samples else profile.n_samples
+    strict = bool(os.environ.get("GUTSKIN_DEBUG"))
+    trial_files = tuple(trial) if trial and all(trial) else None
+    for p in (questionnaire, *(trial_files or ())):
+        if p is not None and not Path(p).is_file():
+            raise InputError("file not found", p)
+    to_folder = n > 1 or (len(output) == 1 and output[0].is_dir())
+    if to_folder:
+        if len(output) != 1 or output[0].suffix.lower() in REPORT_SUFFIXES:
+            raise InputError(f"the input holds {n} samples: give one folder with -o for one report each (format "
+                             "with --to), or choose a sample with --sample", field="-o")
+        folder = output[0]
+        if not folder.parent.is_dir():
+            raise InputError("the parent folder does not exist", folder.parent)
+        folder.mkdir(exist_ok=True)
+        kind = format_for("x", to or "html")
+        _write_folder(build_reports(profile, samples, questionnaire, trial_files, reference, strict=strict), folder,
+                      kind, n)
+        return
+    kinds = [format_for(o, to if len(output) == 1 else None) for o in output]
+    rep = next(build_reports(profile, samples, questionnaire, trial_files, reference, strict=strict))
+    for path, kind in zip(output, kinds, strict=True):
+        write_report(rep, path, kind)
+        typer.echo(f"wrote {path} ({kind.upper()} report for sample {rep.sample})", err=True)
+
+
+def _write_folder(reports, folder: Path, kind: str, n: int) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from ..report import write_report
+
+    taken: set[str] = set()
+    console = Console(stderr=True)
+    with Progress(TextColumn("[bold]reports"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=False) as progress:
+        task = progress.add_task("reports", total=n)
+        for rep in reports:
+            write_report(rep, folder / f"{_safe_name(rep.sample, taken)}.{kind}", kind)
+            progress.advance(task)
+    typer.echo(f"wrote {n} {kind.upper()} reports to {folder}/", err=True)

@@ -1,0 +1,105 @@
+"""``analyze``: one sample → reference placement, skin panels per condition, and recommendations."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import InputError
+from ..knowledge.base import KnowledgeBase
+from ..knowledge.loader import load_kb
+from ..knowledge.questionnaire import Questionnaire
+from ..profile import Profile
+from ..reference import choose
+from ..reference.model import Reference
+from .measure import Measurement, measure_all
+from .panels import Panel, build_panel
+from .recommend import Findings, Recommendation, recommend
+
+DISCLAIMER = ("gutskin describes how a stool profile compares with healthy people and with published research "
+              "groups. It does not diagnose any condition, and a stool profile cannot show what causes a skin "
+              "problem. Talk to a clinician about symptoms and before changing treatment.")
+
+
+@dataclass
+class Insights:
+    sample: str
+    reference: dict[str, Any]
+    reference_match: str
+    caveats: list[str]
+    measurements: dict[str, Measurement]
+    panels: list[Panel]
+    recommendations: list[Recommendation]
+    kb_version: str
+    disclaimer: str = DISCLAIMER
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["recommendations"] = [r.to_dict() for r in self.recommendations]
+        return out
+
+    def panel(self, condition: str) -> Panel:
+        for p in self.panels:
+            if p.condition == condition:
+                return p
+        raise KeyError(condition)
+
+
+def _population(questionnaire: Questionnaire | None) -> str:
+    about = questionnaire.about_you if questionnaire else None
+    group = (about.age_group if about else None) or "adult"
+    return {"older_adult": "adult"}.get(group, group)
+
+
+def analyze(
+    profile: Profile,
+    questionnaire: Questionnaire | None = None,
+    *,
+    sample: str | None = None,
+    reference: str | Reference | None = None,
+    conditions: list[str] | None = None,
+    kb: KnowledgeBase | None = None,
+) -> Insights:
+    """Skin insight for one sample.
+
+    ``reference`` pins a reference by name (or object); by default the best method match is chosen and any
+    mismatch is reported in ``caveats``. ``conditions`` defaults to those in the questionnaire, else every
+    condition the knowledge base has gut evidence for.
+    """
+    if sample is None:
+        if profile.n_samples != 1:
+            raise InputError(f"the input holds {profile.n_samples} samples; name one (e.g. {profile.samples[0]!r})",
+                             field="sample")
+        one = profile
+    else:
+        one = profile.sample(sample)
+    kb = kb or load_kb()
+    if isinstance(reference, Reference):
+        ref, match, caveats = reference, "given", []
+    else:
+        choice = choose(one, reference)
+        ref, match, caveats = choice.reference, choice.match, list(choice.caveats)
+    measurements = measure_all(one, ref, kb)
+    population = _population(questionnaire)
+    wanted = conditions or (questionnaire.conditions() if questionnaire else []) or [
+        c.id for c in kb.conditions() if c.gut_evidence != "none"]
+    unknown = [c for c in wanted if kb.resolve_condition(c) is None]
+    if unknown:
+        raise InputError(f"unknown condition(s) {unknown}; known: {[c.id for c in kb.conditions()]}",
+                         field="conditions")
+    panels = [build_panel(kb.resolve_condition(c), measurements, kb, population) for c in wanted]
+    statuses = {fid: m.status for fid, m in measurements.items()}
+    findings = Findings(statuses=statuses, conditions=tuple(kb.resolve_condition(c) for c in wanted),
+                        population=population, sample=one.samples[0])
+    recs = recommend(findings, questionnaire, kb)
+    return Insights(sample=one.samples[0], reference=ref.describe(), reference_match=match, caveats=caveats,
+                    measurements=measurements, panels=panels, recommendations=recs, kb_version=kb.version,
+                    warnings=[f"{k}: {w}" for k, ws in _metric_warnings(one).items() for w in ws])
+
+
+def _metric_warnings(sample: Profile) -> dict[str, list[str]]:
+    """Index coverage warnings for this sample, so they travel into every output."""
+    from ..reference.features import sample_metrics
+
+    return sample_metrics(sample)[1]

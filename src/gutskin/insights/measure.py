@@ -1,0 +1,206 @@
+"""Measuring knowledge-base features in one sample, against the sample's reference cohort.
+
+Each feature of the knowledge base (a taxon, a guild, diversity, an index) is looked up in the profile
+through every name it has ever had (NCBI taxid first where both sides carry one) and placed in the
+reference's distribution. The result is a status the panels and recommendations reason with:
+
+* ``low`` / ``high``: below the reference's 25th / above its 75th percentile;
+* ``typical``: in between;
+* ``absent``: not detected although at least :data:`ABSENT_MATTERS` of healthy people carry it
+  (a taxon most healthy people lack is ``typical`` when absent);
+* ``not_measured``: the profile cannot say (naming lacks the taxon, rank missing, not a stool measure,
+  no reference distribution). The reason is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..errors import RefusedError
+from ..knowledge.base import KnowledgeBase
+from ..knowledge.schema import Feature
+from ..profile import Profile
+from ..reference.features import rank_table, sample_metrics
+from ..reference.model import Reference
+from ..reference.percentiles import jeffreys
+from ..taxonomy.synonyms import load as load_synonyms
+from ..taxonomy.synonyms import normalise
+
+LOW, HIGH = 0.25, 0.75
+ABSENT_MATTERS = 0.25
+
+#: knowledge-base guilds → the composition guild whose definition (metrics/data/composition.yaml) computes it
+GUILD_METRIC = {
+    "guild-butyrate-producers-core": "guild.butyrate_producers",
+    "guild-butyrate-producers-extended": "guild.butyrate_producers_extended",
+    "guild-scfa-producers": "guild.butyrate_producers",
+    "guild-proteobacteria-expansion": "guild.proteobacteria",
+    "guild-sulfidogenic": "guild.sulfate_reducers",
+    "guild-histamine-secretors": "guild.histamine_producers",
+    "guild-mucin-degraders": "guild.mucin_degraders",
+}
+INDEX_METRIC = {"index-gmhi": "gmhi", "index-gmwi2": "gmwi2"}
+DIVERSITY_METRIC = {"diversity-alpha": "shannon"}
+
+
+@dataclass
+class Measurement:
+    feature: str
+    name: str
+    status: str
+    value: float | None = None
+    percentile: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    typical_low: float | None = None
+    typical_high: float | None = None
+    prevalence: float | None = None
+    measure: str | None = None  # what was measured (metric name or rank)
+    matched: list[str] = field(default_factory=list)  # names found in the profile
+    reason: str | None = None  # why not measured, or a caveat
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _status(p: float) -> str:
+    if p < LOW:
+        return "low"
+    if p > HIGH:
+        return "high"
+    return "typical"
+
+
+def _clean(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+class SampleMeasurer:
+    """Measures features for one sample (a one-sample Profile) against one reference."""
+
+    def __init__(self, sample: Profile, reference: Reference, kb: KnowledgeBase) -> None:
+        if sample.n_samples != 1:
+            raise ValueError("measure one sample at a time")
+        self.sample = sample
+        self.reference = reference
+        self.kb = kb
+        self.metrics, self.metric_warnings = sample_metrics(sample)
+        self._tables = {}
+        self._synonyms = load_synonyms()
+
+    def _table(self, rank: str):
+        if rank not in self._tables:
+            self._tables[rank] = rank_table(self.sample, rank)
+        return self._tables[rank]
+
+    def _name_keys(self, feature: Feature) -> set[str]:
+        keys: set[str] = set()
+        for n in [*feature.all_names(), *feature.includes]:
+            keys |= self._synonyms.keys(n)
+            keys.add(normalise(n))
+        return keys
+
+    # ------------------------------------------------------------------ per kind
+    def measure(self, feature: Feature) -> Measurement:
+        base = Measurement(feature=feature.id, name=feature.display_name, status="not_measured")
+        if not feature.measurable_in_stool_profile:
+            base.reason = "not something a stool profile measures"
+            return base
+        kind = feature.kind.value
+        if kind == "diversity":
+            metric = DIVERSITY_METRIC.get(feature.id)
+            return self._metric(base, metric, "this diversity measure is not computed by gutskin")
+        if kind == "index":
+            return self._metric(base, INDEX_METRIC.get(feature.id), "index not computed")
+        if kind == "guild":
+            metric = GUILD_METRIC.get(feature.id) or GUILD_METRIC.get(feature.proxy or "")
+            return self._metric(base, metric, "no computable definition of this guild")
+        if kind == "taxon":
+            return self._taxon(base, feature)
+        base.reason = f"{kind} features are not measured from a profile"
+        return base
+
+    def _metric(self, m: Measurement, metric: str | None, missing: str) -> Measurement:
+        if metric is None:
+            m.reason = missing
+            return m
+        m.measure = metric
+        if metric not in self.metrics.columns:
+            m.reason = f"{metric} could not be computed for this profile"
+            return m
+        x = float(self.metrics[metric].iloc[0])
+        m.value = _clean(x)
+        dist = self.reference.metrics.get(metric)
+        if m.value is None:
+            m.reason = f"{metric} could not be computed for this profile"
+            return m
+        if dist is None or dist.n == 0:
+            m.reason = f"the reference {self.reference.name} has no distribution for {metric}"
+            return m
+        p = dist.cdf(x)
+        lo, hi = jeffreys(p, dist.n)
+        m.percentile, m.ci_low, m.ci_high = p, lo, hi
+        m.typical_low, m.typical_high = dist.q(0.10), dist.q(0.90)
+        m.status = _status(p)
+        return m
+
+    def _taxon(self, m: Measurement, feature: Feature) -> Measurement:
+        rank = feature.rank.value if feature.rank else None
+        if rank == "phylum":
+            current = self._synonyms.resolve(feature.current_name or feature.name)
+            return self._metric(m, f"phylum.{current}", "phylum not computed")
+        if rank not in ("genus", "species"):
+            m.reason = (f"no healthy reference distribution at {rank} rank; gutskin compares genera, species, "
+                        "phyla and guilds")
+            return m
+        m.measure = rank
+        try:
+            table = self._table(rank)
+        except RefusedError as exc:
+            table = None
+            m.reason = str(exc)
+        if table is None:
+            m.reason = m.reason or f"the profile has no {rank} rank"
+            return m
+        keys = self._name_keys(feature)
+        cols = [j for j, k in enumerate(table.keys) if k in keys]
+        if feature.ncbi_taxid is not None:
+            cols += [j for j, t in enumerate(table.taxids) if t == feature.ncbi_taxid and j not in cols]
+        ref_taxa = self.reference.taxa.get(rank, {})
+        ref_hits = [ref_taxa[k] for k in keys if k in ref_taxa]
+        value = float(table.values[0, cols].sum()) if cols else 0.0
+        m.value = value
+        m.matched = [table.names[j] for j in cols if table.values[0, j] > 0]
+        if not ref_hits:
+            if cols and value > 0:
+                m.reason = f"found in the sample but not in the reference {self.reference.name}"
+            else:
+                m.reason = (f"no name of this taxon occurs in this profile's naming or in the reference "
+                            f"{self.reference.name}")
+            return m
+        summary = max(ref_hits, key=lambda t: t.prevalence)
+        m.prevalence = summary.prevalence
+        dist = summary.among_carriers
+        if dist.quantiles:
+            m.typical_low, m.typical_high = dist.q(0.10), dist.q(0.90)
+        if value <= 0:
+            m.status = "absent" if summary.prevalence >= ABSENT_MATTERS else "typical"
+            if m.status == "typical":
+                m.reason = f"not detected, as in {1 - summary.prevalence:.0%} of the reference"
+            return m
+        if not dist.quantiles:
+            m.reason = "too few carriers in the reference for an abundance comparison"
+            return m
+        p = (1 - summary.prevalence) + summary.prevalence * dist.cdf(value)
+        lo, hi = jeffreys(p, self.reference.n)
+        m.percentile, m.ci_low, m.ci_high = p, lo, hi
+        m.status = _status(p)
+        return m
+
+
+def measure_all(sample: Profile, reference: Reference, kb: KnowledgeBase) -> dict[str, Measurement]:
+    """Every knowledge-base feature measured in ``sample`` (a one-sample Profile)."""
+    measurer = SampleMeasurer(sample, reference, kb)
+    return {f.id: measurer.measure(f) for f in kb.features()}

@@ -1,0 +1,162 @@
+"""Skin panels: for each condition, which of a person's measured features sit where patients' did.
+
+For every feature with human evidence in a condition (rows of the knowledge base, graded by
+:mod:`gutskin.knowledge.grading`), the person's status (from :mod:`.measure`) is set against the direction
+reported in patients:
+
+* **toward**: the person is on the side patients were (e.g. low where patients were lower);
+* **away**: on the opposite side;
+* **neither**: within the healthy reference's middle range;
+* **no consistent direction**: the evidence itself disagrees or found no difference (shown, not scored);
+* **unknown**: the profile cannot measure it (reason given).
+
+Summary score. Each scored feature contributes s = +1 (toward), −1 (away) or 0 (neither), weighted by its
+evidence grade (A 3, B 2, C 1; D and conflicting evidence halved or left out — see :data:`GRADE_WEIGHT`).
+The score is Σ w·s / Σ w, from −1 (everything the other way) to +1 (everything matching). Its 90 % interval
+comes from resampling the scored features (a fixed-seed bootstrap), because with a handful of features the
+score is uncertain, and that uncertainty is the honest part of the message. The score describes a pattern seen
+in research groups; it is not a probability of having the condition and never a diagnosis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..knowledge.base import KnowledgeBase
+from .measure import Measurement
+
+GRADE_WEIGHT = {"A": 3.0, "B": 2.0, "C": 1.0, "D": 0.0}
+CONFLICT_FACTOR = 0.5
+BOOTSTRAP = 2000
+LOWER_SIDE = {"low", "absent"}
+
+
+@dataclass
+class EvidenceLine:
+    association: str
+    direction: str
+    grade: str
+    design: str
+    size: str
+    population: str
+    citation: str
+    identifiers: list[str]
+    note: str | None = None
+
+
+@dataclass
+class PanelItem:
+    feature: str
+    name: str
+    grade: str
+    grade_label: str
+    direction: str  # in patients: up | down | no_difference | inconsistent | mixed
+    conflict: bool
+    alignment: str  # toward | away | neither | no_direction | unknown
+    weight: float
+    measurement: Measurement
+    evidence: list[EvidenceLine] = field(default_factory=list)
+    rationale: str = ""
+
+
+@dataclass
+class Panel:
+    condition: str
+    name: str
+    gut_evidence: str
+    items: list[PanelItem]
+    score: float | None
+    interval: tuple[float, float] | None
+    counts: dict[str, int]
+    statement: str
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _alignment(direction: str, status: str) -> str:
+    if status == "not_measured":
+        return "unknown"
+    if direction not in ("up", "down"):
+        return "no_direction"
+    if status == "typical":
+        return "neither"
+    lower = status in LOWER_SIDE
+    if direction == "down":
+        return "toward" if lower else "away"
+    return "away" if lower else "toward"
+
+
+def _score(items: list[PanelItem]) -> tuple[float | None, tuple[float, float] | None]:
+    scored = [(i.weight, {"toward": 1.0, "away": -1.0, "neither": 0.0}[i.alignment])
+              for i in items if i.alignment in ("toward", "away", "neither") and i.weight > 0]
+    if not scored:
+        return None, None
+    w = np.array([x[0] for x in scored])
+    s = np.array([x[1] for x in scored])
+    score = float((w * s).sum() / w.sum())
+    rng = np.random.default_rng(7)
+    idx = rng.integers(0, len(w), size=(BOOTSTRAP, len(w)))
+    boot = (w[idx] * s[idx]).sum(axis=1) / w[idx].sum(axis=1)
+    return score, (float(np.quantile(boot, 0.05)), float(np.quantile(boot, 0.95)))
+
+
+def build_panel(condition: str, measurements: dict[str, Measurement], kb: KnowledgeBase,
+                population: str | None = "adult") -> Panel:
+    cond = kb.condition(condition)
+    avoid = set(cond.avoid_as_marker)
+    items: list[PanelItem] = []
+    feature_ids = list(dict.fromkeys(a.feature for a in kb.associations(condition, population=population)))
+    for fid in feature_ids:
+        summary = kb.grade(condition, fid, population=population, include_descendants=False)
+        if summary is None:
+            continue
+        m = measurements.get(fid)
+        if m is None:
+            continue
+        weight = GRADE_WEIGHT[summary.grade] * (CONFLICT_FACTOR if summary.conflict else 1.0)
+        if fid in avoid:
+            weight = 0.0
+        rows = kb.associations(condition, fid, population=population)
+        evidence = [EvidenceLine(
+            association=a.id, direction=a.direction.value, grade=a.grade, design=a.design.value, size=a.size,
+            population=a.effective_population.value, citation=a.citation.short,
+            identifiers=a.citation.identifiers, note=a.note or a.effect) for a in rows]
+        items.append(PanelItem(
+            feature=fid, name=kb.feature(fid).display_name, grade=summary.grade, grade_label=summary.grade_label,
+            direction=summary.direction, conflict=summary.conflict, alignment=_alignment(summary.direction, m.status),
+            weight=weight, measurement=m, evidence=evidence, rationale=summary.rationale))
+    order = {"toward": 0, "away": 1, "neither": 2, "no_direction": 3, "unknown": 4}
+    items.sort(key=lambda i: (order[i.alignment], -i.weight, i.name))
+    score, interval = _score(items)
+    counts = {k: sum(1 for i in items if i.alignment == k) for k in order}
+    notes = []
+    if avoid:
+        notes.append("not scored for this condition (the evidence advises against using them as markers): "
+                     + ", ".join(sorted(avoid)))
+    measurable = counts["toward"] + counts["away"] + counts["neither"]
+    if items and counts["unknown"] > measurable:
+        notes.append(f"{counts['unknown']} of {len(items)} findings could not be checked in this profile "
+                     "(naming, rank or method); the summary rests on the rest")
+    return Panel(condition=condition, name=cond.name, gut_evidence=cond.gut_evidence, items=items, score=score,
+                 interval=interval, counts=counts, statement=_statement(cond.name, counts, score, interval),
+                 notes=notes)
+
+
+def _statement(name: str, counts: dict[str, int], score: float | None, interval) -> str:
+    name = name[0].lower() + name[1:] if len(name) > 1 and not name[1].isupper() else name
+    checked = counts["toward"] + counts["away"] + counts["neither"]
+    if score is None:
+        return (f"None of the gut findings reported in {name} with a consistent direction could be checked in "
+                "this profile, so there is no pattern to describe.")
+    lean = ("leans toward" if interval[0] > 0 else "leans away from" if interval[1] < 0
+            else "does not clearly lean toward or away from")
+    return (f"Of {checked} gut findings with a consistent direction in studies of {name} that this profile could "
+            f"check, {counts['toward']} sit on the side reported in patients, {counts['away']} on the other side "
+            f"and {counts['neither']} in the typical range. Weighted by evidence grade the profile {lean} the "
+            f"pattern reported in {name} (score {score:+.2f} on a −1 to +1 scale, 90 % interval {interval[0]:+.2f} "
+            f"to {interval[1]:+.2f}). This describes research-group averages; many people with this pattern "
+            f"never have {name}, and it is not a diagnosis.")

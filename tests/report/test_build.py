@@ -1,0 +1,154 @@
+"""The report model: every section present for the example, numbers taken from the parts that compute them,
+and honest gaps when a part is missing."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from gutskin import metrics
+from gutskin.errors import InputError
+from gutskin.report import build_report, build_reports, render_html, render_json
+from gutskin.report import sources as src
+from gutskin.report.model import SECTION_ORDER
+from tests.conftest import fixture
+
+MERGED = fixture("metaphlan_merged/generated__metaphlan-3.0.14-merge__kefir_v31_3samples.txt")
+
+
+def test_every_section_is_present_and_filled_for_the_example(example_report):
+    r = example_report
+    assert [sid for sid, _ in r.sections()] == list(SECTION_ORDER)
+    assert 3 <= len(r.summary.items) <= 5
+    assert r.diversity.metrics and r.composition.phyla and r.composition.genera
+    assert r.key_taxa.items and any(ix.value is not None for ix in r.indices.items)
+    assert r.skin.panels
+    assert r.methods.limitations and any("not a diagnosis" in x for x in r.methods.limitations)
+    for _, sec in r.sections():
+        assert sec.title and sec.intro
+        if sec.status in ("not_available", "not_applicable"):
+            assert sec.reason
+
+
+def test_numbers_come_from_the_metrics_part(example_profile, example_report):
+    alpha = metrics.alpha_diversity(example_profile, ["shannon", "observed"])
+    by_key = {m.key: m for m in example_report.diversity.metrics}
+    assert by_key["shannon"].value == pytest.approx(float(alpha["shannon"].iloc[0]), rel=1e-12)
+    assert by_key["observed"].value == float(alpha["observed"].iloc[0])
+    phyla = example_report.composition.phyla
+    assert sum(p.share for p in phyla) == pytest.approx(1.0, abs=1e-9)
+    assert [p.share for p in phyla] == sorted((p.share for p in phyla), reverse=True)
+    genera = example_report.composition.genera
+    assert sum(g.share for g in genera) + example_report.composition.genera_other == pytest.approx(1.0, abs=1e-9)
+    assert example_report.composition.unclassified_share == pytest.approx(example_profile.info[0].unclassified_share)
+
+
+def test_percentiles_and_reference_are_described(example_report):
+    r = example_report
+    if r.methods.reference is None:
+        pytest.skip("no reference cohort installed in this version")
+    shannon = next(m for m in r.diversity.metrics if m.key == "shannon")
+    assert 0 <= shannon.percentile <= 1 and shannon.ci_low <= shannon.percentile <= shannon.ci_high
+    assert shannon.distribution is not None and shannon.distribution.n == r.methods.reference.n
+    assert shannon.distribution.values == sorted(shannon.distribution.values)
+    assert r.methods.reference.name and r.methods.reference.n > 0
+
+
+def test_every_graded_statement_carries_its_sources(example_report):
+    for panel in example_report.skin.panels:
+        for f in panel.findings:
+            assert f.evidence.grade in ("A", "B", "C", "D")
+            assert f.evidence.citations, f.statement
+    for rec in example_report.recommendations.items:
+        assert rec.evidence.grade in ("A", "B", "C", "D") and rec.evidence.citations, rec.title
+
+
+def test_questionnaire_condition_comes_first(example_report, questionnaire_path):
+    if questionnaire_path is None:
+        pytest.skip("examples/questionnaire.yaml not present yet")
+    first = example_report.skin.panels[0]
+    assert first.relevant and first.condition == "acne"
+    assert not any(p.relevant for p in example_report.skin.panels[1:])
+
+
+def test_closed_safety_gate_is_reported_first(example_profile, tmp_path):
+    q = tmp_path / "child.yaml"
+    q.write_text("about_you:\n  age_group: child\nskin:\n  conditions:\n    - condition: atopic_dermatitis\n"
+                 "allergies:\n  suspected_trigger_foods: [milk]\n", encoding="utf-8")
+    r = build_report(example_profile, questionnaire=q, strict=True)
+    assert r.trial.gate_ok is False and r.trial.gate_reasons
+    assert r.summary.items[0].kind == "safety"
+    assert r.trial.suggestion is not None and "clinician" in r.trial.suggestion.title.lower()
+    assert not r.trial.suggestion.phases
+
+
+def test_trial_results_with_a_timeline(example_profile, trial_files):
+    r = build_report(example_profile, trial=trial_files, strict=True)
+    assert r.trial.mode == "results" and r.trial.status == "ok"
+    res = r.trial.result
+    assert res.food == "dairy" and res.verdict == "looks like a trigger"
+    assert res.estimate is not None and res.ci_low <= res.estimate <= res.ci_high
+    assert [p.name for p in res.phases] == ["baseline", "elimination", "reintroduction"]
+    assert len(res.points) == res.phases[-1].end_day
+    assert r.summary.items[0].section == "trial"
+    html = render_html(r)
+    assert 'data-chart="timeline"' in html
+
+
+def _unavailable(what):
+    def raiser(*args, **kwargs):
+        raise src.Unavailable(f"{what}: not available in this version")
+    return raiser
+
+
+def test_missing_parts_leave_honest_gaps(example_profile, monkeypatch):
+    monkeypatch.setattr(src, "knowledge_base", _unavailable("Knowledge base"))
+    monkeypatch.setattr(src, "skin_insights", _unavailable("Skin evidence panel"))
+    monkeypatch.setattr(src, "recommendations", _unavailable("Recommendations"))
+    monkeypatch.setattr(src, "alpha_diversity", _unavailable("Diversity metrics"))
+    monkeypatch.setattr(src, "choose_reference", _unavailable("Healthy reference"))
+    r = build_report(example_profile, strict=True)
+    assert r.skin.status == "not_available" and "Skin evidence panel: not available" in r.skin.reason
+    assert r.recommendations.status == "not_available"
+    assert r.diversity.status == "not_available" and not r.diversity.metrics
+    assert r.methods.reference is None and r.methods.kb_version is None
+    assert all(g.percentile is None for g in r.composition.genera)
+    html = render_html(r)
+    for sid in ("skin", "recommendations", "diversity"):
+        assert f'data-unavailable="{sid}"' in html
+    assert "Skin evidence panel: not available in this version" in html
+    assert "NaN" not in render_json(r)
+
+
+def test_unexpected_failure_is_reported_or_raised(example_profile, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(src, "guild_shares", broken)
+    r = build_report(example_profile)
+    assert r.key_taxa.status == "not_available" and "boom" in r.key_taxa.reason
+    with pytest.raises(RuntimeError, match="boom"):
+        build_report(example_profile, strict=True)
+
+
+def test_one_report_per_sample_of_a_merged_table():
+    import gutskin
+
+    profile = gutskin.read(MERGED)
+    reports = list(build_reports(profile, strict=True))
+    assert [r.sample for r in reports] == profile.samples
+    shannons = [next(m.value for m in r.diversity.metrics if m.key == "shannon") for r in reports]
+    alpha = metrics.alpha_diversity(profile, ["shannon"])["shannon"].tolist()
+    assert shannons == pytest.approx(alpha, rel=1e-12)
+    with pytest.raises(InputError, match="--sample"):
+        build_report(profile)
+    one = build_report(profile, sample=profile.samples[1], strict=True)
+    assert one.sample == profile.samples[1]
+    assert math.isclose(next(m.value for m in one.diversity.metrics if m.key == "shannon"), alpha[1])
+
+
+def test_generated_at_honours_source_date_epoch(example_profile, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    r = build_report(example_profile, strict=True)
+    assert r.generated_at == "2023-11-14T22:13:20Z"

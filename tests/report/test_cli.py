@@ -1,0 +1,67 @@
+"""`gutskin report` as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import fixture
+
+from .conftest import EXAMPLE
+
+MERGED = fixture("metaphlan_merged/generated__metaphlan-3.0.14-merge__kefir_v31_3samples.txt")
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gutskin", "report", *map(str, args)], capture_output=True,
+                          text=True, timeout=300)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    for n in needles:
+        assert n in lines[0], lines[0]
+
+
+def test_one_build_several_formats(tmp_path, questionnaire_path):
+    html, js = tmp_path / "r.html", tmp_path / "r.json"
+    extra = ["-q", questionnaire_path] if questionnaire_path else []
+    proc = run(EXAMPLE, "-o", html, "-o", js, *extra)
+    assert proc.returncode == 0, proc.stderr
+    assert f"wrote {html}" in proc.stderr and f"wrote {js}" in proc.stderr
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert data["sample"] == "SRR1761667_metaphlan"
+    assert data["generated_at"] in html.read_text(encoding="utf-8")
+
+
+def test_several_samples_make_a_folder_of_reports(tmp_path):
+    out = tmp_path / "reports"
+    proc = run(MERGED, "-o", out, "--to", "json")
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == 3 and all(f.endswith(".json") for f in files)
+    assert "wrote 3 JSON reports" in proc.stderr
+    samples = {json.loads((out / f).read_text(encoding="utf-8"))["sample"] for f in files}
+    assert len(samples) == 3
+
+
+def test_one_sample_of_several(tmp_path):
+    import gutskin
+
+    name = gutskin.read(MERGED).samples[2]
+    proc = run(MERGED, "--sample", name, "-o", tmp_path / "one.json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "one.json").read_text(encoding="utf-8"))["sample"] == name
+
+
+def test_bad_requests_are_one_line_errors(tmp_path):
+    assert_one_line_error(run(MERGED, "-o", tmp_path / "r.html"), "3 samples", "--sample")
+    assert_one_line_error(run(EXAMPLE, "-o", tmp_path / "r.docx"), ".html, .pdf or .json")
+    assert_one_line_error(run(EXAMPLE, "-o", tmp_path / "r.html", "-q", tmp_path / "missing.yaml"), "not found")
+    assert_one_line_error(run(EXAMPLE, "-o", tmp_path / "r.html", "--sample", "nobody"), "nobody")
+    assert_one_line_error(run(EXAMPLE, "-o", tmp_path / "r.html", "--reference", "no-such-ref"), "no-such-ref")
+    assert not any(tmp_path.iterdir())

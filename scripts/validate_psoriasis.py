@@ -90,7 +90,7 @@ def main() -> None:
         "median score, patients vs controls | Mann–Whitney p | lower-Shannon AUC |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for r, desc in results:
+    for r, _desc in results:
         p = r["panel"]
         lines.append(
             f"| {r['name']} | {p.n_cases} patients, {p.n_controls} controls | {r['ref'].name} (n={r['ref'].n}) | "

@@ -61,6 +61,9 @@ def sniff(peek: Peek) -> bool:
                 return False
             if tokens[0] in ("clade_name", "ID") and len(tokens) >= 2:
                 nxt = next((x for x in lines[lines.index(ln) + 1:] if not x.startswith("#")), "")
+                if nxt.startswith("k__") and ";" in nxt.split("\t")[0]:
+                    # MetaPhlAn joins its own names with '|'; 'k__…;p__…' is a re-export (e.g. phyloseq)
+                    return False
                 return bool(_CLADE.match(nxt)) or nxt.split("\t")[0] in _UNCLASSIFIED
             break
     # headerless MetaPhlAn 2 style: every data line "k__...\tnumber"

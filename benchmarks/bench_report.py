@@ -13,15 +13,16 @@ Measured, each in a fresh process:
   table (wall-clock, with its progress bar), plus an in-process breakdown: reading the table, the table-wide
   computations shared by all samples, and the per-report assembly + rendering + writing.
 
-The 1,000-sample table is made from the 45 real MetaPhlAn 3 profiles in ``../shared/data/gmwi2_metaphlan3_examples``
-(MIT): each sample is a random mixture ``w·A + (1−w)·B`` of two of them (w uniform in 0.2–0.8, fixed seed), which
-keeps every rank summing like a real profile. It is written as a ``merge_metaphlan_tables.py``-style file.
+The 1,000-sample table is made from the 45 real MetaPhlAn 3 profiles in
+``../shared/data/gmwi2_metaphlan3_examples`` (MIT): each sample is a random mixture ``w·A + (1−w)·B`` of two of
+them (w uniform in 0.2–0.8, fixed seed), which keeps every rank summing like a real profile. It is written as a
+``merge_metaphlan_tables.py``-style file.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_report.py                # full run, writes benchmarks/results/report-*.json
     .venv/bin/python benchmarks/bench_report.py --quick        # 50 samples, 1 repeat: a smoke run
-    .venv/bin/python benchmarks/bench_report.py --update-doc   # also rewrite the "Reports" section of docs/benchmarks.md
+    .venv/bin/python benchmarks/bench_report.py --update-doc   # also rewrite "Reports" in docs/benchmarks.md
 """
 
 from __future__ import annotations

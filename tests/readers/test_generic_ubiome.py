@@ -37,8 +37,8 @@ COHORTS = {
     "gmhi2020_discovery_4347/abundance_species_pct.tsv.gz": ("\t", 4347, 313, "percent", "generic"),
     "gmhi2020_validation_782/validation_abundance.csv.gz": (",", 782, 576, "percent", "generic"),
     "camda2024_gut_613/taxonomy.csv.gz": (",", 613, 2115, "percent", "generic"),
-    # header 'clade_name' + k__ rows: the MetaPhlAn reader claims it first (see test below)
-    "psoriasis_gut_metaphlan4_143/abundance_counts.tsv.gz": ("\t", 143, 1382, "counts", "metaphlan"),
+    # header 'clade_name' + 'k__…;…' rows: a phyloseq re-export, read by the generic reader as counts
+    "psoriasis_gut_metaphlan4_143/abundance_counts.tsv.gz": ("\t", 143, 1382, "counts", "generic"),
     "psoriasis_gut_metaphlan_100/abundance_counts.tsv.gz": ("\t", 100, 424, "counts", "generic"),
 }
 

@@ -36,8 +36,8 @@ from .model import (
     IndicesSection,
     KeyTaxaSection,
     KeyTaxon,
-    Metric,
     MethodsSection,
+    Metric,
     Quantiles,
     Recommendation,
     RecommendationsSection,
@@ -284,10 +284,11 @@ def _assemble(ctx: _Context, i: int, sample: str) -> Report:
     key_taxa = _key_taxa(ctx, i, sample, pct)
     indices = _indices(ctx, i, sample, pct)
     skin, insight = _skin(ctx, i, sample, pct)
-    findings = get(insight, "findings_for_rules") if insight is not None else None
-    if findings is None and ctx.kb is not None:
+    given = get(insight, "recommendations") if insight is not None else None
+    findings = None
+    if given is None and ctx.kb is not None:
         findings = _rule_findings(ctx, sample, pct, diversity, composition, key_taxa)
-    recs, rec_raw = _recommendations(ctx, findings)
+    recs, rec_raw = _recommendations(ctx, findings, given)
     trial = _trial(ctx, rec_raw)
     methods = _methods(ctx, i, sample)
     summary = _summary(ctx, diversity, composition, key_taxa, indices, skin, recs, trial)
@@ -625,10 +626,14 @@ def _skin(ctx: _Context, i: int, sample: str, pct: pd.DataFrame | None) -> tuple
                "studies disagree, both sides are shown. None of this says whether you have a condition."),
         kb_version=sources.kb_version(ctx.kb) if ctx.kb is not None else None)
     one = ctx.profile.take_samples([i]) if ctx.profile.n_samples > 1 else ctx.profile
-    raw, reason = ctx.attempt("insights", lambda: sources.skin_insights(
+    raw, _ = ctx.attempt("insights", lambda: sources.skin_insights(
         one, ctx.questionnaire, ctx.ref.reference if ctx.ref else None))
     if raw is not None:
-        sec.panels = [_panel_from_insight(p, ctx) for p in sources.iter_items(raw)]
+        sec.panels = [_panel_from_insight(p, ctx) for p in sources.iter_items(get(raw, "panels") or raw)]
+        for w in get(raw, "caveats") or []:
+            sec.notes.append(str(w))
+        if ctx.questionnaire is not None and sources.questionnaire_conditions(ctx.questionnaire):
+            sec.notes.append("Only the conditions named in your questionnaire are shown.")
         return _order_panels(sec, ctx), raw
     if ctx.kb is None:
         sec.status = "not_available"
@@ -659,23 +664,94 @@ def _order_panels(sec: SkinSection, ctx: _Context) -> SkinSection:
     return sec
 
 
+ALIGNMENT_WORDS = {
+    "toward": "You are on the side reported in people with {c}.",
+    "away": "You are on the opposite side to people with {c}.",
+    "neither": "You are in the middle half of healthy people.",
+}
+
+
+def _measurement_words(m: Any) -> str | None:
+    """'Where you stand' for one measured feature, with the cut-offs the statuses use (25th/75th percentile)."""
+    status = get(m, "status")
+    if status in (None, "not_measured"):
+        reason = get(m, "reason")
+        return f"Not checked in this profile: {reason}." if reason else "Not checked in this profile."
+    prev = finite(get(m, "prevalence"))
+    if status == "absent":
+        tail = f"; {fmt_share(prev)} of healthy people carry it" if prev is not None else ""
+        return f"Not found in your sample{tail}."
+    measure = str(get(m, "measure") or "")
+    value = finite(get(m, "value"))
+    p = finite(get(m, "percentile"))
+    if value is None:
+        return None
+    if measure in ("genus", "species") or measure.startswith(("guild.", "phylum.")):
+        text = f"{fmt_share(value)} of your classified community"
+    elif measure == "shannon":
+        text = f"Shannon diversity {fmt_number(value)}"
+    else:
+        text = f"{measure or 'Value'} {fmt_number(value)}"
+    if p is not None:
+        text += f", {fmt_percentile(p)} percentile of healthy people"
+    side = {"low": " (lowest quarter)", "high": " (highest quarter)"}.get(str(status), "")
+    return text + side + "."
+
+
 def _panel_from_insight(p: Any, ctx: _Context) -> SkinPanel:
-    findings = []
-    for f in sources.iter_items(get(p, "findings")):
-        ev = get(f, "evidence")
-        grade = get(f, "grade") or get(ev, "grade")
-        cites = [Citation(text=str(get(c, "text") or c), key=get(c, "key"), doi=get(c, "doi"), pmid=get(c, "pmid"))
-                 for c in (get(f, "citations") or get(ev, "citations") or [])]
+    cond_id = str(get(p, "condition") or "")
+    name = str(get(p, "name") or get(p, "label") or cond_id)
+    cname = name.lower()
+    findings, cannot, conflicts = [], [], []
+    for item in sources.iter_items(get(p, "items")) or sources.iter_items(get(p, "findings")):
+        m = get(item, "measurement")
+        label = str(get(item, "name") or get(item, "feature") or "")
+        label = label[:1].upper() + label[1:]
+        reason = get(m, "reason")
+        if get(m, "status") == "not_measured" and reason and "not something a stool profile measures" in reason:
+            cannot.append(f"{label}: a stool profile cannot measure this; ask a clinician whether a test is "
+                          "worthwhile.")
+            continue
+        direction = str(get(item, "direction") or "")
+        cites = []
+        for e in get(item, "evidence") or []:
+            ids = "; ".join(str(x) for x in get(e, "identifiers") or [])
+            design = str(get(e, "design") or "")
+            detail = ", ".join(x for x in (DESIGN_WORDS.get(design, design), str(get(e, "size") or "")) if x)
+            text = str(get(e, "citation") or "") + (f": {detail}" if detail else "") + (f" ({ids})" if ids else "")
+            cites.append(Citation(text=text, key=get(e, "association")))
+        cites = list({c.text: c for c in cites}.values())
+        alignment = get(item, "alignment")
+        yours = _measurement_words(m) if m is not None else None
+        if yours and alignment in ALIGNMENT_WORDS:
+            yours = f"{yours} {ALIGNMENT_WORDS[alignment].format(c=cname)}"
+        conflict = str(get(item, "rationale") or "") if get(item, "conflict") else None
+        if conflict:
+            conflicts.append(f"{label}: {conflict}")
         findings.append(SkinFinding(
-            statement=str(get(f, "statement") or get(f, "text") or get(f, "feature") or ""),
-            direction=get(f, "direction"), yours=get(f, "yours") or get(f, "you"),
-            evidence=_grade_evidence(grade, cites, get(f, "grade_label") or get(ev, "label")),
-            conflict=get(f, "conflict_note") or (get(f, "rationale") if get(f, "conflict") else None)))
-    return SkinPanel(condition=str(get(p, "condition") or get(p, "id") or ""),
-                     label=str(get(p, "label") or get(p, "name") or get(p, "condition") or ""),
-                     summary=str(get(p, "summary") or ""), relevant=bool(get(p, "relevant", False)),
-                     findings=findings, conflicts=[str(c) for c in get(p, "conflicts") or []],
-                     cannot_tell=[str(c) for c in get(p, "cannot_tell") or []])
+            statement=f"{label}: {DIRECTION_WORDS.get(direction, direction).format(c=cname)}.", direction=direction,
+            yours=yours, alignment=alignment if alignment in ALIGNMENT_KINDS else None,
+            evidence=_grade_evidence(get(item, "grade"), cites, get(item, "grade_label")), conflict=conflict))
+    interval = get(p, "interval")
+    background = ""
+    if ctx.kb is not None:
+        try:
+            background = ctx.kb.condition(cond_id).synthesis
+        except (KeyError, AttributeError):
+            background = ""
+    return SkinPanel(condition=cond_id, label=name, summary=str(get(p, "statement") or get(p, "summary") or ""),
+                     background=background, gut_evidence=get(p, "gut_evidence"), score=finite(get(p, "score")),
+                     score_low=finite(interval[0]) if interval else None,
+                     score_high=finite(interval[1]) if interval else None, relevant=bool(get(p, "relevant", False)),
+                     findings=findings, conflicts=conflicts, cannot_tell=cannot,
+                     notes=[str(n) for n in get(p, "notes") or []])
+
+
+ALIGNMENT_KINDS = ("toward", "away", "neither", "no_direction", "unknown")
+DESIGN_WORDS = {"MA": "meta-analysis", "SR": "systematic review", "RCT": "randomised trial", "CC": "case-control study",
+                "COH": "cohort study", "CS": "cross-sectional study", "MR": "Mendelian randomisation",
+                "REV": "review", "ANIM": "animal study", "NRS": "non-randomised study", "GL": "guideline",
+                "POOLED": "pooled analysis"}
 
 
 @dataclass
@@ -816,13 +892,17 @@ def _citation_of(c: Any, kb: Any) -> Citation:
                     doi=get(c, "doi"), pmid=get(c, "pmid"))
 
 
-def _recommendations(ctx: _Context, findings: Any) -> tuple[RecommendationsSection, Any]:
+def _recommendations(ctx: _Context, findings: Any, given: Any = None) -> tuple[RecommendationsSection, Any]:
     sec = RecommendationsSection(
         title="What you could try",
         intro=("Suggestions matched to your results and answers, each with the strength of its evidence, safety "
                "notes and sources. They are options to discuss, not treatment. Change one thing at a time so "
                "you can tell what helped."))
-    raw, reason = ctx.attempt("recommendations", lambda: sources.recommendations(findings, ctx.questionnaire))
+    if given is not None:
+        raw, reason = given, None
+        ctx.components.setdefault("recommendations", "used (from the skin insight)")
+    else:
+        raw, reason = ctx.attempt("recommendations", lambda: sources.recommendations(findings, ctx.questionnaire))
     if raw is None:
         sec.status = "not_available"
         sec.reason = reason or f"Recommendations: {NOT_AVAILABLE}"
@@ -1053,6 +1133,17 @@ def _skin_summary(skin: SkinSection) -> list[SummaryItem]:
     for p in relevant[:2]:
         graded = [f for f in p.findings if f.evidence.grade]
         best = min(graded, key=lambda f: "ABCD".index(f.evidence.grade)) if graded else None
+        if p.score is not None and p.score_low is not None and p.score_high is not None:
+            cname = p.label.lower()
+            lean = (f"leans toward the gut pattern reported in {cname}" if p.score_low > 0 else
+                    f"leans away from the gut pattern reported in {cname}" if p.score_high < 0 else
+                    f"shows no clear lean toward the gut pattern reported in {cname}")
+            detail = p.summary.split(". ")[0].rstrip(".") + "."
+            if best is not None:
+                detail += f" Strongest evidence (grade {best.evidence.grade}): {best.statement}"
+            out.append(SummaryItem(headline=f"{p.label}: your profile {lean}", detail=detail, section="skin",
+                                   kind="evidence", evidence=best.evidence if best is not None else None))
+            continue
         if best is None:
             out.append(SummaryItem(headline=f"{p.label}: little gut evidence", detail=p.summary, section="skin",
                                    kind="evidence"))

@@ -118,10 +118,7 @@ def fmt_share(x: float | None) -> str:
 
 
 def ordinal(n: int) -> str:
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
@@ -311,6 +308,32 @@ def percentile_band(*, percentile: float | None, ci_low: float | None, ci_high: 
         desc = f"{label}: no percentile (the reference has too few carriers to compare)."
     return _svg(y0 + hgt + 18, f"{label}: percentile among healthy people", desc, body, cls="chart band",
                 width=BAND_W)
+
+
+def lean_chart(*, score: float, low: float | None, high: float | None, label: str) -> Markup:
+    """A −1 … +1 scale: where the profile sits between the opposite of a condition's reported gut pattern (−1)
+    and that pattern (+1), with its 90 % interval."""
+    left, right, y = 12.0, BAND_W - 12.0, 22.0
+
+    def sx(v: float) -> float:
+        return left + (v + 1.0) / 2.0 * (right - left)
+
+    body = [f'<line x1="{left}" y1="{y}" x2="{right}" y2="{y}" stroke="{MUTED}" stroke-width="2"/>']
+    for v, text in ((-1.0, "−1"), (0.0, "0"), (1.0, "+1")):
+        anchor = "start" if v < 0 else ("end" if v > 0 else "middle")
+        body.append(f'<line x1="{sx(v):.1f}" y1="{y - 5}" x2="{sx(v):.1f}" y2="{y + 5}" stroke="{MUTED}"/>')
+        body.append(_text(sx(v), y + 20, text, size=12, anchor=anchor, fill=MUTED))
+    body.append(_text(left, y + 36, "opposite pattern", size=12, fill=MUTED))
+    body.append(_text(right, y + 36, "patients' pattern", size=12, anchor="end", fill=MUTED))
+    desc = f"{label}: score {score:+.2f} on a −1 to +1 scale"
+    if low is not None and high is not None:
+        body.append(f'<line x1="{sx(low):.1f}" y1="{y}" x2="{sx(high):.1f}" y2="{y}" stroke="{INK}" '
+                    'stroke-width="4"/>')
+        desc += f", 90% interval {low:+.2f} to {high:+.2f}"
+    body.append(f'<circle cx="{sx(score):.1f}" cy="{y}" r="7" fill="{VERMILLION}" stroke="white" '
+                'stroke-width="1.5"/>')
+    return _svg(y + 42, f"{label}: lean toward or away from the reported pattern", desc + ".", body,
+                cls="chart band", width=BAND_W)
 
 
 # ---------------------------------------------------------------------------------------------- composition

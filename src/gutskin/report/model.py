@@ -163,8 +163,12 @@ class IndicesSection(Section):
 # ---------------------------------------------------------------------------------------------- skin
 class SkinFinding(_Strict):
     statement: str
-    direction: str | None = Field(None, description="What the studies report, e.g. 'lower in acne'.")
+    direction: str | None = Field(None, description="In patients: up | down | no_difference | inconsistent | mixed.")
     yours: str | None = Field(None, description="Where this person stands on it, if the profile can tell.")
+    alignment: Literal["toward", "away", "neither", "no_direction", "unknown"] | None = Field(
+        None, description="toward: this person is on the side reported in patients; away: the other side; "
+                          "neither: in the typical range; no_direction: the studies disagree or found no "
+                          "difference; unknown: the profile cannot measure it.")
     evidence: Evidence = Field(default_factory=Evidence)
     conflict: str | None = Field(None, description="Set when studies disagree: what they disagree on.")
 
@@ -172,11 +176,18 @@ class SkinFinding(_Strict):
 class SkinPanel(_Strict):
     condition: str
     label: str
-    summary: str = ""
+    summary: str = Field("", description="What this profile shows against the condition's evidence, in words.")
+    background: str = Field("", description="What the studies of this condition found overall.")
+    gut_evidence: str | None = Field(None, description="Overall strength of gut evidence for the condition.")
+    score: float | None = Field(None, description="Evidence-weighted lean toward (+1) or away from (−1) the pattern "
+                                                  "reported in patients; a description, never a probability.")
+    score_low: float | None = Field(None, description="90% interval of the score, low end.")
+    score_high: float | None = None
     relevant: bool = Field(False, description="True when the questionnaire says this condition concerns the person.")
     findings: list[SkinFinding] = Field(default_factory=list)
     conflicts: list[str] = Field(default_factory=list)
     cannot_tell: list[str] = Field(default_factory=list, description="Questions a stool profile cannot answer here.")
+    notes: list[str] = Field(default_factory=list)
 
 
 class SkinSection(Section):

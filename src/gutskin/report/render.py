@@ -28,6 +28,8 @@ STATUS_WORDS = {"ok": "complete", "partial": "partly available", "not_available"
 VALIDITY_WORDS = {"valid": "yes", "approximate": "approximately", "not_valid": "no", "unknown": "not known"}
 GRADE_WORDS = {"A": "consistent meta-analysis", "B": "several studies agree",
                "C": "one study, or studies conflict", "D": "laboratory, animal or opinion only"}
+ALIGNMENT_WORDS = {"toward": "you: patients' side", "away": "you: other side", "neither": "you: typical",
+                   "no_direction": "studies disagree", "unknown": "not checked"}
 #: scale drawn for an index when no reference distribution is available (and whether 0 is its cut-off)
 INDEX_SPAN = {"gmhi": (-3.0, 3.0), "gmwi2": (-6.0, 6.0), "gevers_md": (-5.0, 5.0)}
 INDEX_CUTOFF = {"gmhi": 0.0, "gmwi2": 0.0}
@@ -57,7 +59,8 @@ def _environment():
         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.globals.update(charts=charts, num=charts.fmt_number, share=charts.fmt_share, pct=charts.fmt_percentile,
                        palette=charts.PALETTE, status_words=STATUS_WORDS, validity_words=VALIDITY_WORDS,
-                       grade_words=GRADE_WORDS, phyla_parts=_phyla_parts, range_rows=_range_rows,
+                       grade_words=GRADE_WORDS, alignment_words=ALIGNMENT_WORDS, phyla_parts=_phyla_parts,
+                       range_rows=_range_rows,
                        index_threshold=_index_threshold, index_span=_index_span, dump=_dump)
     env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
     return env

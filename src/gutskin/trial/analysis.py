@@ -128,7 +128,7 @@ def washout_mask(eating: np.ndarray, washout_days: int) -> np.ndarray:
 
 def taus_for(lag_max_days: float) -> np.ndarray:
     """The lag grid: 0, 1, …, ``lag_max_days`` days."""
-    return np.arange(0, int(math.floor(lag_max_days)) + 1, dtype=float)
+    return np.arange(0, math.floor(lag_max_days) + 1, dtype=float)
 
 
 def tau_logprior(taus: np.ndarray, scale: float | None = None) -> np.ndarray:

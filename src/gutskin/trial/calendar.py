@@ -13,7 +13,7 @@ What is produced, and why each rule matters to calendar apps:
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from .plan import Phase, Plan, Trial, load_plan
@@ -75,7 +75,7 @@ def _phase_summary(trial: Trial, phase: Phase) -> str:
 def to_ics(plan: Plan | str | Path, *, checkin: bool = True, now: datetime | None = None) -> str:
     """The plan (queued trials included) as iCalendar text with CRLF line endings."""
     plan = load_plan(plan)
-    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
              f"X-WR-CALNAME:{_escape('Elimination trial: ' + ', '.join(t.food for t in plan.trials()))}"]
     for trial in plan.trials():

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -102,7 +103,7 @@ class Trial(BaseModel):
     @field_validator("phases")
     @classmethod
     def _consecutive(cls, phases: list[Phase]) -> list[Phase]:
-        for a, b in zip(phases, phases[1:], strict=False):
+        for a, b in pairwise(phases):
             if b.start != a.end + timedelta(days=1):
                 what = "overlaps" if b.start <= a.end else "leaves a gap after"
                 raise ValueError(f"phase '{b.name}' (starting {b.start}) {what} phase '{a.name}' (ending {a.end}); "
@@ -332,7 +333,7 @@ def make_plan(
             washout_days=d.washout_days if washout_days is None else washout_days,
             lag_max_days=d.lag_max_days if lag_max_days is None else lag_max_days,
             safety=safety, sources=[f"[{k}] {SOURCES[k]}" for k in d.sources], notes=notes,
-            created=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
     except ValidationError as exc:
         raise _input_error(exc, None) from None

@@ -92,8 +92,8 @@ def cent_summary(plan: Plan | str | Path, diary: Diary | pd.DataFrame | str | Pa
         "results": {k: result.get(k) for k in ("verdict", "effect", "ci_low", "ci_high", "p_worse", "p_meaningful",
                                                "n_days_used", "autocorrelation", "lag_days", "trend_per_day",
                                                "summary")},
-        "harms": list((plan_obj.safety or {}).get("cautions", [])) + [
-            "Stop and seek care at once if hives, swelling, breathing trouble or vomiting follow eating."],
+        "harms": [*(plan_obj.safety or {}).get("cautions", []),
+                  "Stop and seek care at once if hives, swelling, breathing trouble or vomiting follow eating."],
         "limitations": [
             "Unblinded: expectations can change self-ratings.",
             f"Phase order fixed (baseline first), not randomised; {design_letters.count('B')} elimination "

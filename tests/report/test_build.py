@@ -152,3 +152,24 @@ def test_generated_at_honours_source_date_epoch(example_profile, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     r = build_report(example_profile, strict=True)
     assert r.generated_at == "2023-11-14T22:13:20Z"
+
+
+def test_skin_panel_with_the_insight_part(example_report, questionnaire_path):
+    if questionnaire_path is None:
+        pytest.skip("examples/questionnaire.yaml not present yet")
+    panel = example_report.skin.panels[0]
+    if example_report.methods.components.get("insights") != "used":
+        pytest.skip("gutskin.insights not available in this version")
+    assert panel.score is not None and panel.score_low <= panel.score <= panel.score_high
+    assert panel.summary and "not a diagnosis" in panel.summary
+    assert {f.alignment for f in panel.findings} <= {"toward", "away", "neither", "no_direction", "unknown"}
+    assert example_report.summary.items[0].section == "skin"
+
+
+def test_skin_panel_falls_back_to_the_knowledge_base(example_profile, monkeypatch):
+    monkeypatch.setattr(src, "skin_insights", _unavailable("Skin evidence panel"))
+    r = build_report(example_profile, strict=True)
+    assert r.skin.status == "partial" and len(r.skin.panels) > 1
+    assert any("not available in this version" in n for n in r.skin.notes)
+    assert all(f.evidence.grade and f.evidence.citations for p in r.skin.panels for f in p.findings)
+    assert r.recommendations.items, "rules still run on the report's own measurements"

@@ -5,11 +5,11 @@ Obtain one with :func:`gutskin.knowledge.load_kb`; every cross-reference in it h
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..taxonomy.synonyms import normalise
 from .grading import EvidenceRow, GradeSummary, grade_rows, rows_from_associations
 from .schema import (
     Association,
@@ -29,10 +29,8 @@ _POPULATION_ALSO = {"mixed", "unspecified"}
 _EFFECT_DIRECTION = {"benefit": "up", "association": "up", "no_effect": "no_difference", "harm": "down"}
 
 
-def normalise_name(name: str) -> str:
-    """Comparison key for names: lower case, ``_`` read as space, no rank prefix, single spaces."""
-    text = re.sub(r"^[a-zA-Z]__", "", name.strip())
-    return " ".join(text.replace("_", " ").lower().split())
+# one comparison key for taxon names across gutskin (lower case, ``_`` as space, no rank prefix)
+normalise_name = normalise
 
 
 @dataclass(eq=False)

@@ -62,3 +62,38 @@ def tab_lines(text: str) -> list[tuple[int, str]]:
 def require_rows(n_rows: int, path: str | Path, what: str) -> None:
     if n_rows == 0:
         raise InputError(f"no {what} rows found; the file is empty or truncated", path)
+
+
+def unique_names(raw: list[str], fallback: str | None = None,
+                 placeholders: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """Sample column names made unique within one table (``x``, ``x.2``, …), with a warning per rename.
+
+    Names in ``placeholders`` (a tool's default such as "unnamed sample") are replaced by ``fallback``
+    before de-duplication. Merge tools write repeated names when file stems collide; a repeat is kept as a
+    distinct sample rather than refused, because the file itself is valid.
+    """
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    warnings: list[str] = []
+    for name in raw:
+        base = name.strip()
+        if fallback is not None and base in placeholders:
+            base = fallback
+        if base in seen:
+            seen[base] += 1
+            new = f"{base}.{seen[base]}"
+            warnings.append(f"sample column {name.strip()!r} appears more than once; the repeat is named {new!r}")
+            out.append(new)
+        else:
+            seen[base] = 1
+            out.append(base)
+    return out, warnings
+
+
+def split_row(line: str, header: list[str], path: str | Path, line_no: int) -> list[str]:
+    """A tab-separated data row that must have as many columns as ``header``."""
+    tokens = line.split("\t")
+    if len(tokens) != len(header):
+        raise InputError(f"expected {len(header)} tab-separated columns like the header "
+                         f"({', '.join(header)}), found {len(tokens)}", path, line_no)
+    return tokens

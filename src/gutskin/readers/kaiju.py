@@ -43,7 +43,7 @@ from ..io import Peek, read_text
 from ..profile import Profile, ProfileBuilder, SampleInfo
 from ..taxonomy.lineage import Lineage
 from ..taxonomy.ranks import NO_RANK, RANK_INDEX, rank_word
-from .base import parse_taxid, parse_value, sample_name_from_path, tab_lines
+from .base import parse_taxid, parse_value, sample_name_from_path, split_row, tab_lines
 
 FORMAT = "kaiju"
 DESCRIPTION = "Kaiju kaiju2table output (one rank; one or several samples told apart by the 'file' column)"
@@ -81,10 +81,7 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
     parsed = []
     table_ranks: set[str] = set()
     for n, ln in body:
-        tokens = ln.split("\t")
-        if len(tokens) != len(header):
-            raise InputError(f"expected {len(header)} tab-separated columns like the header "
-                             f"({', '.join(header)}), found {len(tokens)}", path, n)
+        tokens = split_row(ln, header, path, n)
         file = tokens[0].strip()
         if not file:
             raise InputError("empty 'file' column", path, n, "file")

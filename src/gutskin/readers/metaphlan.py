@@ -25,7 +25,16 @@ from ..errors import InputError
 from ..io import Peek, read_text
 from ..profile import Profile, ProfileBuilder, SampleInfo
 from ..taxonomy.lineage import parse_prefixed
-from .base import last_taxid, parse_taxid, parse_value, require_rows, sample_name_from_path, tab_lines
+from .base import (
+    last_taxid,
+    parse_taxid,
+    parse_value,
+    require_rows,
+    sample_name_from_path,
+    split_row,
+    tab_lines,
+    unique_names,
+)
 
 FORMAT = "metaphlan"
 ALIASES = ("metaphlan_merged", "mpa")
@@ -195,7 +204,7 @@ def _read_merged(path: Path, data: list[tuple[int, str]], header: list[str], db:
     raw_names = header[first_sample_col:]
     if not raw_names:
         raise InputError("merged MetaPhlAn table has no sample columns", path, header_no)
-    names, warnings = _unique_names(raw_names)
+    names, warnings = unique_names(raw_names)
     if header[0] == "ID" and db is None:
         version = "2"
     elif has_taxid:
@@ -210,10 +219,7 @@ def _read_merged(path: Path, data: list[tuple[int, str]], header: list[str], db:
     builder = ProfileBuilder("clades")
     parsed = []
     for n, ln in body:
-        tokens = ln.split("\t")
-        if len(tokens) != len(header):
-            raise InputError(f"expected {len(header)} tab-separated columns like the header, found {len(tokens)}",
-                             path, n)
+        tokens = split_row(ln, header, path, n)
         clade = tokens[0].strip()
         vals = [parse_value(v, path, n, names[i]) for i, v in enumerate(tokens[first_sample_col:])]
         if clade in _UNCLASSIFIED:
@@ -240,20 +246,3 @@ def _read_merged(path: Path, data: list[tuple[int, str]], header: list[str], db:
         for s, v in zip(samples, vals, strict=True):
             builder.add_value(s, t, v, where=f"{path}:{n}")
     return builder.build()
-
-
-def _unique_names(raw: list[str]) -> tuple[list[str], list[str]]:
-    """Sample names, made unique within one table; the renames are reported as warnings."""
-    seen: dict[str, int] = {}
-    out, warnings = [], []
-    for name in raw:
-        name = name.strip()
-        if name in seen:
-            seen[name] += 1
-            new = f"{name}.{seen[name]}"
-            warnings.append(f"sample column {name!r} appears more than once; the repeat is named {new!r}")
-            out.append(new)
-        else:
-            seen[name] = 1
-            out.append(name)
-    return out, warnings

@@ -39,7 +39,7 @@ from ..io import Peek, read_text
 from ..profile import Profile, ProfileBuilder, SampleInfo
 from ..taxonomy.lineage import Lineage, parse_prefixed
 from ..taxonomy.ranks import RANK_INDEX, rank_word
-from .base import parse_taxid, parse_value, require_rows, sample_name_from_path, tab_lines
+from .base import parse_taxid, parse_value, require_rows, sample_name_from_path, tab_lines, unique_names
 
 FORMAT = "motus"
 DESCRIPTION = "mOTUs 2/3 profile (fractions or -c counts, optional -p taxids) or 'motus merge' table"
@@ -202,19 +202,7 @@ def _split_row_name(raw: str) -> tuple[str, str | None]:
 
 def _sample_names(raw: list[str], path: Path) -> tuple[list[str], list[str]]:
     stem = re.sub(r"\.motus$", "", sample_name_from_path(path))
-    seen: dict[str, int] = {}
-    out, warnings = [], []
-    for name in raw:
-        base = stem if name.strip() in _DEFAULT_NAMES else name.strip()
-        if base in seen:
-            seen[base] += 1
-            new = f"{base}.{seen[base]}"
-            warnings.append(f"sample column {name!r} repeats; the repeat is named {new!r}")
-            out.append(new)
-        else:
-            seen[base] = 1
-            out.append(base)
-    return out, warnings
+    return unique_names(raw, fallback=stem, placeholders=frozenset(_DEFAULT_NAMES))
 
 
 def read(path: Path, peek: Peek | None = None) -> Profile:

@@ -40,7 +40,7 @@ from ..errors import InputError
 from ..io import Peek, read_text
 from ..profile import Profile, ProfileBuilder, SampleInfo
 from ..taxonomy.lineage import Lineage, parse_prefixed
-from .base import parse_value, sample_name_from_path, tab_lines
+from .base import parse_value, sample_name_from_path, split_row, tab_lines
 
 FORMAT = "sylph"
 ALIASES = ("sylph_tax",)
@@ -230,10 +230,7 @@ def _read_sylph_tax(path: Path, lines: list[tuple[int, str]]) -> Profile:
     no_taxonomy = None
     seq_top = 0.0
     for n, ln in body:
-        tokens = ln.split("\t")
-        if len(tokens) != len(header):
-            raise InputError(f"expected {len(header)} tab-separated columns like the header "
-                             f"({', '.join(header)}), found {len(tokens)}", path, n)
+        tokens = split_row(ln, header, path, n)
         clade = tokens[0].strip()
         if not clade:
             raise InputError("empty clade_name", path, n, "clade_name")

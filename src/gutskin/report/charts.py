@@ -284,9 +284,8 @@ def percentile_band(*, percentile: float | None, ci_low: float | None, ci_high: 
         f'<rect x="{sx(0.9):.1f}" y="{y0}" width="{sx(1) - sx(0.9):.1f}" height="{hgt}" fill="{ORANGE}" '
         'fill-opacity="0.45"/>',
     ]
-    for p in (0, 0.1, 0.5, 0.9, 1):
-        anchor = "start" if p == 0 else ("end" if p == 1 else "middle")
-        body.append(_text(sx(p), y0 + hgt + 14, f"{round(p * 100)}", size=12, anchor=anchor, fill=MUTED))
+    for p in (0.1, 0.5, 0.9):
+        body.append(_text(sx(p), y0 + hgt + 14, f"{round(p * 100)}th", size=12, anchor="middle", fill=MUTED))
     has_ci = (ci_low is not None and ci_high is not None and math.isfinite(ci_low) and math.isfinite(ci_high))
     if percentile is not None and math.isfinite(percentile):
         cy = y0 + hgt / 2

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from .errors import InputError, RefusedError
 from .taxonomy.lineage import Lineage
-from .taxonomy.ranks import RANK_INDEX, RANKS, UNCLASSIFIED, is_canonical
+from .taxonomy.ranks import RANK_INDEX, RANKS, is_canonical
 
 UNITS = ("counts", "percent", "fraction")
 METHODS = ("shotgun", "16S", "other", "unknown")
@@ -421,7 +421,3 @@ def _check_mergeable(profiles: list[Profile]) -> None:
                         f"cannot merge profiles from different databases: {a} ({src}) and {b}; "
                         "profile all samples with one profiler and database", i.source)
             seen.setdefault((family, db), i.source)
-
-
-def unclassified_rank() -> str:
-    return UNCLASSIFIED

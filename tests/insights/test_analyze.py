@@ -123,3 +123,17 @@ def test_cli_insights_json():
     bad = subprocess.run([sys.executable, "-m", "gutskin", "insights", str(EXAMPLE), "--condition", "gout"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "unknown condition" in bad.stderr
+
+
+def test_suggested_trial_command_runs(example_insights, tmp_path):
+    """The elimination suggestion's command is a real command: with a date filled in, it writes a plan."""
+    cmds = [r.trial_command for r in example_insights.recommendations if r.trial_command]
+    assert cmds, "the example (adult, acne, dairy) should get a trial suggestion"
+    args = cmds[0].replace("YYYY-MM-DD", "2027-01-04").replace("plan.json", str(tmp_path / "plan.json")).split()
+    assert args[0] == "gutskin"
+    proc = subprocess.run([sys.executable, "-m", "gutskin", *args[1:], "--age-group", "adult",
+                           "--no-immediate-reactions", "--no-ige-allergy"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert plan["food"] == "dairy" and [p["kind"] for p in plan["phases"]][:2] == ["baseline", "elimination"]

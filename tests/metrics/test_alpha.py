@@ -211,7 +211,7 @@ def test_fallback_equals_compiled_path(psoriasis_143):
     pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=0, atol=TOL, check_like=False)
 
 
-def test_works_without_numba_installed():
+def test_works_without_numba_installed(tmp_path):
     """A fresh interpreter where ``import numba`` fails: same numbers through the numpy path."""
     script = textwrap.dedent(
         """
@@ -230,9 +230,7 @@ def test_works_without_numba_installed():
         print("ok")
         """
     )
-    out = ROOT / ".pytest_cache"
-    out.mkdir(exist_ok=True)
-    target = out / "alpha_no_numba.npy"
+    target = tmp_path / "alpha_no_numba.npy"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     res = subprocess.run([sys.executable, "-c", script, str(target)], capture_output=True, text=True, env=env,
                          timeout=300)

@@ -28,6 +28,7 @@ VIEWS = [
     ("desktop-trial.png", DESKTOP, "trial"),
 ]
 PDF_PAGES = [1, 2]
+TRIAL = (ROOT / "examples" / "trial" / "dairy-eczema-plan.json", ROOT / "examples" / "trial" / "dairy-eczema-diary.csv")
 
 
 def main(argv: list[str]) -> int:
@@ -36,13 +37,20 @@ def main(argv: list[str]) -> int:
 
     out = Path(argv[0]) if argv else ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
-    report = build_report(gutskin.read(EXAMPLE), questionnaire=QUESTIONNAIRE if QUESTIONNAIRE.exists() else None)
+    profile = gutskin.read(EXAMPLE)
+    report = build_report(profile, questionnaire=QUESTIONNAIRE if QUESTIONNAIRE.exists() else None)
+    views = list(VIEWS)
     with tempfile.TemporaryDirectory() as tmp:
         html = write_report(report, Path(tmp) / "report.html")
         pdf = write_report(report, Path(tmp) / "report.pdf")
+        pages = {name: html for name, _, _ in views}
+        if all(p.exists() for p in TRIAL):  # the results of the example trial, as a second report
+            pages["desktop-trial-results.png"] = write_report(build_report(profile, trial=TRIAL),
+                                                              Path(tmp) / "trial.html")
+            views.append(("desktop-trial-results.png", DESKTOP, "trial"))
         with chromium() as browser:
-            for name, viewport, section in VIEWS:
-                with open_page(browser, html, viewport) as (page, requests, errors):
+            for name, viewport, section in views:
+                with open_page(browser, pages[name], viewport) as (page, requests, errors):
                     if section:
                         page.locator(f"section#{section}").scroll_into_view_if_needed()
                         page.evaluate(f"document.getElementById('{section}').scrollIntoView()")
@@ -54,7 +62,7 @@ def main(argv: list[str]) -> int:
             stem = out / f"pdf-page-{n}"
             subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(n), "-l", str(n), "-singlefile", str(pdf),
                             str(stem)], check=True)
-    print(f"wrote {len(VIEWS) + len(PDF_PAGES)} screenshots to {out}")
+    print(f"wrote {len(views) + len(PDF_PAGES)} screenshots to {out}")
     return 0
 
 

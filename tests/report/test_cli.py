@@ -65,3 +65,13 @@ def test_bad_requests_are_one_line_errors(tmp_path):
     assert_one_line_error(run(EXAMPLE, "-o", tmp_path / "r.html", "--sample", "nobody"), "nobody")
     assert_one_line_error(run(EXAMPLE, "-o", tmp_path / "r.html", "--reference", "no-such-ref"), "no-such-ref")
     assert not any(tmp_path.iterdir())
+
+
+def test_trial_results_from_the_command_line(tmp_path, trial_files):
+    plan, diary = trial_files
+    out = tmp_path / "trial.json"
+    proc = run(EXAMPLE, "--trial", plan, diary, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    trial = json.loads(out.read_text(encoding="utf-8"))["trial"]
+    assert trial["mode"] == "results" and trial["result"]["food"] == "dairy"
+    assert len(trial["result"]["phases"]) == 3 and trial["result"]["points"]

@@ -50,8 +50,9 @@ def dense_gls(y, used, x, phi, tau):
     rss = resid @ vi @ resid
     df = used.sum() - 3
     se = np.sqrt(rss / df * np.linalg.inv(info)[1, 1])
+    se_slope = np.sqrt(rss / df * np.linalg.inv(info)[2, 2]) / n_t
     ll = -0.5 * np.linalg.slogdet(v)[1] - 0.5 * np.linalg.slogdet(info)[1] - 0.5 * df * np.log(rss)
-    return beta, se, ll
+    return beta, se, ll, se_slope
 
 
 def test_gap_bridging_transform_equals_dense_gls():
@@ -61,10 +62,11 @@ def test_gap_bridging_transform_equals_dense_gls():
     used = (rng.random(56) > 0.3) & ~washout_mask(x, 2)
     post = fit(y[None], used[None], x, [2.0], phi_grid=np.array([0.35, 0.6]), phi_logprior=np.zeros(2))
     for k, phi in enumerate((0.35, 0.6)):
-        beta, se, _ = dense_gls(y, used, x, phi, 2.0)
+        beta, se, _, se_slope = dense_gls(y, used, x, phi, 2.0)
         assert post.beta[0, k] == pytest.approx(beta[1], rel=1e-8)
         assert post.se[0, k] == pytest.approx(se, rel=1e-8)
         assert post.slope[0, k] == pytest.approx(beta[2] / 56, rel=1e-7)
+        assert post.slope_se[0, k] == pytest.approx(se_slope, rel=1e-7)
     ll0 = dense_gls(y, used, x, 0.35, 2.0)[2]
     ll1 = dense_gls(y, used, x, 0.6, 2.0)[2]
     # posterior weights under a flat prior are the normalised restricted likelihoods
@@ -195,7 +197,7 @@ def test_paths_outcome_override_and_queued_food(tmp_path: Path):
     assert r_eggs["food"] == "eggs" and r_eggs["verdict"] == "not_trigger"
     assert any("next food" in s or "keep eating" in s for s in r_eggs["next_steps"])
     assert analyze(plan_path, diary_path, outcome="itch")["verdict"] == "not_trigger"
-    with pytest.raises(InputError, match="no 'redness' column"):
+    with pytest.raises(InputError, match="column 'redness' is missing"):
         analyze(plan_path, diary_path, outcome="redness")
     with pytest.raises(InputError, match="mid"):
         analyze(plan_path, diary_path, mid=0)

@@ -174,6 +174,12 @@ def test_questionnaire_top_level_and_under_safety(tmp_path: Path):
     nested.write_text(json.dumps({"safety": {"age": 34, "immediate_reactions": False, "ige_allergy": False}}))
     answers = read_questionnaire(nested)
     assert answers["age_years"] == 34 and elimination_gate(**answers).ok
+    full = tmp_path / "questionnaire.yaml"
+    full.write_text("about_you:\n  age_group: adult\n  pregnant: false\nallergies:\n"
+                    "  diagnosed_ige_food_allergy: false\n  immediate_reactions_history: true\n")
+    answers = read_questionnaire(full)
+    assert answers["immediate_reactions"] is True and answers["ige_allergy"] is False
+    assert not elimination_gate(**answers).ok
     bad = tmp_path / "bad.yaml"
     bad.write_text("safety:\n  ige_allergy: maybe\n")
     with pytest.raises(InputError, match="yes/no") as err:

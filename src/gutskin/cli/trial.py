@@ -147,7 +147,7 @@ def analyze_cmd(
     from ..trial.summary import cent_summary
 
     plan_obj = load_plan(plan)
-    diary_obj = load_diary(diary, plan_obj)
+    diary_obj = load_diary(diary, plan_obj, outcome=outcome)
     result = analyze(plan_obj, diary_obj, food=food, outcome=outcome, mid=mid, washout_days=washout,
                      lag_max_days=lag)
     summary = cent_summary(plan_obj, diary_obj, result) if cent else None

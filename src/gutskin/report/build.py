@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -159,7 +158,6 @@ class _Context:
     kb_reason: str | None = None
     questionnaire: Any = None
     questionnaire_path: str | None = None
-    answers: dict[str, Any] = field(default_factory=dict)
     trial: sources.TrialRun | None = None
     trial_reason: str | None = None
     trial_files: list[str] = field(default_factory=list)
@@ -188,6 +186,10 @@ class _Context:
             return None, exc.reason
         except InputError:
             raise
+        except RefusedError as exc:  # valid input for which this number would be meaningless
+            reason = f"{name}: not computed for this input ({exc})"
+            self.components[name] = reason
+            return None, reason
         except Exception as exc:
             if self.strict:
                 raise
@@ -223,7 +225,6 @@ def _context(profile: Profile, questionnaire: Any, trial: Any, reference: Any, s
     if questionnaire is not None:
         ctx.questionnaire_path = str(questionnaire) if isinstance(questionnaire, (str, os.PathLike)) else None
         ctx.questionnaire = sources.load_questionnaire(questionnaire)  # bad answers are the user's to fix
-        ctx.answers = sources.questionnaire_answers(ctx.questionnaire)
     if trial is not None:
         plan, diary = trial
         ctx.trial_files = [str(plan), str(diary)]
@@ -686,6 +687,8 @@ def _measurement_words(m: Any) -> str | None:
     p = finite(get(m, "percentile"))
     if value is None:
         return None
+    if measure in ("genus", "species") and value == 0 and prev is not None:
+        return f"Not found in your sample, as in {fmt_share(1 - prev)} of healthy people."
     if measure in ("genus", "species") or measure.startswith(("guild.", "phylum.")):
         text = f"{fmt_share(value)} of your classified community"
     elif measure == "shannon":
@@ -723,7 +726,7 @@ def _panel_from_insight(p: Any, ctx: _Context) -> SkinPanel:
         cites = list({c.text: c for c in cites}.values())
         alignment = get(item, "alignment")
         yours = _measurement_words(m) if m is not None else None
-        if yours and alignment in ALIGNMENT_WORDS:
+        if yours and alignment in ALIGNMENT_WORDS and not yours.startswith("Not found in your sample, as in"):
             yours = f"{yours} {ALIGNMENT_WORDS[alignment].format(c=cname)}"
         conflict = str(get(item, "rationale") or "") if get(item, "conflict") else None
         if conflict:
@@ -1070,7 +1073,8 @@ def _summary(ctx: _Context, diversity: DiversitySection, composition: Compositio
         intro="The few things that matter most in this report, most important first. Each links to its details.")
     items: list[SummaryItem] = []
     if trial.mode == "results" and trial.result is not None:
-        items.append(SummaryItem(headline=f"Your trial: {trial.result.verdict}", detail=trial.result.detail,
+        food = f"{trial.result.food} " if trial.result.food else ""
+        items.append(SummaryItem(headline=f"Your trial: {food}{trial.result.verdict}", detail=trial.result.detail,
                                  section="trial", kind="measurement"))
     if trial.gate_ok is False:
         items.append(SummaryItem(headline="Talk to a clinician before removing foods",
@@ -1162,10 +1166,3 @@ def _skin_summary(skin: SkinSection) -> list[SummaryItem]:
                     "concerns you in the questionnaire to see what applies to you."),
             section="skin", kind="evidence"))
     return out
-
-
-def load_profile(path: str | Path, fmt: str | None = None) -> Profile:
-    """Read the input profile (any supported format)."""
-    from ..readers import read
-
-    return read(path, fmt)

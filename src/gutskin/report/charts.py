@@ -455,6 +455,12 @@ def timeline_chart(*, phases: Sequence[dict], points: Sequence[dict] = (), outco
         if s1 <= s0:
             s1 = s0 + 1
         ticks = nice_ticks(s0, s1, 4)
+        if len(ticks) > 1:  # extend to round values on both sides of the data
+            step = ticks[1] - ticks[0]
+            while ticks[0] > s0 + 1e-9:
+                ticks.insert(0, round(ticks[0] - step, 10))
+            while ticks[-1] < s1 - 1e-9:
+                ticks.append(round(ticks[-1] + step, 10))
         s0, s1 = min(s0, ticks[0]), max(s1, ticks[-1])
 
         def sy(v: float) -> float:

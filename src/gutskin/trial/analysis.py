@@ -91,6 +91,7 @@ TRIGGER_P_WORSE = 0.95      # P(effect > 0) needed for "trigger"
 TRIGGER_P_MEANINGFUL = 0.5  # ... and P(effect >= mid) (best estimate at least mid)
 CLEAR_P_MEANINGFUL = 0.05   # "not_trigger" when P(effect >= mid) is at most this
 N_PARAMS = 3                # intercept, effect, trend
+INTERIM_DAYS = 2            # a diary ending more than this many days before the plan is an interim look
 
 VERDICTS = ("trigger", "not_trigger", "inconclusive")
 
@@ -154,6 +155,7 @@ class Posterior:
     beta: np.ndarray
     se: np.ndarray
     slope: np.ndarray
+    slope_se: np.ndarray
     df: np.ndarray
     phi: np.ndarray
     tau: np.ndarray
@@ -195,6 +197,12 @@ class Posterior:
 
     def slope_mean(self) -> np.ndarray:
         return (self.weights * self.slope).sum(axis=1)
+
+    def slope_sd(self) -> np.ndarray:
+        """Posterior SD of the trend per day (mixture of t: variance se^2 df/(df-2) per component)."""
+        inflate = (self.df / np.maximum(self.df - 2.0, 1.0))[:, None]
+        second = (self.weights * (self.slope_se ** 2 * inflate + self.slope ** 2)).sum(axis=1)
+        return np.sqrt(np.maximum(second - self.slope_mean() ** 2, 0.0))
 
 
 def fit(y: np.ndarray, used: np.ndarray, exposure: np.ndarray, taus: Sequence[float], *,
@@ -245,7 +253,7 @@ def fit(y: np.ndarray, used: np.ndarray, exposure: np.ndarray, taus: Sequence[fl
     powers = phi_grid[:, None] ** np.arange(n_t + 1)[None, :]  # phi^gap by table look-up, not pow per cell
 
     shape = (n_b, n_m, n_g)
-    out_ll, out_beta, out_se, out_slope = (np.empty(shape) for _ in range(4))
+    out_ll, out_beta, out_se, out_slope, out_slope_se = (np.empty(shape) for _ in range(5))
     for s in range(0, n_b, chunk):
         sl = slice(s, min(s + chunk, n_b))
         u = used[sl][:, None, :]
@@ -292,6 +300,7 @@ def fit(y: np.ndarray, used: np.ndarray, exposure: np.ndarray, taus: Sequence[fl
             out_beta[sl, mi] = b1
             out_slope[sl, mi] = b2 / n_t
             out_se[sl, mi] = np.sqrt(rss / np.maximum(dfs, 1.0) * c11 / det)
+            out_slope_se[sl, mi] = np.sqrt(rss / np.maximum(dfs, 1.0) * c22 / det) / n_t
     k = n_m * n_g
     logprior_tau = np.zeros(n_m) if tau_logprior is None else np.asarray(tau_logprior, dtype=float)
     logpost = (out_ll + logprior_phi[None, None, :] + logprior_tau[None, :, None]).reshape(n_b, k)
@@ -299,7 +308,7 @@ def fit(y: np.ndarray, used: np.ndarray, exposure: np.ndarray, taus: Sequence[fl
     weights = np.exp(logpost)
     weights /= weights.sum(axis=1, keepdims=True)
     return Posterior(weights=weights, beta=out_beta.reshape(n_b, k), se=out_se.reshape(n_b, k),
-                     slope=out_slope.reshape(n_b, k), df=df,
+                     slope=out_slope.reshape(n_b, k), slope_se=out_slope_se.reshape(n_b, k), df=df,
                      phi=np.tile(phi_grid, n_m), tau=np.repeat(taus, n_g))
 
 
@@ -376,14 +385,15 @@ def layout(plan: Plan, diary: Diary, *, food: str | None = None, outcome: str | 
     adhered = np.full(n, np.nan)
     has_adh = "adhered" in diary.frame.columns
     last: date | None = None
-    for rec in diary.frame.itertuples(index=False):
-        d = rec.date
+    frame = diary.frame
+    values = frame[outcome].to_numpy(dtype=float)
+    adh_values = frame["adhered"].to_numpy(dtype=float) if has_adh else np.full(len(frame), np.nan)
+    for d, value, adh in zip(frame["date"], values, adh_values, strict=True):
         i = pos.get(d)
         if i is None:
             continue
-        y[i] = getattr(rec, outcome)
-        if has_adh:
-            adhered[i] = rec.adhered
+        y[i] = value
+        adhered[i] = adh
         if not (np.isnan(y[i]) and (not has_adh or np.isnan(adhered[i]))):
             last = d if last is None or d > last else last
     eating = np.zeros(n)
@@ -422,7 +432,7 @@ def analyze(plan: Plan | str | Path | dict, diary: Diary | pd.DataFrame | str | 
     and the details listed in the module docstring. ``plan`` and ``diary`` may be paths or loaded objects.
     """
     plan_obj = load_plan(plan)
-    diary_obj = load_diary(diary, plan_obj)
+    diary_obj = load_diary(diary, plan_obj, outcome=outcome)
     data = layout(plan_obj, diary_obj, food=food, outcome=outcome, washout_days=washout_days,
                   lag_max_days=lag_max_days)
     mid_v = plan_obj.mid if mid is None else float(mid)
@@ -477,7 +487,9 @@ def _analyze_data(data: TrialData, mid: float) -> dict[str, Any]:
     phi = float(post.phi_mean()[0])
     tau = float(post.tau_mean()[0])
     slope = sign * float(post.slope_mean()[0])
-    if abs(slope) * trial.n_days >= mid:
+    slope_sd = float(post.slope_sd()[0])
+    # warn only about a drift that matters (>= mid over the trial) and is clearly there (2 posterior SDs)
+    if abs(slope) * trial.n_days >= mid and abs(slope) >= 2 * slope_sd:
         warnings.append(f"strong trend: apart from the food, the {_label(data.outcome)} drifted by about "
                         f"{slope * trial.n_days:+.1f} over the trial ({slope:+.3f} a day); the model adjusts for a "
                         "straight-line trend, but a curved course (a flare settling) can still mislead")
@@ -538,8 +550,8 @@ def _warnings(data: TrialData, eat_used: int, avoid_used: int, n_used: int) -> l
         if p.kind == "elimination" and p.days > MAX_ELIMINATION_DAYS:
             w.append(f"phase '{p.name}' eliminates for {p.days} days, beyond the 6–8 weeks diagnostic diets are "
                      "capped at; check nutrition with a dietitian")
-    if data.last_recorded is not None and data.last_recorded < trial.end:
-        left = (trial.end - data.last_recorded).days
+    if _days_left(data) > INTERIM_DAYS:
+        left = _days_left(data)
         w.append(f"the diary ends on {data.last_recorded}: {left} planned day(s) are not recorded yet, so this is "
                  "an interim look")
         span = np.array([d <= data.last_recorded for d in data.days])
@@ -596,9 +608,15 @@ def _warnings(data: TrialData, eat_used: int, avoid_used: int, n_used: int) -> l
     return w
 
 
+def _days_left(data: TrialData) -> int:
+    if data.last_recorded is None:
+        return data.trial.n_days
+    return max((data.trial.end - data.last_recorded).days, 0)
+
+
 def _next_incomplete(data: TrialData) -> str | None:
-    if data.last_recorded is not None and data.last_recorded < data.trial.end:
-        left = (data.trial.end - data.last_recorded).days
+    if _days_left(data) > INTERIM_DAYS:
+        left = _days_left(data)
         return f"Keep going: {left} day(s) of the plan are still ahead; analyse again when the plan ends."
     return None
 

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import special
 
-from .analysis import N_PARAMS, analyze_batch, fit, verdicts, washout_mask
+from .analysis import N_PARAMS, TRIGGER_P_WORSE, analyze_batch, fit, verdicts, washout_mask
 from .simulate import eating_pattern, simulate_batch
 
 DEFAULT_LENGTHS = (14, 28, 14)
@@ -52,6 +52,7 @@ class Outcome:
     inconclusive: float
     mean_estimate: float
     coverage: float | None
+    worse_test: float = float("nan")  # share with P(effect > 0) >= 0.95: the one-sided test against 0 alone
 
     def mcse(self, p: float) -> float:
         return float(np.sqrt(p * (1.0 - p) / self.n))
@@ -69,6 +70,7 @@ def run_setting(setting: Setting, n: int, *, washout_days: int = 2, lag_max_days
     counts = {"trigger": 0, "not_trigger": 0, "inconclusive": 0}
     est_sum = 0.0
     covered = 0
+    worse = 0
     done = 0
     while done < n:
         b = min(block, n - done)
@@ -85,9 +87,11 @@ def run_setting(setting: Setting, n: int, *, washout_days: int = 2, lag_max_days
             counts[k] += int(np.sum(res["verdict"] == k))
         est_sum += float(np.sum(res["mean"]))
         covered += int(np.sum(res["covered"]))
+        worse += int(np.sum(res["p_worse"] >= TRIGGER_P_WORSE))
         done += b
     return Outcome(setting=setting, n=n, trigger=counts["trigger"] / n, not_trigger=counts["not_trigger"] / n,
-                   inconclusive=counts["inconclusive"] / n, mean_estimate=est_sum / n, coverage=covered / n)
+                   inconclusive=counts["inconclusive"] / n, mean_estimate=est_sum / n, coverage=covered / n,
+                   worse_test=worse / n)
 
 
 def plain_batch(y: np.ndarray, observed: np.ndarray, eating: np.ndarray, *, mid: float, washout_days: int = 7,

@@ -45,7 +45,7 @@ def timeline_svg(plan: Plan | str | Path, diary: Diary | pd.DataFrame | str | Pa
                  result: dict[str, Any] | None = None, *, food: str | None = None) -> str:
     """The trial as an SVG string (see the module docstring); ``result`` from :func:`analyze` (computed if None)."""
     plan_obj = load_plan(plan)
-    diary_obj = load_diary(diary, plan_obj)
+    diary_obj = load_diary(diary, plan_obj, outcome=None if result is None else result.get("outcome"))
     if result is None:
         result = analyze(plan_obj, diary_obj, food=food)
     data = layout(plan_obj, diary_obj, food=result.get("food", food), outcome=result.get("outcome"),

@@ -148,7 +148,7 @@ def _rows_from_text(text: str, path: str | None) -> tuple[list[str], list[tuple[
 
 
 def _validate(header: list[str], rows: list[tuple[int, list[str]]], path: str | None, plan: Plan | None,
-              decimal_comma: bool, header_line: int = 1) -> Diary:
+              decimal_comma: bool, header_line: int = 1, outcome: str | None = None) -> Diary:
     names = [_normalise_header(h) for h in header]
     if "date" not in names:
         raise InputError(f"no 'date' column in the header (found: {', '.join(n or '(empty)' for n in names)})",
@@ -160,9 +160,11 @@ def _validate(header: list[str], rows: list[tuple[int, list[str]]], path: str | 
         if n in seen_names:
             raise InputError("column appears twice in the header", path, line=header_line, field=n)
         seen_names.add(n)
-    if plan is not None and plan.outcome not in names:
-        raise InputError(f"the plan's outcome column '{plan.outcome}' is missing (columns: {', '.join(names)})",
-                         path, line=header_line, field=plan.outcome)
+    wanted = outcome or (plan.outcome if plan is not None else None)
+    if wanted is not None and wanted not in names:
+        whose = "the plan's outcome" if outcome is None else "the outcome"
+        raise InputError(f"{whose} column '{wanted}' is missing (columns: {', '.join(names)})",
+                         path, line=header_line, field=wanted)
     text_cols = set(TEXT_COLUMNS)
     # unknown columns are numeric only if every non-empty cell parses as a number (or it is the plan's outcome)
     numeric_unknown: set[str] = set()
@@ -170,7 +172,7 @@ def _validate(header: list[str], rows: list[tuple[int, list[str]]], path: str | 
         if not n or n == "date" or n in KNOWN_COLUMNS or n in text_cols:
             continue
         cells = [r[1][j].strip() for r in rows if j < len(r[1]) and r[1][j].strip()]
-        is_outcome = plan is not None and n == plan.outcome
+        is_outcome = n == wanted
         if is_outcome or all(_is_number(c, decimal_comma) for c in cells):
             numeric_unknown.add(n)
     scale_of: dict[str, tuple[float, float]] = {k: (v[0], v[1]) for k, v in KNOWN_COLUMNS.items()}
@@ -240,15 +242,18 @@ def _is_number(text: str, decimal_comma: bool) -> bool:
     return True
 
 
-def load_diary(source: str | Path | pd.DataFrame | Diary, plan: Plan | str | Path | None = None) -> Diary:
+def load_diary(source: str | Path | pd.DataFrame | Diary, plan: Plan | str | Path | None = None, *,
+               outcome: str | None = None) -> Diary:
     """Read and validate a diary (CSV path, DataFrame, or :class:`Diary`), checking dates against ``plan``.
+
+    The outcome column (``outcome``, else the plan's) must be present and numeric.
 
     Raises :class:`gutskin.errors.InputError` naming the file, line and column of the first problem: a missing
     or malformed date, a duplicate date, a date outside the plan, a non-number, or a value out of its range.
     """
     plan_obj = None if plan is None else load_plan(plan)
     if isinstance(source, Diary):
-        if plan_obj is None:
+        if plan_obj is None and outcome is None:
             return source
         source = source.frame  # re-validate against the plan
     if isinstance(source, pd.DataFrame):
@@ -256,13 +261,14 @@ def load_diary(source: str | Path | pd.DataFrame | Diary, plan: Plan | str | Pat
         header = [str(c) for c in frame.columns]
         rows = [(i + 2, ["" if _is_missing(v) else _cell(v) for v in rec])
                 for i, rec in enumerate(frame.itertuples(index=False, name=None))]
-        return _validate(header, rows, None, plan_obj, decimal_comma=False)
+        return _validate(header, rows, None, plan_obj, decimal_comma=False, outcome=outcome)
     path = Path(source)
     text = read_text(path)
     header, rows, delimiter = _rows_from_text(text, str(path))
     header_line = next(i for i, ln in enumerate(text.splitlines(), 1)
                        if ln.strip() and not ln.lstrip().startswith("#"))
-    return _validate(header, rows, str(path), plan_obj, decimal_comma=delimiter != ",", header_line=header_line)
+    return _validate(header, rows, str(path), plan_obj, decimal_comma=delimiter != ",", header_line=header_line,
+                     outcome=outcome)
 
 
 def _is_missing(v: Any) -> bool:

@@ -418,7 +418,7 @@ def _as_bool(value: Any, key: str, path: str | Path) -> bool | None:
         return True
     if text in _FALSE:
         return False
-    if text in {"", "unknown", "not sure", "?"}:
+    if text in {"", "unknown", "not sure", "unsure", "don't know", "?"}:
         return None
     raise InputError(f"expected yes/no (true/false), got {value!r}", path, field=key)
 
@@ -428,13 +428,25 @@ def read_questionnaire(path: str | Path) -> dict[str, Any]:
 
     Keys (top level or under ``safety:``): ``age_group``, ``age_years`` (or ``age``), ``immediate_reactions``,
     ``anaphylaxis``, ``ige_allergy``, ``pregnant``, ``eating_disorder_history``. Yes/no answers may be booleans
-    or the words yes/no; a missing answer stays unknown.
+    or the words yes/no; a missing answer stays unknown. A full gutskin questionnaire (sections ``about_you`` and
+    ``allergies``, see ``docs/questionnaire-schema.json``) is read too; explicit keys above take precedence.
     """
     data = _parse_mapping(read_text(path), path)
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
         raise InputError("the questionnaire must be a YAML/JSON mapping of answers", path)
+    # the full questionnaire's sections, mapped onto the gate's keys (explicit keys win)
+    sections = {"about_you": {"age_group": "age_group", "age_years": "age_years", "pregnant": "pregnant"},
+                "allergies": {"diagnosed_ige_food_allergy": "ige_allergy",
+                              "immediate_reactions_history": "immediate_reactions",
+                              "anaphylaxis_history": "anaphylaxis",
+                              "eating_disorder_history": "eating_disorder_history"}}
+    mapped: dict[str, Any] = {}
+    for section, keys in sections.items():
+        if isinstance(data.get(section), Mapping):
+            mapped.update({gate: data[section][k] for k, gate in keys.items() if data[section].get(k) is not None})
+    data = {**mapped, **data}
     if isinstance(data.get("safety"), Mapping):
         data = {**{k: v for k, v in data.items() if k != "safety"}, **data["safety"]}
     out: dict[str, Any] = {}

@@ -28,7 +28,7 @@ def cent_summary(plan: Plan | str | Path, diary: Diary | pd.DataFrame | str | Pa
     ``missing_data``, ``statistical_method``, ``results``, ``harms``, ``limitations``, ``text``.
     """
     plan_obj = load_plan(plan)
-    diary_obj = load_diary(diary, plan_obj)
+    diary_obj = load_diary(diary, plan_obj, outcome=None if result is None else result.get("outcome"))
     if result is None:
         result = analyze(plan_obj, diary_obj, food=food)
     data = layout(plan_obj, diary_obj, food=result.get("food", food), outcome=result.get("outcome"),

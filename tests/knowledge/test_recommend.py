@@ -119,7 +119,8 @@ def test_invalid_finding_status_or_condition_is_an_input_error(kb):
 def test_adult_without_red_flags_gets_the_trial_command_and_nutrient_cautions(kb):
     dairy = by_id(recommend(None, q(), kb))["rec-acne-dairy-trial"]
     assert dairy.gate is not None and dairy.gate.ok
-    assert dairy.action == "trial" and dairy.trial_command == ("gutskin trial plan --food dairy --condition acne --start YYYY-MM-DD -o plan.json")
+    assert dairy.action == "trial"
+    assert dairy.trial_command == "gutskin trial plan --food dairy --condition acne --start YYYY-MM-DD -o plan.json"
     assert any(c.startswith("calcium:") for c in dairy.nutrient_cautions)
     assert any("one thing at a time" in n for n in dairy.safety_notes)
 
@@ -165,7 +166,8 @@ def test_eczema_suspected_food_trial_is_gated(kb):
                       "immediate_reactions_history": False, "anaphylaxis_history": False}})
     rec = by_id(recommend(None, adult, kb))["rec-ad-elimination-suspected-food"]
     assert rec.action == "trial" and rec.trial_foods == ("cow_s_milk", "tomato")
-    assert rec.trial_command == ("gutskin trial plan --food cow_s_milk --condition eczema --start YYYY-MM-DD -o plan.json")
+    assert rec.trial_command == (
+        "gutskin trial plan --food cow_s_milk --condition eczema --start YYYY-MM-DD -o plan.json")
     child = parse_questionnaire({**adult.model_dump(exclude_none=True), "about_you": {"age_group": "child"}})
     rec = by_id(recommend(None, child, kb))["rec-ad-elimination-suspected-food"]
     assert rec.action == "talk_to_clinician" and rec.trial_command is None

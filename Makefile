@@ -5,15 +5,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_STAMP := .venv-apt.stamp
-# Debian packages the project needs at run time (PDF) and in tests (browser, PDF to PNG).
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils chromium
+# Debian packages: at run time (PDF rendering) and, for tests, a headless browser and PDF-to-PNG.
+APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+APT_TEST := poppler-utils chromium
 
-.PHONY: setup demo test lint bench clean apt
+.PHONY: setup demo test lint bench clean apt apt-test
 
 setup: $(STAMP)
 
 apt:
-	@bash scripts/apt-ensure.sh $(APT_PACKAGES)
+	@bash scripts/apt-ensure.sh $(APT_RUNTIME)
+
+apt-test:
+	@bash scripts/apt-ensure.sh $(APT_RUNTIME) $(APT_TEST)
 
 $(STAMP): pyproject.toml requirements/lock.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,10 +26,10 @@ $(STAMP): pyproject.toml requirements/lock.txt
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $(STAMP)
 
-demo: setup
+demo: setup apt
 	@bash scripts/demo.sh
 
-test: setup apt
+test: setup apt-test
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/python -m pytest -q -n 2
 

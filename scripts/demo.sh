@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# The main job on the shipped example: what a new user runs first.
+# The main job on the shipped example: what a new user runs first (`make demo`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GS=.venv/bin/gutskin
 EX=examples/SRR1761667_metaphlan.txt
-mkdir -p out
-echo "== gutskin inspect $EX"
+Q=examples/questionnaire.yaml
+
+echo "== 1. What is in the file?   gutskin inspect $EX"
 $GS inspect "$EX"
 echo
-echo "== gutskin convert $EX -o out/SRR1761667_species.tsv --rank species"
-$GS convert "$EX" -o out/SRR1761667_species.tsv --rank species
-echo "Top species (share of the classified community at species rank):"
-head -6 out/SRR1761667_species.tsv | cut -f1,3,7 | column -t -s $'\t'
+echo "== 2. The report   gutskin report $EX --questionnaire $Q -o examples/report.html (and .pdf)"
+$GS report "$EX" --questionnaire "$Q" -o examples/report.html
+$GS report "$EX" --questionnaire "$Q" -o examples/report.pdf
 echo
-echo "The standard long table is in out/SRR1761667_species.tsv"
+echo "Done. Open the report in a browser or PDF viewer:"
+echo "  $(pwd)/examples/report.html"
+echo "  $(pwd)/examples/report.pdf"
+echo
+echo "Next steps: 'gutskin insights $EX -q $Q' prints the skin panels in the terminal;"
+echo "'gutskin trial plan --help' plans a one-food elimination trial; every command has --help."

@@ -64,6 +64,7 @@ def test_bad_requests_are_one_line_errors(tmp_path):
     assert_one_line_error(run(EXAMPLE, "-o", tmp_path / "r.html", "-q", tmp_path / "missing.yaml"), "not found")
     assert_one_line_error(run(EXAMPLE, "-o", tmp_path / "r.html", "--sample", "nobody"), "nobody")
     assert_one_line_error(run(EXAMPLE, "-o", tmp_path / "r.html", "--reference", "no-such-ref"), "no-such-ref")
+    assert_one_line_error(run(EXAMPLE, "-o", tmp_path / "missing" / "r.html"), "output folder does not exist")
     assert not any(tmp_path.iterdir())
 
 

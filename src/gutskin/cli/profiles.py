@@ -14,6 +14,8 @@ from ..readers import FORMATS, read, read_many
 from ..taxonomy.ranks import RANKS
 from . import app
 
+ABBREV = {"domain": "dom", "phylum": "phy", "class": "cls", "order": "ord", "family": "fam", "genus": "gen",
+          "species": "spp", "strain": "str"}
 FORMAT_HELP = "Input format, overriding detection from content. One of: " + ", ".join(sorted(FORMATS)) + "."
 
 
@@ -66,15 +68,16 @@ def inspect(
         console.print(f"  method    {first['method']}    values: {first['values']}")
         console.print(f"  samples   {len(recs)}")
         table = Table(show_edge=False, pad_edge=False, box=None)
-        table.add_column("sample", overflow="fold")
+        table.add_column("sample", no_wrap=True, overflow="ellipsis", max_width=32)
         ranks = [r for r in RANKS if any(r in rec["taxa_per_rank"] for rec in recs)]
         for r in ranks:
-            table.add_column(r, justify="right")
-        table.add_column("unclassified", justify="right")
+            table.add_column(ABBREV[r], justify="right")
+        table.add_column("unclass.", justify="right")
         for rec in recs[:50]:
             share = rec["unclassified_share"]
             table.add_row(rec["sample"], *[str(rec["taxa_per_rank"].get(r, "")) for r in ranks],
                           "not reported" if share is None else f"{share:.1%}")
+        console.print("  taxa per rank (" + ", ".join(f"{ABBREV[r]} = {r}" for r in ranks) + ")")
         console.print(table)
         if len(recs) > 50:
             console.print(f"  … and {len(recs) - 50} more samples (use --json for all)")

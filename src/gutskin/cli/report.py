@@ -67,6 +67,9 @@ def report(
                       kind, n)
         return
     kinds = [format_for(o, to if len(output) == 1 else None) for o in output]
+    for o in output:  # fail before the work, not after it
+        if not o.parent.is_dir():
+            raise InputError("the output folder does not exist", o.parent)
     rep = next(build_reports(profile, samples, questionnaire, trial_files, reference, strict=strict))
     for path, kind in zip(output, kinds, strict=True):
         write_report(rep, path, kind)

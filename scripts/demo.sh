@@ -10,8 +10,7 @@ echo "== 1. What is in the file?   gutskin inspect $EX"
 $GS inspect "$EX"
 echo
 echo "== 2. The report   gutskin report $EX --questionnaire $Q -o examples/report.html (and .pdf)"
-$GS report "$EX" --questionnaire "$Q" -o examples/report.html
-$GS report "$EX" --questionnaire "$Q" -o examples/report.pdf
+$GS report "$EX" --questionnaire "$Q" -o examples/report.html -o examples/report.pdf
 echo
 echo "Done. Open the report in a browser or PDF viewer:"
 echo "  $(pwd)/examples/report.html"

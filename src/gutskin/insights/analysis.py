@@ -11,6 +11,7 @@ from ..knowledge.loader import load_kb
 from ..knowledge.questionnaire import Questionnaire
 from ..profile import Profile
 from ..reference import choose
+from ..reference.features import sample_metrics
 from ..reference.model import Reference
 from .measure import Measurement, measure_all
 from .panels import Panel, build_panel
@@ -80,7 +81,8 @@ def analyze(
     else:
         choice = choose(one, reference)
         ref, match, caveats = choice.reference, choice.match, list(choice.caveats)
-    measurements = measure_all(one, ref, kb)
+    metrics = sample_metrics(one)
+    measurements = measure_all(one, ref, kb, metrics)
     population = _population(questionnaire)
     wanted = conditions or (questionnaire.conditions() if questionnaire else []) or [
         c.id for c in kb.conditions() if c.gut_evidence != "none"]
@@ -95,11 +97,4 @@ def analyze(
     recs = recommend(findings, questionnaire, kb)
     return Insights(sample=one.samples[0], reference=ref.describe(), reference_match=match, caveats=caveats,
                     measurements=measurements, panels=panels, recommendations=recs, kb_version=kb.version,
-                    warnings=[f"{k}: {w}" for k, ws in _metric_warnings(one).items() for w in ws])
-
-
-def _metric_warnings(sample: Profile) -> dict[str, list[str]]:
-    """Index coverage warnings for this sample, so they travel into every output."""
-    from ..reference.features import sample_metrics
-
-    return sample_metrics(sample)[1]
+                    warnings=[f"{k}: {w}" for k, ws in metrics[1].items() for w in ws])

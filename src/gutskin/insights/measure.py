@@ -80,13 +80,15 @@ def _clean(x: float | None) -> float | None:
 class SampleMeasurer:
     """Measures features for one sample (a one-sample Profile) against one reference."""
 
-    def __init__(self, sample: Profile, reference: Reference, kb: KnowledgeBase) -> None:
+    def __init__(self, sample: Profile, reference: Reference, kb: KnowledgeBase,
+                 metrics: tuple | None = None) -> None:
         if sample.n_samples != 1:
             raise ValueError("measure one sample at a time")
         self.sample = sample
         self.reference = reference
         self.kb = kb
-        self.metrics, self.metric_warnings = sample_metrics(sample)
+        # (values, warnings) as from reference.features.sample_metrics; batch callers pass them precomputed
+        self.metrics, self.metric_warnings = metrics if metrics is not None else sample_metrics(sample)
         self._tables = {}
         self._synonyms = load_synonyms()
 
@@ -200,7 +202,8 @@ class SampleMeasurer:
         return m
 
 
-def measure_all(sample: Profile, reference: Reference, kb: KnowledgeBase) -> dict[str, Measurement]:
+def measure_all(sample: Profile, reference: Reference, kb: KnowledgeBase,
+                metrics: tuple | None = None) -> dict[str, Measurement]:
     """Every knowledge-base feature measured in ``sample`` (a one-sample Profile)."""
-    measurer = SampleMeasurer(sample, reference, kb)
+    measurer = SampleMeasurer(sample, reference, kb, metrics)
     return {f.id: measurer.measure(f) for f in kb.features()}

@@ -125,7 +125,8 @@ class Reference:
         path = Path(path)
         data = json.dumps(self.to_dict(), separators=(",", ":"), allow_nan=True).encode()
         tmp = path.with_name(f".{path.name}.tmp")
-        with gzip.open(tmp, "wb", compresslevel=9) as fh:
+        # mtime=0: the same reference always writes the same bytes (reproducible rebuilds, clean diffs)
+        with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
             fh.write(data)
         tmp.replace(path)
 

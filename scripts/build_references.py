@@ -71,13 +71,15 @@ def specs(data: str | None) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="shared data folder (default: ../shared/data)")
+    parser.add_argument("--out", default=str(OUT), help="where to write (default: the package's reference/data)")
     args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     for spec in specs(args.data):
         cohort = spec.pop("cohort")
         countries = spec.pop("countries")
         ref = build_reference(cohort.profile, cohort.metadata["healthy"].to_numpy(), countries=countries, **spec)
-        path = OUT / f"{ref.name}{SUFFIX}"
+        path = out / f"{ref.name}{SUFFIX}"
         ref.save(path)
         print(f"{ref.name}: n={ref.n}, metrics={sorted(ref.metrics)}, "
               f"taxa={ {k: len(v) for k, v in ref.taxa.items()} }, {path.stat().st_size / 1024:.0f} KiB")

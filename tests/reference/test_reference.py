@@ -16,7 +16,7 @@ import gutskin
 from gutskin import cohorts, reference
 from gutskin.errors import RefusedError
 from gutskin.profile import Profile
-from tests.conftest import DATA, fixture
+from tests.conftest import DATA, ROOT, fixture
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +152,14 @@ def test_cli_build_installs_a_lab_reference(tmp_path, monkeypatch):
     assert lab["origin"] == "user" and lab["n"] == 8 and lab["countries"] == {"US": 8}
     again = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_shipped_references_are_what_the_script_builds(tmp_path):
+    """The shipped summaries are reproducible from ../shared/data by scripts/build_references.py."""
+    script = ROOT / "scripts" / "build_references.py"
+    subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], check=True, capture_output=True)
+    shipped = ROOT / "src" / "gutskin" / "reference" / "data"
+    built = sorted(p.name for p in tmp_path.glob("*.ref.json.gz"))
+    assert built == sorted(p.name for p in shipped.glob("*.ref.json.gz"))
+    for name in built:
+        assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name

@@ -364,6 +364,19 @@ class TrialData:
     diary: Diary
 
 
+def prepared(plan: Plan | str | Path | dict, diary: Diary | str | Path | pd.DataFrame,
+             result: dict[str, Any] | None = None, food: str | None = None
+             ) -> tuple[Plan, Diary, dict[str, Any], TrialData]:
+    """Plan, diary, analysis result (computed when not given) and the laid-out days, for chart and summary."""
+    plan_obj = load_plan(plan)
+    diary_obj = load_diary(diary, plan_obj, outcome=None if result is None else result.get("outcome"))
+    if result is None:
+        result = analyze(plan_obj, diary_obj, food=food)
+    data = layout(plan_obj, diary_obj, food=result.get("food", food), outcome=result.get("outcome"),
+                  washout_days=result.get("washout_days"), lag_max_days=result.get("lag_max_days"))
+    return plan_obj, diary_obj, result, data
+
+
 def layout(plan: Plan, diary: Diary, *, food: str | None = None, outcome: str | None = None,
            washout_days: int | None = None, lag_max_days: int | None = None) -> TrialData:
     """Put the diary on the trial's calendar and mark which days the model uses."""

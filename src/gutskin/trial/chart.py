@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .analysis import _label, analyze, layout
-from .diary import Diary, load_diary
-from .plan import Plan, load_plan
+from .analysis import _label, prepared
+from .diary import Diary
+from .plan import Plan
 
 EAT_FILL = "#E69F00"      # Okabe–Ito orange
 AVOID_FILL = "#56B4E9"    # Okabe–Ito sky blue
@@ -44,12 +44,7 @@ def _fmt_day(d: Any) -> str:
 def timeline_svg(plan: Plan | str | Path, diary: Diary | pd.DataFrame | str | Path,
                  result: dict[str, Any] | None = None, *, food: str | None = None) -> str:
     """The trial as an SVG string (see the module docstring); ``result`` from :func:`analyze` (computed if None)."""
-    plan_obj = load_plan(plan)
-    diary_obj = load_diary(diary, plan_obj, outcome=None if result is None else result.get("outcome"))
-    if result is None:
-        result = analyze(plan_obj, diary_obj, food=food)
-    data = layout(plan_obj, diary_obj, food=result.get("food", food), outcome=result.get("outcome"),
-                  washout_days=result.get("washout_days"), lag_max_days=result.get("lag_max_days"))
+    plan_obj, diary_obj, result, data = prepared(plan, diary, result, food)
     trial = data.trial
     uid = "gs" + hashlib.sha1(f"{trial.food}|{trial.start}|{len(diary_obj)}".encode()).hexdigest()[:8]
     n = trial.n_days

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .analysis import _label, analyze, layout
-from .diary import Diary, load_diary
-from .plan import Plan, load_plan
+from .analysis import _label, prepared
+from .diary import Diary
+from .plan import Plan
 
 
 def cent_summary(plan: Plan | str | Path, diary: Diary | pd.DataFrame | str | Path,
@@ -27,12 +27,7 @@ def cent_summary(plan: Plan | str | Path, diary: Diary | pd.DataFrame | str | Pa
     Keys: ``design``, ``participant``, ``intervention``, ``outcome``, ``periods``, ``washout``, ``adherence``,
     ``missing_data``, ``statistical_method``, ``results``, ``harms``, ``limitations``, ``text``.
     """
-    plan_obj = load_plan(plan)
-    diary_obj = load_diary(diary, plan_obj, outcome=None if result is None else result.get("outcome"))
-    if result is None:
-        result = analyze(plan_obj, diary_obj, food=food)
-    data = layout(plan_obj, diary_obj, food=result.get("food", food), outcome=result.get("outcome"),
-                  washout_days=result.get("washout_days"), lag_max_days=result.get("lag_max_days"))
+    plan_obj, _, result, data = prepared(plan, diary, result, food)
     trial = data.trial
     label = _label(data.outcome)
     periods = []

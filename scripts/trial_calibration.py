@@ -186,20 +186,23 @@ def write_doc(path: Path, results: dict[Job, Outcome], args: argparse.Namespace,
     add("")
     add("## Targets")
     add("")
-    add("| target | result | worst cell |")
-    add("|---|---|---|")
-    add(f"| no effect: `trigger` ≤ 5 % in every setting | {status(not fp_fail)}: max "
-        f"{pct(main[worst_fp].trigger, main[worst_fp])} %, {len(nulls) - len(fp_fail)}/{len(nulls)} cells | "
-        f"{cell(worst_fp)} |")
-    add(f"| effect 2: `trigger` ≥ 85 % | {status(not pw_fail)}: met in {len(power) - len(pw_fail)}/{len(power)} "
-        f"cells, missed in {len(pw_fail)}; "
-        f"mean over cells {pct(pooled_pw)} % | {cell(worst_pw)}: {pct(main[worst_pw].trigger, main[worst_pw])} % |")
-    add(f"| no effect, no trend: `not_trigger` ≥ 45 % | {status(not nt_fail)}: met in "
-        f"{len(nt_cells) - len(nt_fail)}/{len(nt_cells)} cells, missed in {len(nt_fail)}; mean over cells "
-        f"{pct(pooled_nt)} % | {cell(worst_nt)}: "
+    add("The issue asks for false `trigger` ≤ 5 % *in every noise setting*; the power and `not_trigger` targets are "
+        "stated without that qualifier, so both readings are shown: over the whole settings grid (the mean over "
+        "its cells), and cell by cell.")
+    add("")
+    add("| target | over the settings grid | cell by cell | worst cell |")
+    add("|---|---|---|---|")
+    add(f"| no effect: `trigger` ≤ 5 % in every setting | max {pct(main[worst_fp].trigger, main[worst_fp])} % | "
+        f"{status(not fp_fail)} in {len(nulls) - len(fp_fail)}/{len(nulls)} cells | {cell(worst_fp)} |")
+    add(f"| effect 2: `trigger` ≥ 85 % | {status(pooled_pw >= TARGET_POWER)}: {pct(pooled_pw)} % | "
+        f"{status(not pw_fail)} in {len(power) - len(pw_fail)}/{len(power)} cells | "
+        f"{cell(worst_pw)}: {pct(main[worst_pw].trigger, main[worst_pw])} % |")
+    add(f"| no effect, no trend: `not_trigger` ≥ 45 % | {status(pooled_nt >= TARGET_NOT_TRIGGER)}: "
+        f"{pct(pooled_nt)} % | "
+        f"{status(not nt_fail)} in {len(nt_cells) - len(nt_fail)}/{len(nt_cells)} cells | {cell(worst_nt)}: "
         f"{pct(main[worst_nt].not_trigger, main[worst_nt])} % |")
     add(f"| (not in the issue; tracked) effect = mid: `not_trigger` (false reassurance) | max "
-        f"{pct(main[worst_fr].not_trigger, main[worst_fr])} % | {cell(worst_fr)} |")
+        f"{pct(main[worst_fr].not_trigger, main[worst_fr])} % | | {cell(worst_fr)} |")
     add("")
     if pw_fail or nt_fail or fp_fail:
         add("Cells that miss a target:")

@@ -193,13 +193,14 @@ def write_doc(path: Path, results: dict[Job, Outcome], args: argparse.Namespace,
     add("| target | over the settings grid | cell by cell | worst cell |")
     add("|---|---|---|---|")
     add(f"| no effect: `trigger` ≤ 5 % in every setting | max {pct(main[worst_fp].trigger, main[worst_fp])} % | "
-        f"{status(not fp_fail)} in {len(nulls) - len(fp_fail)}/{len(nulls)} cells | {cell(worst_fp)} |")
+        f"{status(not fp_fail)}: {len(nulls) - len(fp_fail)}/{len(nulls)} cells within target | {cell(worst_fp)} |")
     add(f"| effect 2: `trigger` ≥ 85 % | {status(pooled_pw >= TARGET_POWER)}: {pct(pooled_pw)} % | "
-        f"{status(not pw_fail)} in {len(power) - len(pw_fail)}/{len(power)} cells | "
+        f"{status(not pw_fail)}: {len(power) - len(pw_fail)}/{len(power)} cells within target | "
         f"{cell(worst_pw)}: {pct(main[worst_pw].trigger, main[worst_pw])} % |")
     add(f"| no effect, no trend: `not_trigger` ≥ 45 % | {status(pooled_nt >= TARGET_NOT_TRIGGER)}: "
         f"{pct(pooled_nt)} % | "
-        f"{status(not nt_fail)} in {len(nt_cells) - len(nt_fail)}/{len(nt_cells)} cells | {cell(worst_nt)}: "
+        f"{status(not nt_fail)}: {len(nt_cells) - len(nt_fail)}/{len(nt_cells)} cells within target | "
+        f"{cell(worst_nt)}: "
         f"{pct(main[worst_nt].not_trigger, main[worst_nt])} % |")
     add(f"| (not in the issue; tracked) effect = mid: `not_trigger` (false reassurance) | max "
         f"{pct(main[worst_fr].not_trigger, main[worst_fr])} % | | {cell(worst_fr)} |")

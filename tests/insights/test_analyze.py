@@ -38,9 +38,11 @@ def test_panels_follow_the_questionnaire_and_every_item_is_graded_and_cited(exam
     for item in panel.items:
         assert item.grade in "ABCD"
         assert item.evidence, item.feature
-        assert all(e.citation and (e.identifiers or "not" in e.citation.lower() or e.citation) for e in
-                   item.evidence)
+        assert all(e.citation and e.design and e.size for e in item.evidence)
         assert item.alignment in {"toward", "away", "neither", "no_direction", "unknown"}
+    # most rows carry a checked identifier (PMID/DOI); the rest are marked unverified in the knowledge base
+    with_ids = [e for i in panel.items for e in i.evidence if e.identifiers]
+    assert len(with_ids) >= len([e for i in panel.items for e in i.evidence]) / 2
     assert "not a diagnosis" in panel.statement
     assert ins.reference_match == "nearest" and ins.caveats  # MetaPhlAn 3 sample, MetaPhlAn 2 reference
 

@@ -59,6 +59,7 @@ from ..taxonomy.ranks import (
     is_kraken_code,
     kraken_rank,
     rank_word,
+    split_kraken_code,
 )
 from .base import parse_value, sample_name_from_path, tab_lines
 
@@ -70,7 +71,6 @@ DESCRIPTION = ("Kraken-style report: Kraken 1/2 (6 or 8 columns, GTDB databases)
 _NUMBER = re.compile(r"^\s*\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\s*$")
 _INTEGER = re.compile(r"^\s*\d+\s*$")
 _RANK_WORD = re.compile(r"^[a-z][a-z ]*[a-z]$")
-_CODE = re.compile(r"^([URDKPCOFGS])(\d*)$")
 _GTDB_NAME = re.compile(r"^([dpcofgs])__(\S.*)$")
 # Kraken 1 and 2 and centrifuge-kreport print the percentage with %6.2f; Bracken with %0.2f
 _UNPADDED_PCT = re.compile(r"^\d{1,2}\.\d\d$")
@@ -273,11 +273,11 @@ def _resolve_rank(row: ReportRow, parent: ReportNode | None, words: bool) -> tup
             rank = "root"
         return rank, row.name, None, row.depth
     code = row.rank_text
-    m = _CODE.match(code)
-    if m:
-        letter, digits = m.groups()
+    split = split_kraken_code(code)
+    if split:
+        letter, digits = split
         rank = kraken_rank(code)
-        base = row.depth - int(digits or 0)
+        base = row.depth - digits
     elif parent is not None and parent.letter is not None:  # Kraken 1 '-': what Kraken 2 would write
         letter, base = parent.letter, parent.base_depth
         rank = kraken_rank(f"{letter}{row.depth - base}")

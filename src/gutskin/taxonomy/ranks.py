@@ -86,6 +86,12 @@ def kraken_rank(code: str) -> str:
     return code
 
 
+def split_kraken_code(code: str) -> tuple[str, int] | None:
+    """``"G1"`` → ``("G", 1)``, ``"S"`` → ``("S", 0)``; ``None`` for anything that is not a letter code."""
+    m = _KRAKEN_CODE.match(code.strip())
+    return None if m is None else (m.group(1), int(m.group(2) or 0))
+
+
 def is_kraken_code(code: str) -> bool:
     return code.strip() == "-" or bool(_KRAKEN_CODE.match(code.strip()))
 

@@ -64,3 +64,11 @@ class RefusedError(ValueError):
     Distinct from :class:`InputError`: the input is valid, but the requested quantity would be
     meaningless or unreliable for it (for example Chao1 on proportions).
     """
+
+
+class OutputError(InputError):
+    """An output that cannot be written (missing folder, disk full, permission).
+
+    A kind of :class:`InputError` because the cure is the same: the user fixes a path or the disk, and the
+    CLI prints one line and exits 2. The previous file at that path, if any, is left unchanged.
+    """

@@ -1,16 +1,18 @@
 """Writing a Profile: the standard long table (TSV, CSV, Parquet) or BIOM 2.1 HDF5.
 
-Files are written to a temporary name beside the target and moved into place, so an interrupted or
-failed write never leaves a half-written file where a good one was.
+Every output goes through :func:`gutskin.io.atomic_write`: a temporary file beside the target, fsynced and
+renamed into place, so an interrupted or failed write (Ctrl-C, SIGTERM, a full disk) never leaves a half-written
+file where a good one was, nor a temporary file behind. BIOM HDF5 is built in memory first and written with
+ordinary file I/O: h5py writing straight to a full disk can crash the process instead of raising.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 
 from .errors import InputError
+from .io import atomic_path, atomic_write
 from .profile import Profile
 from .taxonomy.ranks import RANK_PREFIX, RANKS
 
@@ -33,28 +35,23 @@ def write_profile(profile: Profile, path: str | Path, to: str | None = None, ran
     to = (to or target_from_path(path)).lower()
     if to not in TARGETS:
         raise InputError(f"unknown output type {to!r}; expected one of {', '.join(TARGETS)}", field="--to")
-    if path.parent and not path.parent.exists():
-        raise InputError("the output folder does not exist", path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        if to == "biom":
-            n = _write_biom(profile, tmp, rank)
-        else:
-            table = profile.to_long(rank)
-            n = len(table)
-            if to == "parquet":
-                table.to_parquet(tmp, index=False)
-            else:
-                table.to_csv(tmp, sep="\t" if to == "tsv" else ",", index=False, float_format="%.17g")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return n
+    if to == "biom":
+        data, n = _biom_bytes(profile, rank)
+        with atomic_write(path, "wb") as fh:
+            fh.write(data)
+        return n
+    table = profile.to_long(rank)
+    if to == "parquet":
+        with atomic_path(path) as tmp:
+            table.to_parquet(tmp, index=False)
+    else:
+        with atomic_write(path, "w", newline="") as fh:
+            table.to_csv(fh, sep="\t" if to == "tsv" else ",", index=False, float_format="%.17g",
+                         lineterminator="\n")
+    return len(table)
 
 
-def _write_biom(profile: Profile, tmp: str, rank: str | None) -> int:
+def _biom_bytes(profile: Profile, rank: str | None) -> tuple[bytes, int]:
     import biom
     import h5py
 
@@ -71,6 +68,7 @@ def _write_biom(profile: Profile, tmp: str, rank: str | None) -> int:
                  for i in view.info]
     table = biom.Table(view.values.T.tocsr(), list(taxa.index), list(view.samples), obs_md, sample_md,
                        type="OTU table")
-    with h5py.File(tmp, "w") as fh:
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as fh:
         table.to_hdf5(fh, "gutskin")
-    return view.values.nnz
+    return buffer.getvalue(), view.values.nnz

@@ -419,12 +419,15 @@ def test_unsupported_artifact_type(tmp_path):
         gutskin.read(_rezip(src, tmp_path / "nodata.qza", {"data/feature-table.biom": None}))
 
 
-def test_frequency_type_is_counts_even_if_values_say_otherwise(tmp_path):
-    # a table typed RelativeFrequency is fractions, whatever the numbers look like
+def test_relative_frequency_holding_counts_is_read_as_counts_with_a_warning(tmp_path):
+    # a table typed RelativeFrequency that holds whole-number counts: reading them as fractions would make
+    # every share wrong, so they are read as counts and the mismatch is said (issue 13)
     src = fixture(MOVING_PICS_TABLE)
     meta = b"uuid: d768bcbb-1312-46af-baa4-f8bfaf3eed3c\ntype: FeatureTable[RelativeFrequency]\nformat: B\n"
     p = gutskin.read(_rezip(src, tmp_path / "rf.qza", {"metadata.yaml": meta}))
-    assert p.units == "fraction"
+    assert p.units == "counts"
+    assert any("holds whole-number counts" in w for w in p.info[0].extra["warnings"])
+    assert p.values.sum() == gutskin.read(src).values.sum()
 
 
 def _json_biom(tmp_path: Path, **changes) -> Path:

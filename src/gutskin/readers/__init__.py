@@ -7,12 +7,18 @@ in :data:`READERS` order, so more specific formats come before more general ones
 
 from __future__ import annotations
 
+import csv
 import importlib
+import warnings
+import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import BinaryIO
 
 from ..errors import InputError
+from ..io import in_memory, read_stream
 from ..io import peek as _peek
 from ..profile import Profile
 
@@ -53,13 +59,38 @@ for _m in READERS:
         FORMATS[_alias] = _m
 
 
+#: what a reader can raise on damaged content, besides InputError: the standard library and pandas raise these
+#: for bad bytes, bad numbers, bad quoting and absurd nesting; any of them means the *file* is bad.
+_BAD_CONTENT = (UnicodeError, EOFError, zlib.error, csv.Error, OverflowError, RecursionError, zipfile.BadZipFile,
+                ValueError, MemoryError)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested far too deeply"
+    if isinstance(exc, MemoryError):
+        return "too large to hold in memory"
+    detail = " ".join(str(exc).split())
+    if len(detail) > 200:
+        detail = detail[:200] + "…"
+    return detail or type(exc).__name__
+
+
 def detect(path: str | Path) -> ModuleType:
     """The reader whose format this file's content matches."""
     p = _peek(path)
     if not p.head.strip():
         raise InputError("the file is empty; expected a taxonomic profile", path)
     for reader in READERS:
-        if reader.sniff(p):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                matched = reader.sniff(p)
+        except InputError as exc:
+            raise exc.at(path) from None
+        except (*_BAD_CONTENT, KeyError, IndexError, TypeError):  # a sniffer choking means "not this format"
+            matched = False
+        if matched:
             return reader
     if p.is_binary:
         raise InputError("binary content that is not a known profile format (BIOM HDF5, QIIME 2 .qza, gzip)",
@@ -69,13 +100,36 @@ def detect(path: str | Path) -> ModuleType:
         " (use --format to name it)", path)
 
 
-def detect_format(path: str | Path) -> str:
-    return detect(path).FORMAT
+def detect_format(source: str | Path | BinaryIO, *, name: str | None = None) -> str:
+    if _is_stream(source):
+        with in_memory(_stream_name(name), read_stream(source, _stream_name(name))) as path:  # type: ignore[arg-type]
+            return detect(path).FORMAT
+    return detect(source).FORMAT  # type: ignore[arg-type]
 
 
-def read(path: str | Path, format: str | None = None, **options) -> Profile:
-    """Read one profile file. ``format`` overrides detection (see :data:`FORMATS`)."""
-    path = Path(path)
+def _is_stream(source: object) -> bool:
+    return hasattr(source, "read") and not isinstance(source, (str, Path))
+
+
+def _stream_name(name: str | None) -> str:
+    return name or "upload"
+
+
+def read(source: str | Path | BinaryIO, format: str | None = None, *, name: str | None = None,
+         **options) -> Profile:
+    """Read one profile from a path or a binary stream. ``format`` overrides detection (see :data:`FORMATS`).
+
+    ``name``: for a stream, the label errors name and the sample name of a single-sample format (an upload
+    has no file name to take one from); for a path, a single-sample file's sample is renamed to it.
+    """
+    if _is_stream(source):
+        label = _stream_name(name)
+        with in_memory(label, read_stream(source, label)) as path:  # type: ignore[arg-type]
+            return _read_path(path, format, name, **options)
+    return _read_path(Path(source), format, name, **options)  # type: ignore[arg-type]
+
+
+def _read_path(path: Path, format: str | None, name: str | None, **options) -> Profile:
     if format is None:
         reader = detect(path)
     else:
@@ -87,11 +141,17 @@ def read(path: str | Path, format: str | None = None, **options) -> Profile:
     if not p.head.strip():
         raise InputError("the file is empty; expected a taxonomic profile", path)
     try:
-        return reader.read(path, p, **options)
+        # numpy/pandas warnings about damaged numbers would print before the one-line refusal
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            profile = reader.read(path, p, **options)
     except InputError as exc:
         raise exc.at(path) from None
-    except (UnicodeDecodeError, EOFError) as exc:
-        raise InputError(f"cannot read as {reader.FORMAT}: {exc}", path) from None
+    except _BAD_CONTENT as exc:
+        raise InputError(f"cannot read as {reader.FORMAT}: {_describe(exc)}", path) from None
+    if name is not None and profile.n_samples == 1 and profile.samples[0] != name:
+        profile = Profile(profile.values, [name], profile.taxa, profile.info, profile.layout)
+    return profile
 
 
 def read_many(paths: Sequence[str | Path], format: str | None = None) -> Profile:

@@ -26,7 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import InputError
-from ..io import HDF5_MAGIC, Peek, compression, read_bytes
+from ..io import HDF5_MAGIC, Peek, compression, memory_bytes, read_bytes
 from ..profile import UNITS, Profile, ProfileBuilder, SampleInfo, taxon_key
 from ..taxonomy.lineage import Lineage, parse_prefixed
 from ..taxonomy.ranks import RANKS
@@ -65,27 +65,34 @@ def sniff(peek: Peek) -> bool:
             or ('"matrix_type"' in text and '"shape"' in text))
 
 
+#: what h5py raises on a damaged or unexpected HDF5 file (it has no single error type)
+H5_ERRORS = (OSError, RuntimeError, TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError,
+             UnicodeError)
+
+
 def _hdf5_is_biom(peek: Peek) -> bool:
     try:
         with _open_hdf5(peek.path) as h5:
             return "observation" in h5 and "sample" in h5
     except InputError:
         return False
+    except H5_ERRORS:  # damaged: say so when it is read as BIOM, not while sniffing
+        return True
 
 
 def _open_hdf5(path: Path, data: bytes | None = None):
     import h5py
 
     try:
-        if data is None and compression(path) is not None:  # gzip/bz2: h5py needs the plain bytes
-            data = read_bytes(path)
+        if data is None and (compression(path) is not None or memory_bytes(path) is not None):
+            data = read_bytes(path)  # gzip/bz2 or an upload: h5py reads the plain bytes from memory
         if data is not None:
             if not data.startswith(HDF5_MAGIC):
                 raise InputError("not an HDF5 file", path)
             return h5py.File(io.BytesIO(data), "r")
         return h5py.File(path, "r")
-    except OSError as exc:
-        raise InputError(f"corrupt or truncated HDF5 file ({exc})", path) from None
+    except H5_ERRORS as exc:
+        raise InputError(f"corrupt or truncated HDF5 file ({' '.join(str(exc).split())})", path) from None
 
 
 # ---------------------------------------------------------------------------------------------- raw table
@@ -120,6 +127,16 @@ def _decode(values) -> list[str]:
 
 
 def _load_hdf5(path: Path, raw: bytes) -> BiomTable:
+    try:
+        return _load_hdf5_checked(path, raw)
+    except InputError:
+        raise
+    except H5_ERRORS as exc:  # a damaged file: h5py and numpy raise a zoo of errors on one
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise InputError(f"damaged BIOM HDF5 file ({detail})", path) from None
+
+
+def _load_hdf5_checked(path: Path, raw: bytes) -> BiomTable:
     with _open_hdf5(path, raw) as h5:
         try:
             obs_ids = _decode(h5["observation/ids"][:])
@@ -192,12 +209,17 @@ def _load_json(path: Path, text: str) -> BiomTable:
         doc = json.loads(text)
     except ValueError as exc:
         raise InputError(f"corrupt BIOM JSON ({exc})", path) from None
+    except RecursionError:
+        raise InputError("BIOM JSON nested far deeper than any BIOM table", path) from None
     if not isinstance(doc, dict):
         raise InputError("BIOM JSON must be an object with rows, columns and data", path)
     missing = [k for k in ("rows", "columns", "data") if k not in doc]
     if missing:
         raise InputError(f"BIOM JSON lacks {', '.join(missing)}", path, field=missing[0])
     rows, cols = doc["rows"] or [], doc["columns"] or []
+    if not isinstance(rows, list) or not isinstance(cols, list) or not all(
+            isinstance(x, dict) for x in (*rows, *cols)):
+        raise InputError("BIOM 'rows' and 'columns' must be lists of objects", path, field="rows")
     try:
         obs_ids = [str(r["id"]) for r in rows]
         sample_ids = [str(c["id"]) for c in cols]
@@ -223,10 +245,12 @@ def _load_json(path: Path, text: str) -> BiomTable:
                            or np.any(r != triples[:, 0]) or np.any(c != triples[:, 1])):
                 raise InputError("sparse data has an index outside the table", path, field="data")
             values = sp.csr_matrix((triples[:, 2], (c, r)), shape=(n_s, n_o))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InputError(f"BIOM data must be numbers ({exc})", path, field="data") from None
     obs_md = [r.get("metadata") or {} for r in rows]
     sample_md = [c.get("metadata") or {} for c in cols]
+    if not all(isinstance(m, dict) for m in (*obs_md, *sample_md)):
+        raise InputError("BIOM row and column metadata must be objects", path, field="metadata")
     return BiomTable(obs_ids, sample_ids, values, obs_md if any(obs_md) else None,
                      sample_md if any(sample_md) else None, str(doc.get("generated_by") or ""),
                      str(doc.get("matrix_element_type") or "") or None, doc.get("type"),

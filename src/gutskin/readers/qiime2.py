@@ -20,10 +20,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from ..errors import InputError
-from ..io import ZIP_MAGIC, Peek, read_bytes
+from ..io import ZIP_MAGIC, Peek, check_expansion, compression, limits, memory_bytes, parse_document, read_bytes
 from ..profile import Profile
 from . import biom
 
@@ -46,21 +44,58 @@ class Artifact:
     members: list[str]
 
 
+#: what a damaged or unusual zip can raise (NotImplementedError: an unsupported compression method;
+#: RuntimeError: an encrypted member)
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, ValueError, KeyError, EOFError, NotImplementedError,
+               RuntimeError, UnicodeError, OverflowError)
+
+
 def _zip(path: Path) -> zipfile.ZipFile:
-    raw = read_bytes(path)
-    if not raw.startswith(ZIP_MAGIC):
-        raise InputError("not a QIIME 2 artifact: a .qza is a zip archive", path)
+    """The archive, opened without reading it whole (a huge .qza is sniffed from its directory)."""
+    mem = memory_bytes(path)
+    if mem is not None and compression(path) is None:
+        source = io.BytesIO(mem)
+    elif compression(path) is not None:  # a .qza.gz: decompress (bounded) first
+        source = io.BytesIO(read_bytes(path))
+    else:
+        source = path  # type: ignore[assignment]
     try:
-        return zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        if isinstance(source, io.BytesIO):
+            head = source.getvalue()[:4]
+        else:
+            with open(source, "rb") as fh:
+                head = fh.read(4)
+        if not head.startswith(ZIP_MAGIC):
+            raise InputError("not a QIIME 2 artifact: a .qza is a zip archive", path)
+        return zipfile.ZipFile(source)
+    except InputError:
+        raise
+    except _ZIP_ERRORS as exc:
         raise InputError(f"corrupt or truncated zip archive ({exc})", path) from None
 
 
-def _member(zf: zipfile.ZipFile, name: str, path: Path) -> bytes:
+def _member(zf: zipfile.ZipFile, name: str, path: Path, max_bytes: int | None = None) -> bytes:
+    """One member's bytes, refusing a member that expands past the limits (a zip bomb) or is damaged."""
     try:
-        return zf.read(name)
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, KeyError, EOFError) as exc:
-        raise InputError(f"cannot extract {name} from the archive ({exc}); it looks corrupt", path) from None
+        zinfo = zf.getinfo(name)
+        cap = limits().max_decompressed_bytes if max_bytes is None else max_bytes
+        if zinfo.file_size > cap:
+            raise InputError(f"{name} in the archive declares {zinfo.file_size:,} bytes, past the {cap:,}-byte "
+                             "limit", path)
+        chunks, total = [], 0
+        with zf.open(zinfo) as fh:
+            while chunk := fh.read(1 << 20):
+                total += len(chunk)
+                if total > cap:
+                    raise InputError(f"{name} in the archive expands past the {cap:,}-byte limit", path)
+                check_expansion(total, zinfo.compress_size, path, what=f"{name} expands")
+                chunks.append(chunk)
+        return b"".join(chunks)
+    except InputError:
+        raise
+    except _ZIP_ERRORS as exc:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise InputError(f"cannot extract {name} from the archive ({detail}); it looks corrupt", path) from None
 
 
 def artifact(path: Path, zf: zipfile.ZipFile | None = None) -> Artifact:
@@ -72,15 +107,21 @@ def artifact(path: Path, zf: zipfile.ZipFile | None = None) -> Artifact:
         raise InputError("not a QIIME 2 artifact: expected exactly one <uuid>/metadata.yaml at the top of the "
                          f"archive, found {len(roots)}", path)
     root = roots[0]
+    raw = _member(zf, f"{root}/metadata.yaml", path, limits().max_archive_metadata_bytes)
     try:
-        meta = yaml.safe_load(_member(zf, f"{root}/metadata.yaml", path).decode("utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(f"unreadable metadata.yaml ({exc})", path) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("metadata.yaml in the archive is not UTF-8 text", path) from None
+    try:
+        meta = parse_document(text, path, kind="yaml") or {}
+    except InputError as exc:
+        raise InputError(f"unreadable metadata.yaml in the archive: {exc.message}", path) from None
     if not isinstance(meta, dict) or "type" not in meta:
         raise InputError("metadata.yaml has no 'type'", path, field="type")
     archive = framework = None
     if f"{root}/VERSION" in names:
-        version = _member(zf, f"{root}/VERSION", path).decode("utf-8", errors="replace")
+        version = _member(zf, f"{root}/VERSION", path, limits().max_archive_metadata_bytes).decode(
+            "utf-8", errors="replace")
         m = re.search(r"archive:\s*(\S+)", version)
         archive = m.group(1) if m else None
         m = re.search(r"framework:\s*(\S+)", version)
@@ -134,6 +175,8 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
     if name not in art.members:
         raise InputError(f"the {art.type} artifact has no data/feature-table.biom", path)
     table = biom.load(path, _member(zf, name, path))
+    declared = units
+    units, units_warning = _check_declared_units(table, units, art.type, path)
     extra = {"qiime2_type": art.type, "qiime2_archive": art.archive, "qiime2_uuid": art.uuid,
              "qiime2_format": art.format}
     profile = biom.interpret(table, path, fmt=FORMAT, units=units, profiler="QIIME 2",
@@ -142,7 +185,24 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
     fractional = units == "counts" and data.size > 0 and bool((data != data.round()).any())
     for i in profile.info:
         i.extra["units_reason"] = f"artifact type {art.type}"
+        if units != declared and units_warning:
+            i.extra.setdefault("warnings", []).append(units_warning)
         if fractional:
             i.extra.setdefault("warnings", []).append(
                 "a FeatureTable[Frequency] holds non-integer values; read as counts, as its type says")
     return profile
+
+
+def _check_declared_units(table: biom.BiomTable, units: str, kind: str, path: Path) -> tuple[str, str | None]:
+    """A RelativeFrequency table must hold fractions; whole-number counts in one are read as counts, loudly."""
+    if units != "fraction" or table.values.nnz == 0:
+        return units, None
+    totals = table.values.sum(axis=1).A1
+    if totals.max() <= 1.0 + 1e-6:
+        return units, None
+    data = table.values.data
+    if bool((data == data.round()).all()):
+        return "counts", (f"the artifact says {kind} but holds whole-number counts (sample totals up to "
+                          f"{totals.max():,.0f}); read as counts")
+    raise InputError(f"the artifact says {kind} (fractions summing to 1 per sample) but a sample sums to "
+                     f"{totals.max():g}; the table does not match its declared type", path, field="type")

@@ -325,13 +325,14 @@ def questionnaire_schema(
     out: Path | None = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
 ) -> None:
     """Print (or write) the JSON Schema of the questionnaire, generated from the code."""
+    from ..io import write_atomic
     from ..knowledge.questionnaire import questionnaire_json_schema_text
 
     text = questionnaire_json_schema_text()
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        write_atomic(out, text)
         typer.echo(f"wrote {out}", err=True)
 
 

@@ -140,6 +140,7 @@ def analyze_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Analyse a diary: effect of eating the food (positive = worse), 95 % interval, verdict, next step."""
+    from ..io import write_atomic
     from ..trial.analysis import analyze
     from ..trial.chart import timeline_svg
     from ..trial.diary import load_diary
@@ -152,7 +153,7 @@ def analyze_cmd(
                      lag_max_days=lag)
     summary = cent_summary(plan_obj, diary_obj, result) if cent else None
     if svg is not None:
-        svg.write_text(timeline_svg(plan_obj, diary_obj, result), encoding="utf-8")
+        write_atomic(svg, timeline_svg(plan_obj, diary_obj, result))
     if as_json:
         payload = dict(result)
         if summary is not None:

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError
+from ..io import parse_document
 from ._yamlpos import line_of, read_yaml_text
 
 SCHEMA_VERSION = "1.0"
@@ -287,7 +288,7 @@ def load_questionnaire(path: str | PathLike[str]) -> Questionnaire:
     p = Path(path)
     text = read_yaml_text(p)
     try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = parse_document(text, p, kind="json" if p.suffix.lower() == ".json" else "yaml")
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise InputError(f"not valid {'JSON' if p.suffix.lower() == '.json' else 'YAML'}: "
                          f"{' '.join(str(exc).split())}", path=p) from None

@@ -16,6 +16,7 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from ..io import write_atomic
 from .plan import Phase, Plan, Trial, load_plan
 
 PRODID = "-//gutskin//elimination-diet trial//EN"
@@ -99,5 +100,4 @@ def to_ics(plan: Plan | str | Path, *, checkin: bool = True, now: datetime | Non
 def write_ics(plan: Plan | str | Path, path: str | Path, *, checkin: bool = True) -> Path:
     """Write :func:`to_ics` to ``path`` (bytes, so the CRLF line endings survive on every platform)."""
     path = Path(path)
-    path.write_bytes(to_ics(plan, checkin=checkin).encode("utf-8"))
-    return path
+    return write_atomic(path, to_ics(plan, checkin=checkin).encode("utf-8"))

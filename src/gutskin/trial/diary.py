@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import read_text
+from ..io import read_text, write_atomic
 from .defaults import COVARIATE_COLUMNS, KNOWN_COLUMNS, OUTCOME_COLUMNS, TEXT_COLUMNS
 from .plan import Plan, load_plan
 
@@ -322,7 +322,7 @@ def template_csv(plan: Plan | str | Path) -> str:
 def write_template(plan: Plan | str | Path, path: str | Path) -> Path:
     """Write :func:`template_csv` to ``path``."""
     path = Path(path)
-    path.write_text(template_csv(plan), encoding="utf-8")
+    write_atomic(path, template_csv(plan))
     return path
 
 

@@ -33,7 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError
-from ..io import read_text
+from ..io import parse_document, read_text, write_atomic
 from ..safety import SafetyGate
 from .defaults import (
     DEFAULT_MID,
@@ -352,14 +352,7 @@ def _input_error(exc: ValidationError, path: str | Path | None) -> InputError:
 def _parse_mapping(text: str, path: str | Path | None) -> Any:
     stripped = text.lstrip()
     is_json = stripped.startswith("{") or (path is not None and str(path).lower().endswith(".json"))
-    try:
-        return json.loads(text) if is_json else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", path, line=exc.lineno) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", path,
-                         line=None if mark is None else mark.line + 1) from None
+    return parse_document(text, path, kind="json" if is_json else "yaml")  # depth/size/alias limits
 
 
 def load_plan(source: str | Path | Mapping[str, Any] | Plan) -> Plan:
@@ -396,8 +389,7 @@ def save_plan(plan: Plan, path: str | Path) -> Path:
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     else:
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_atomic(path, text)
 
 
 # --- safety questionnaire ---------------------------------------------------------------------------------------

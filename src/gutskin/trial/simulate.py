@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..io import write_atomic
 from .analysis import lag_response
 from .plan import Plan, Trial, load_plan
 
@@ -116,5 +117,4 @@ def write_diary(frame: pd.DataFrame, path: str | Path, comment: str | None = Non
     out["date"] = [d.isoformat() for d in out["date"]]
     text = out.to_csv(index=False, float_format="%g", lineterminator="\n")
     lines = "".join(f"# {ln}\n" for ln in (comment or "").splitlines() if comment)
-    path.write_text(lines + text, encoding="utf-8")
-    return path
+    return write_atomic(path, lines + text)

@@ -6,77 +6,33 @@ profiled under old names (Firmicutes, Eubacterium rectale) meets a reference wri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from ..errors import RefusedError
 from ..profile import Profile
-from ..taxonomy.synonyms import normalise, resolve
 
-TAXON_RANKS = ("genus", "species")
+# taxon tables under one current taxonomy live in .taxa (the same code for person and reference)
+from .taxa import TAXON_RANKS, RankTable, rank_table, taxon_key  # noqa: F401
 
-
-def taxon_key(name: str) -> str:
-    return normalise(resolve(name))
-
-
-@dataclass
-class RankTable:
-    """Proportions at one rank with columns keyed by normalised current name."""
-
-    rank: str
-    values: sp.csr_matrix  # samples × keys, rows sum to 1 (or 0 for empty samples)
-    keys: list[str]
-    names: list[str]
-    taxids: list[int | None]
-
-
-def rank_table(profile: Profile, rank: str) -> RankTable | None:
-    """Per-sample proportions at ``rank``, columns merged by current name; ``None`` if the rank is absent."""
-    try:
-        view = profile.proportions(rank)
-    except RefusedError:
-        return None
-    names = view.taxa["name"].astype(str).tolist()
-    keys = [taxon_key(n) for n in names]
-    uniq: dict[str, int] = {}
-    col = np.empty(len(keys), dtype=np.int64)
-    out_names: list[str] = []
-    out_taxids: list[int | None] = []
-    taxids = view.taxa["taxid"].tolist()
-    for j, k in enumerate(keys):
-        if k not in uniq:
-            uniq[k] = len(out_names)
-            out_names.append(resolve(names[j]))
-            out_taxids.append(None if pd.isna(taxids[j]) else int(taxids[j]))
-        col[j] = uniq[k]
-    agg = sp.csr_matrix((np.ones(len(keys)), (np.arange(len(keys)), col)), shape=(len(keys), len(uniq)))
-    return RankTable(rank, sp.csr_matrix(view.values @ agg), list(uniq), out_names, out_taxids)
+#: the metrics a reference summarises, in column order (names as :func:`gutskin.engine.score` writes them)
+REFERENCE_METRICS = ("observed", "shannon", "simpson", "inv_simpson", "pielou", "phyla", "fb_ratio", "guilds", "gmhi",
+                     "gmwi2")
 
 
 def sample_metrics(profile: Profile) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """Diversity metrics and indices per sample (samples × metrics) and the warnings each carries.
+    """Diversity metrics, composition summaries and indices per sample (samples × metrics), and the warnings
+    each index carries for the whole table.
 
-    Only metrics valid for the input are computed: richness-type estimators that need counts are left
-    out for proportions. Index coverage warnings are returned so they can travel with the reference.
+    Computed by the one scoring driver (:func:`gutskin.engine.score`), so a reference and a person are
+    measured the same way. Only metrics valid for the input are asked for: richness estimators that need
+    counts are left out. Index warnings are returned so they can travel with the reference.
     """
-    from .. import indices, metrics
+    from ..engine.scoring import score  # imported here: the engine itself uses this package
 
-    frames = []
-    warnings: dict[str, list[str]] = {}
-    alpha = metrics.alpha_diversity(profile, ["observed", "shannon", "simpson", "inverse_simpson", "pielou"])
-    frames.append(alpha)
-    # composition summaries (phylum shares, F/B ratio, guilds) get reference distributions like any metric
-    frames.append(metrics.composition.composition_summary(profile).set_axis(alpha.index, axis=0))
-    for name, func in (("gmhi", indices.gmhi), ("gmwi2", indices.gmwi2)):
-        series = func(profile)
-        frames.append(series.rename(name).to_frame())
-        w = list(series.attrs.get("warnings", []))
-        if w:
-            warnings[name] = w
-    out = pd.concat(frames, axis=1)
-    out.index = profile.samples
+    scores = score(profile, metrics=REFERENCE_METRICS)
+    alpha = [c for c in ("observed", "shannon", "simpson", "inv_simpson", "pielou")]
+    comp = [c for c in scores.table.columns if c.startswith(("phylum.", "guild.")) or c == "fb_ratio"]
+    comp = [c for c in comp if c.startswith("phylum.")] + ["fb_ratio"] + [c for c in comp if c.startswith("guild.")]
+    out = scores.table[[*alpha, *comp, "gmhi", "gmwi2"]].copy()
+    out.index = list(profile.samples)
+    warnings = {name: list(res.warnings) for name, res in scores.indices.items() if res.warnings}
     return out, warnings

@@ -1,0 +1,21 @@
+"""The analysis engine: one driver under every face.
+
+    from gutskin.engine import Settings, Resources, analyse, score
+    resources = Resources.load(Settings.from_environ(os.environ))   # once per process
+    scores = score(profile)                                         # the `gutskin score` table
+    analyses = analyse(profile, resources, questionnaires=q)        # one Analysis per sample
+
+Data flows one way: readers → Profile → engine (metrics, indices, reference, knowledge, safety) → Analysis →
+report / export / store. The engine does no I/O and reads no environment (see ``docs/architecture.md``).
+"""
+
+from __future__ import annotations
+
+from .analyse import analyse, gate_for
+from .model import SCHEMA_VERSION, Analysis
+from .resources import Resources, configure_numba, default_resources
+from .scoring import ALL_METRICS, GROUPS, INDEX_METRICS, Scores, parse_metrics, score
+from .settings import Settings
+
+__all__ = ["ALL_METRICS", "GROUPS", "INDEX_METRICS", "SCHEMA_VERSION", "Analysis", "Resources", "Scores", "Settings",
+           "analyse", "configure_numba", "default_resources", "gate_for", "parse_metrics", "score"]

@@ -1,0 +1,355 @@
+"""``analyse``: a profile (and optional answers and trial diaries) → one :class:`Analysis` per sample.
+
+No I/O happens here: the faces read files (profiles, questionnaires, trial plans and diaries) and pass the
+loaded objects. A part that is not valid for the input (a reference that cannot be compared, an index that
+cannot be computed) is recorded as ``refused`` with its reason; any other exception is a bug and propagates —
+nothing is retried with other settings behind the caller's back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..errors import InputError, RefusedError
+from ..insights.analysis import analyze_insights
+from ..knowledge.questionnaire import Questionnaire
+from ..metrics.composition import definitions, guild_shares
+from ..profile import Profile
+from ..reference.model import Reference
+from ..safety import SafetyGate, elimination_gate
+from ..taxonomy.synonyms import resolve
+from .model import (
+    Analysis,
+    Composition,
+    FeatureMeasurement,
+    Gate,
+    GuildShare,
+    IndexOutcome,
+    PanelItem,
+    Part,
+    Placement,
+    Provenance,
+    RecommendationOutcome,
+    ReferenceUsed,
+    Skin,
+    SkinPanel,
+    TaxonShare,
+    TrialOutcome,
+    TrialPhaseDays,
+)
+from .resources import Resources, default_resources
+from .scoring import score
+
+#: the date the default schedule of a *suggested* trial is laid out from (only day numbers are used)
+_SCHEDULE_ANCHOR = date(2000, 1, 3)
+
+
+def finite(x: Any) -> float | None:
+    """A plain float, or None for missing / NaN / infinite values (JSON has no NaN)."""
+    if x is None or x is pd.NA:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def gate_for(questionnaire: Questionnaire | None) -> SafetyGate:
+    """The elimination safety gate for these answers: ``Questionnaire.gate_inputs`` → ``gutskin.safety``.
+
+    Every entry point (CLI trial plan, report, insights, web) decides through this one mapping.
+    """
+    return elimination_gate(**(questionnaire.gate_inputs() if questionnaire is not None else {}))
+
+
+def _gate_model(gate: SafetyGate, questionnaire: Questionnaire | None) -> Gate:
+    return Gate(ok=gate.ok, reasons=list(gate.reasons), cautions=list(gate.cautions), advice=gate.advice,
+                inputs=dict(questionnaire.gate_inputs()) if questionnaire is not None else {})
+
+
+def _per_sample(value: Any, samples: Sequence[str], what: str) -> dict[str, Any]:
+    """One value for every sample, a mapping sample → value, or None."""
+    if value is None:
+        return dict.fromkeys(samples)
+    if isinstance(value, Mapping):
+        unknown = [k for k in value if k not in samples]
+        if unknown:
+            raise InputError(f"{what} given for unknown sample(s) {unknown}", field=what)
+        return {s: value.get(s) for s in samples}
+    return dict.fromkeys(samples, value)
+
+
+def analyse(profile: Profile, resources: Resources | None = None, *,
+            questionnaires: Questionnaire | Mapping[str, Questionnaire | None] | None = None,
+            trial: Any = None, reference: str | Reference | None = None,
+            samples: Sequence[str] | None = None, input_name: str | None = None) -> list[Analysis]:
+    """One :class:`Analysis` per sample (all samples, or ``samples``).
+
+    ``questionnaires``: one questionnaire for every sample, or a mapping sample → questionnaire.
+    ``trial``: ``(plan, diary)`` loaded with :mod:`gutskin.trial`, or a mapping sample → ``(plan, diary)``.
+    ``reference``: a reference name (pinned), a loaded reference, or None for the best method match.
+    ``input_name``: the file name the face read, recorded in the provenance (no folders).
+    """
+    resources = resources or default_resources()
+    if samples is not None:
+        idx = []
+        for s in dict.fromkeys(samples):
+            if s not in profile.samples:
+                raise InputError(f"no sample named {s!r}; samples are {profile.samples[:10]}", field="--sample")
+            idx.append(profile.samples.index(s))
+        profile = profile.take_samples(idx)
+    limit = resources.settings.max_samples
+    if limit is not None and profile.n_samples > limit:
+        raise InputError(f"the input holds {profile.n_samples} samples; at most {limit} may be analysed at once",
+                         field="samples")
+    qs = _per_sample(questionnaires, profile.samples, "questionnaires")
+    trials = _per_sample(trial, profile.samples, "trial") if not isinstance(trial, tuple) else dict.fromkeys(
+        profile.samples, trial)
+    kb = resources.knowledge
+
+    scores = score(profile, metrics="all")
+    ref_used, ref_part, ref = _reference(profile, resources, reference)
+    pct = _percentiles(ref, profile)
+    comp = _composition(profile)
+    out = []
+    for i, sample in enumerate(profile.samples):
+        one = profile.take_samples([i]) if profile.n_samples > 1 else profile
+        q = qs[sample]
+        gate = gate_for(q)
+        skin, recs = _skin(one, q, ref, ref_part, resources)
+        info = profile.info[i]
+        extra = info.extra if isinstance(info.extra, dict) else {}
+        provenance = Provenance(
+            sample=sample, input_name=input_name, input_format=info.format, profiler=info.profiler,
+            profiler_version=info.profiler_version, database=info.database, method=info.method, units=info.units,
+            unclassified_share=finite(info.unclassified_share),
+            input_warnings=[str(w) for w in extra.get("warnings", [])], reference=ref_used,
+            kb_version=str(kb.version), gutskin_version=__version__, questionnaire_given=q is not None,
+            trial_given=trials[sample] is not None)
+        row = scores.table.iloc[i]
+        out.append(Analysis(
+            sample=sample, provenance=provenance, reference_part=ref_part,
+            scores={c: finite(row[c]) for c in scores.metric_columns}, score_warnings=list(scores.notes[sample]),
+            alpha_rank=scores.rank, indices=_indices(scores, sample), placements=pct.get(sample, []),
+            composition=_composition_for(comp, i), skin=skin, recommendations=recs,
+            gate=_gate_model(gate, q), trial=_trial(trials[sample], recs, q, gate)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- reference
+def _reference(profile: Profile, resources: Resources, reference: str | Reference | None
+               ) -> tuple[ReferenceUsed | None, Part, Reference | None]:
+    if isinstance(reference, Reference):
+        ref, match, caveats = reference, "given", []
+    else:
+        try:
+            choice = resources.references.choose(profile, reference)
+        except RefusedError as exc:
+            return None, Part(status="refused", reason=str(exc)), None
+        ref, match, caveats = choice.reference, choice.match, list(choice.caveats)
+    d = ref.describe()
+    used = ReferenceUsed(
+        name=ref.name, title=ref.title, n=int(ref.n), match=match, caveats=caveats,
+        profiler=d.get("profiler"), profiler_version=d.get("profiler_version"), database=d.get("database"),
+        method=d.get("method"), source=d.get("source") or None, citation=d.get("citation") or None,
+        licence=d.get("licence"), healthy_definition=d.get("healthy_definition"),
+        notes=[str(n) for n in d.get("notes") or []])
+    return used, Part(), ref
+
+
+def _percentiles(ref: Reference | None, profile: Profile) -> dict[str, list[Placement]]:
+    if ref is None:
+        return {}
+    table = ref.percentiles(profile)
+    out: dict[str, list[Placement]] = {}
+    for rec in table.to_dict("records"):
+        n = rec.get("n_reference")
+        rank = rec.get("rank")
+        out.setdefault(rec["sample"], []).append(Placement(
+            kind=rec["kind"], feature=str(rec["feature"]), rank=rank if isinstance(rank, str) else None,
+            value=finite(rec.get("value")), percentile=finite(rec.get("percentile")),
+            ci_low=finite(rec.get("ci_low")), ci_high=finite(rec.get("ci_high")),
+            typical_low=finite(rec.get("typical_low")), typical_high=finite(rec.get("typical_high")),
+            prevalence=finite(rec.get("prevalence")), status=rec.get("status"),
+            n_reference=None if finite(n) is None else int(n)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- indices
+def _indices(scores, sample: str) -> list[IndexOutcome]:
+    out = []
+    for key, res in scores.indices.items():
+        cov = res.coverage if isinstance(res.coverage, Mapping) else {}
+        fraction = next((finite(cov.get(n)) for n in ("fraction", "share") if finite(cov.get(n)) is not None), None)
+        nm = cov.get("naming_matches")
+        out.append(IndexOutcome(
+            key=key, value=finite(res.values.get(sample)), coverage=fraction, coverage_text=str(cov.get("text") or ""),
+            naming_matches=None if nm is None else bool(nm), built_on=res.reference.get("built_on"),
+            warnings=[str(w) for w in res.warnings_for(sample)]))
+    if "hmp2_dysbiosis" not in scores.indices:
+        out.append(IndexOutcome(key="hmp2_dysbiosis", status="refused",
+                                reason=("it scores a sample against the healthy cohort's own sample profiles, and "
+                                        "the shipped references keep only summaries of them")))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- composition
+def _composition(profile: Profile) -> dict[str, Any]:
+    """Whole-table composition (phylum and genus shares, species counts, guilds), computed once."""
+    out: dict[str, Any] = {}
+    for rank in ("phylum", "genus"):
+        try:
+            out[rank] = profile.proportions(rank)
+        except RefusedError:
+            out[rank] = None
+    try:
+        species = profile.at_rank("species")
+        out["n_species"] = np.asarray((species.values > 0).sum(axis=1)).ravel()
+    except RefusedError:
+        out["n_species"] = None
+    shares = guild_shares(profile)
+    out["guilds"] = shares
+    out["guild_version"] = getattr(definitions(), "version", None)
+    return out
+
+
+def _shares(view, i: int, rank: str) -> list[TaxonShare]:
+    if view is None:
+        return []
+    row = view.values.getrow(i)
+    order = np.argsort(-row.data, kind="stable")
+    names = view.taxa["name"]
+    taxids = view.taxa["taxid"] if "taxid" in view.taxa.columns else None
+    out = []
+    for j in order:
+        col = row.indices[j]
+        name = str(names.iat[col])
+        tid = taxids.iat[col] if taxids is not None else None
+        out.append(TaxonShare(rank=rank, name=name,
+                              current_name=resolve(name.replace("_", " ")).replace("_", " "),
+                              taxid=None if tid is None or pd.isna(tid) else int(tid), share=float(row.data[j])))
+    return out
+
+
+def _composition_for(comp: dict[str, Any], i: int) -> Composition:
+    shares = comp["guilds"]
+    frame = shares.values
+    single = frame.shape[0] == 1
+    guilds = [GuildShare(id=c.removeprefix("guild."), share=finite(frame.iloc[i][c]),
+                         members_found=list((shares.found or {}).get(c, [])) if single else [])
+              for c in frame.columns]
+    phyla = _shares(comp["phylum"], i, "phylum")
+    genera = _shares(comp["genus"], i, "genus")
+    n_species = comp["n_species"]
+    return Composition(phyla=phyla, genera=genera, n_species=None if n_species is None else int(n_species[i]),
+                       guilds=guilds, guild_definitions_version=comp["guild_version"],
+                       warnings=[str(w) for w in shares.warnings])
+
+
+# ---------------------------------------------------------------------------------------------- skin
+def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part: Part, resources: Resources
+          ) -> tuple[Skin, list[RecommendationOutcome]]:
+    kb = resources.knowledge
+    asked = [kb.resolve_condition(c) or c for c in (q.conditions() if q is not None else [])]
+    if ref is None:
+        # no comparable reference: panels cannot place anything; advice from the answers alone
+        from ..insights.recommend import Findings, recommend
+
+        findings = Findings(conditions=tuple(c for c in asked if kb.resolve_condition(c)))
+        recs = recommend(findings, q, kb)
+        return (Skin(part=Part(status="refused", reason=f"no healthy reference to compare with: {ref_part.reason}"),
+                     conditions_asked=asked), [_rec(r) for r in recs])
+    ins = analyze_insights(one, q, reference=ref, kb=kb)
+    panels = [SkinPanel(
+        condition=p.condition, gut_evidence=p.gut_evidence, relevant=p.condition in asked, score=finite(p.score),
+        interval=None if p.interval is None else (float(p.interval[0]), float(p.interval[1])),
+        counts=dict(p.counts),
+        items=[PanelItem(feature=it.feature, grade=it.grade, direction=it.direction, conflict=bool(it.conflict),
+                         alignment=it.alignment, weight=float(it.weight),
+                         associations=[e.association for e in it.evidence]) for it in p.items])
+        for p in ins.panels]
+    measurements = {fid: FeatureMeasurement(
+        feature=fid, status=m.status, value=finite(m.value), percentile=finite(m.percentile),
+        ci_low=finite(m.ci_low), ci_high=finite(m.ci_high), typical_low=finite(m.typical_low),
+        typical_high=finite(m.typical_high), prevalence=finite(m.prevalence), measure=m.measure,
+        matched=list(m.matched), reason=m.reason) for fid, m in ins.measurements.items()}
+    return (Skin(conditions_asked=asked, panels=panels, measurements=measurements),
+            [_rec(r) for r in ins.recommendations])
+
+
+def _rec(r: Any) -> RecommendationOutcome:
+    gate = None
+    if r.gate is not None:
+        gate = Gate(ok=r.gate.ok, reasons=list(r.gate.reasons), cautions=list(r.gate.cautions), advice=r.gate.advice)
+    return RecommendationOutcome(
+        rule_id=r.id, category=r.category, action=r.action, grade=r.grade, derived_grade=r.derived_grade,
+        outcome=r.outcome, personalised=bool(r.personalised), score=finite(r.score), reasons=list(r.reasons),
+        unknowns=list(r.unknowns), citations=[key for key, _ in r.citations], safety_notes=list(r.safety_notes),
+        nutrient_cautions=list(r.nutrient_cautions), gate=gate, trial_foods=list(r.trial_foods),
+        trial_command=r.trial_command, title=r.title, text=r.text, rationale=r.rationale)
+
+
+# ---------------------------------------------------------------------------------------------- trial
+def _phases(plan: Any) -> list[TrialPhaseDays]:
+    start = plan.phases[0].start
+    return [TrialPhaseDays(name=str(ph.name or ph.kind), kind=str(ph.kind), start_day=(ph.start - start).days + 1,
+                           end_day=(ph.end - start).days + 1) for ph in plan.phases]
+
+
+def _trial(given: Any, recs: list[RecommendationOutcome], q: Questionnaire | None, gate: SafetyGate
+           ) -> TrialOutcome | None:
+    from .. import trial as trial_mod
+
+    if given is not None:
+        plan, diary = given
+        result = dict(trial_mod.analyze(plan, diary))
+        phases = _phases(plan)
+        start = plan.phases[0].start
+        outcome = result.get("outcome") or getattr(plan, "outcome", None)
+        points: list[tuple[int, float | None, str | None]] = []
+        frame = getattr(diary, "frame", None)
+        if frame is not None and outcome in frame.columns:
+            last = phases[-1].end_day
+            for d, v in zip(frame["date"], frame[outcome], strict=True):
+                day = (d - start).days + 1
+                if 1 <= day <= last:
+                    ph = next((p.name for p in phases if p.start_day <= day <= p.end_day), None)
+                    points.append((day, finite(v), ph))
+        return TrialOutcome(food=result.get("food") or getattr(plan, "food", None), outcome=outcome,
+                            result=_jsonable(result), phases=phases, points=points)
+    if not gate.ok:
+        return None
+    for r in recs:
+        if r.category != "elimination_trial" or (r.gate is not None and not r.gate.ok) or not r.trial_foods:
+            continue
+        conds = q.conditions() if q is not None else []
+        plan = trial_mod.make_plan(r.trial_foods[0], conds[0] if conds else None, _SCHEDULE_ANCHOR, gate=gate)
+        return TrialOutcome(part=Part(status="not_requested", reason="suggested, not yet run"),
+                            food=r.trial_foods[0], phases=_phases(plan),
+                            result={"notes": [str(n) for n in (getattr(plan, "notes", []) or [])]
+                                    + [str(s) for s in (getattr(plan, "sources", []) or [])]})
+    return None
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        return finite(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, (date, pd.Timestamp)):
+        return obj.isoformat()
+    return obj

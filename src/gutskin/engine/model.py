@@ -1,0 +1,243 @@
+"""The :class:`Analysis`: everything gutskin concluded about one sample, as coded values.
+
+It is what every face builds on — the report renders it, the web app returns it, a retest compares two of
+them, a FHIR export maps it, a cohort run stores one per sample. Values are numbers, ids and codes (feature
+ids, rule ids, association ids, statuses); wording for people lives in :mod:`gutskin.report`.
+
+Bump :data:`SCHEMA_VERSION` on any change a stored analysis or a client would notice (``docs/analysis-schema.json``
+is written from this model).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+#: How a part of the analysis ended: computed; refused (not valid for this input; ``reason`` says why);
+#: not_requested (needs an input that was not given, e.g. a questionnaire or a trial diary).
+PartStatus = Literal["ok", "refused", "not_requested"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Part(_Model):
+    """The outcome of one part (reference, insights, trial, …)."""
+
+    status: PartStatus = "ok"
+    reason: str | None = None
+
+
+class Placement(_Model):
+    """One value placed in the healthy reference (a metric, or a taxon's share)."""
+
+    kind: Literal["metric", "taxon"]
+    feature: str  # metric name (``shannon``, ``guild.akkermansia``) or taxon name as the reference keys it
+    rank: str | None = None
+    value: float | None = None
+    percentile: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    typical_low: float | None = None
+    typical_high: float | None = None
+    prevalence: float | None = None
+    status: str | None = None  # below typical | typical | above typical | absent | not in reference | not comparable
+    n_reference: int | None = None
+
+
+class TaxonShare(_Model):
+    """A taxon's share of the classified community, keyed by taxid (when known), rank and name."""
+
+    rank: str
+    name: str  # as the profiler wrote it
+    current_name: str  # the accepted name today (old names resolved)
+    taxid: int | None = None
+    share: float
+
+
+class IndexOutcome(_Model):
+    """One published index for this sample."""
+
+    key: str  # gmhi | gmwi2 | gevers_md | hmp2_dysbiosis
+    status: PartStatus = "ok"
+    reason: str | None = None
+    value: float | None = None
+    coverage: float | None = None  # share of the index's taxa this input can express, when the index states it
+    coverage_text: str = ""
+    naming_matches: bool | None = None
+    built_on: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class GuildShare(_Model):
+    id: str  # composition guild id (metrics/data/composition.yaml)
+    share: float | None
+    members_found: list[str] = Field(default_factory=list)
+
+
+class Composition(_Model):
+    phyla: list[TaxonShare] = Field(default_factory=list)  # every phylum present, largest first
+    genera: list[TaxonShare] = Field(default_factory=list)  # every genus present, largest first
+    n_species: int | None = None
+    guilds: list[GuildShare] = Field(default_factory=list)
+    guild_definitions_version: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class FeatureMeasurement(_Model):
+    """A knowledge-base feature measured in this sample (see :mod:`gutskin.insights.measure`)."""
+
+    feature: str
+    status: str  # low | typical | high | absent | not_measured
+    value: float | None = None
+    percentile: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    typical_low: float | None = None
+    typical_high: float | None = None
+    prevalence: float | None = None
+    measure: str | None = None
+    matched: list[str] = Field(default_factory=list)
+    reason: str | None = None
+
+
+class PanelItem(_Model):
+    feature: str
+    grade: str
+    direction: str  # in patients: up | down | no_difference | inconsistent | mixed
+    conflict: bool
+    alignment: str  # toward | away | neither | no_direction | unknown
+    weight: float
+    associations: list[str] = Field(default_factory=list)  # knowledge-base association row ids
+
+
+class SkinPanel(_Model):
+    condition: str  # knowledge-base condition id
+    gut_evidence: str
+    relevant: bool = False  # named in the questionnaire
+    score: float | None = None  # −1 (away) … +1 (toward the pattern reported in the condition)
+    interval: tuple[float, float] | None = None  # bootstrap 90 % interval (seeded)
+    counts: dict[str, int] = Field(default_factory=dict)
+    items: list[PanelItem] = Field(default_factory=list)
+
+
+class Skin(_Model):
+    part: Part = Part()
+    conditions_asked: list[str] = Field(default_factory=list)
+    panels: list[SkinPanel] = Field(default_factory=list)
+    measurements: dict[str, FeatureMeasurement] = Field(default_factory=dict)
+
+
+class Gate(_Model):
+    """The elimination-diet safety gate (``gutskin.safety``), fed only by ``Questionnaire.gate_inputs``."""
+
+    ok: bool
+    reasons: list[str] = Field(default_factory=list)
+    cautions: list[str] = Field(default_factory=list)
+    advice: str = ""
+    inputs: dict[str, Any] = Field(default_factory=dict)
+
+
+class RecommendationOutcome(_Model):
+    rule_id: str
+    category: str
+    action: str
+    grade: str
+    derived_grade: str | None = None
+    outcome: str | None = None
+    personalised: bool = False
+    score: float | None = None
+    reasons: list[str] = Field(default_factory=list)
+    unknowns: list[str] = Field(default_factory=list)
+    citations: list[str] = Field(default_factory=list)  # knowledge-base study keys
+    safety_notes: list[str] = Field(default_factory=list)
+    nutrient_cautions: list[str] = Field(default_factory=list)
+    gate: Gate | None = None
+    trial_foods: list[str] = Field(default_factory=list)
+    trial_command: str | None = None
+    # the rule's own text from the knowledge base (personalised when a gate closes)
+    title: str = ""
+    text: str = ""
+    rationale: str = ""
+
+
+class TrialPhaseDays(_Model):
+    name: str
+    kind: str
+    start_day: int
+    end_day: int
+
+
+class TrialOutcome(_Model):
+    """An elimination trial: its analysis, or the schedule gutskin would plan for a suggested food."""
+
+    part: Part = Part()
+    food: str | None = None
+    outcome: str | None = None  # the diary's outcome column
+    result: dict[str, Any] = Field(default_factory=dict)  # gutskin.trial.analyze output (coded keys)
+    phases: list[TrialPhaseDays] = Field(default_factory=list)
+    points: list[tuple[int, float | None, str | None]] = Field(default_factory=list)  # (day, score, phase)
+
+
+class ReferenceUsed(_Model):
+    name: str
+    title: str
+    n: int
+    match: str  # exact | nearest | pinned | given
+    caveats: list[str] = Field(default_factory=list)
+    profiler: str | None = None
+    profiler_version: str | None = None
+    database: str | None = None
+    method: str | None = None
+    source: str | None = None
+    citation: str | None = None
+    licence: str | None = None
+    healthy_definition: str | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class Provenance(_Model):
+    sample: str
+    input_name: str | None = None  # the file name the face read (no folders)
+    input_format: str | None = None
+    profiler: str | None = None
+    profiler_version: str | None = None
+    database: str | None = None
+    method: str | None = None
+    units: str | None = None
+    unclassified_share: float | None = None
+    input_warnings: list[str] = Field(default_factory=list)
+    reference: ReferenceUsed | None = None
+    kb_version: str | None = None
+    gutskin_version: str
+    questionnaire_given: bool = False
+    trial_given: bool = False
+
+
+class Analysis(_Model):
+    """One sample, analysed. See the module docstring."""
+
+    schema_version: str = SCHEMA_VERSION
+    sample: str
+    provenance: Provenance
+    reference_part: Part = Part()
+    scores: dict[str, float | None] = Field(default_factory=dict)  # the ``gutskin score`` columns
+    score_warnings: list[str] = Field(default_factory=list)
+    alpha_rank: str = "species"
+    indices: list[IndexOutcome] = Field(default_factory=list)
+    placements: list[Placement] = Field(default_factory=list)
+    composition: Composition = Composition()
+    skin: Skin = Skin()
+    recommendations: list[RecommendationOutcome] = Field(default_factory=list)
+    gate: Gate | None = None
+    trial: TrialOutcome | None = None
+
+    def index(self, key: str) -> IndexOutcome | None:
+        return next((x for x in self.indices if x.key == key), None)
+
+    def placement(self, kind: str, feature: str, rank: str | None = None) -> Placement | None:
+        return next((p for p in self.placements if p.kind == kind and p.feature == feature and p.rank == rank), None)

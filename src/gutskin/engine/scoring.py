@@ -1,0 +1,174 @@
+"""THE scoring driver: every per-sample number gutskin computes from a profile, in one place.
+
+``gutskin score``, reference building (:func:`gutskin.reference.features.sample_metrics`), the report and
+cohort scoring all call :func:`score`. No other list of metrics exists: add a metric here (and its module
+under ``metrics/`` or ``indices/``) and every face gets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..errors import InputError, RefusedError
+from ..indices import IndexResult
+from ..indices.gevers import gevers_md_result
+from ..indices.gmhi import gmhi_result
+from ..indices.gmwi2 import gmwi2_result
+from ..indices.hmp2 import hmp2_dysbiosis_result
+from ..metrics._table import rank_resolution
+from ..metrics.alpha import ALPHA_METRICS, COUNT_METRICS, alpha_diversity
+from ..metrics.composition import composition_summary
+from ..profile import Profile
+
+#: Published indices, in output order. ``hmp2_dysbiosis`` scores against a reference set of profiles.
+INDEX_METRICS = ("gmhi", "gmwi2", "gevers_md", "hmp2_dysbiosis")
+COMPOSITION_METRICS = ("phyla", "fb_ratio", "guilds")
+ALL_METRICS = (*ALPHA_METRICS, *INDEX_METRICS, *COMPOSITION_METRICS)
+GROUPS = {
+    "all": (*ALPHA_METRICS, "gmhi", "gmwi2", "gevers_md", *COMPOSITION_METRICS),
+    "alpha": ALPHA_METRICS,
+    "indices": ("gmhi", "gmwi2", "gevers_md"),
+    "composition": COMPOSITION_METRICS,
+}
+#: Below this share of abundance named at the chosen rank, alpha diversity gets a warning.
+LOW_RESOLUTION = 0.9
+ALIASES = {"shannon_entropy": "shannon", "observed_features": "observed", "pielou_e": "pielou", "md": "gevers_md",
+           "gevers": "gevers_md", "dysbiosis": "hmp2_dysbiosis", "hmp2": "hmp2_dysbiosis", "gmwi": "gmwi2",
+           "inverse_simpson": "inv_simpson"}
+_INDEX_FUNCTIONS = {"gmhi": gmhi_result, "gmwi2": gmwi2_result, "gevers_md": gevers_md_result}
+
+
+def parse_metrics(spec: str | Iterable[str] | None, with_reference: bool = False) -> tuple[list[str], set[str]]:
+    """Metric names in output order, and the subset named explicitly (not through a group)."""
+    if spec is None:
+        spec = "all"
+    items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else [s.strip() for s in spec]
+    out: list[str] = []
+    explicit: set[str] = set()
+    for raw in items:
+        if not raw:
+            continue
+        key = ALIASES.get(raw.lower(), raw.lower())
+        if key in GROUPS:
+            names = list(GROUPS[key])
+            if key == "all" and with_reference:
+                names.append("hmp2_dysbiosis")
+        elif key in ALL_METRICS:
+            names = [key]
+            explicit.add(key)
+        else:
+            raise InputError(f"unknown metric {raw!r}; expected metrics {', '.join(ALL_METRICS)} or groups "
+                             f"{', '.join(GROUPS)}", field="--metrics")
+        out.extend(n for n in names if n not in out)
+    if not out:
+        raise InputError("no metrics given", field="--metrics")
+    return out, explicit
+
+
+@dataclass(frozen=True)
+class Scores:
+    """What :func:`score` computed.
+
+    ``table``: samples × metric columns (index ``sample``), then a ``<index>_coverage`` column per index and
+    a ``warnings`` column (``metric: message`` joined with `` | ``) — exactly what ``gutskin score`` writes.
+    ``indices``: the full index results (coverage facts, contributors, details). ``notes``: every warning by
+    sample. ``refused``: metric → why it was left empty for this input.
+    """
+
+    table: pd.DataFrame
+    indices: dict[str, IndexResult] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
+    composition_warnings: list[str] = field(default_factory=list)
+    rank: str = "species"
+
+    @property
+    def metric_columns(self) -> list[str]:
+        return [c for c in self.table.columns if not c.endswith("_coverage") and c != "warnings"]
+
+    def coverage(self, index: str) -> str:
+        res = self.indices.get(index)
+        return str(res.coverage.get("text", "")) if res is not None else ""
+
+
+def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank: str = "species",
+          reference_profiles: Profile | None = None, resources: object | None = None) -> Scores:
+    """Every requested metric for every sample of ``profile``.
+
+    Chao1/ACE named explicitly on non-count data raise :class:`~gutskin.errors.RefusedError`; reached
+    through a group (``all``, ``alpha``) they are left empty with the reason in ``warnings``.
+    ``reference_profiles`` (healthy profiles made the same way) enables ``hmp2_dysbiosis``.
+    ``resources`` is accepted for symmetry with :func:`~gutskin.engine.analyse`; scoring needs none.
+    """
+    names, explicit = parse_metrics(metrics, with_reference=reference_profiles is not None)
+    idx = pd.Index(profile.samples, name="sample")
+    columns: dict[str, pd.Series] = {}
+    results: dict[str, IndexResult] = {}
+    refused: dict[str, str] = {}
+    notes: dict[str, list[str]] = {s: [] for s in profile.samples}
+
+    def note(metric: str, messages: Iterable[str], samples: Iterable[str] | None = None) -> None:
+        for s in profile.samples if samples is None else samples:
+            notes[s].extend(f"{metric}: {m}" for m in messages)
+
+    alpha_names = [n for n in names if n in ALPHA_METRICS]
+    if alpha_names:
+        strict = [n for n in alpha_names if n in COUNT_METRICS and n in explicit]
+        try:
+            frame = alpha_diversity(profile, alpha_names, rank=rank, refused="raise" if strict else "nan")
+        except RefusedError as exc:
+            raise RefusedError(f"{exc} (asked for explicitly with --metrics)") from None
+        for n in alpha_names:
+            columns[n] = frame[n]
+        for metric, reason in frame.attrs.get("refused", {}).items():
+            refused[metric] = reason
+            note(metric, [f"left empty: {reason}"])
+        resolution = rank_resolution(profile, rank)
+        for s, share in zip(profile.samples, resolution, strict=True):
+            if share < LOW_RESOLUTION:
+                note("alpha", [f"only {share:.0%} of this sample's abundance has a {rank} name; alpha diversity "
+                               f"counts that part only (try --rank genus)"], [s])
+
+    for name in INDEX_METRICS:
+        if name not in names:
+            continue
+        if name == "hmp2_dysbiosis":
+            if reference_profiles is None:
+                raise InputError("hmp2_dysbiosis needs a healthy reference set: give --reference FILE...",
+                                 field="--metrics")
+            res = hmp2_dysbiosis_result(profile, reference_profiles, rank=rank)
+        else:
+            res = _INDEX_FUNCTIONS[name](profile)
+        results[name] = res
+        columns[name] = res.values
+        note(name, res.warnings)
+        for s, msgs in res.sample_warnings.items():
+            note(name, msgs, [s])
+        if name == "hmp2_dysbiosis":
+            columns["hmp2_dysbiotic"] = res.details["dysbiotic"].where(res.values.notna())
+
+    wanted_comp = [n for n in names if n in COMPOSITION_METRICS]
+    comp_warnings: list[str] = []
+    if wanted_comp:
+        comp = composition_summary(profile)
+        for n in wanted_comp:
+            if n == "phyla":
+                cols = [c for c in comp.columns if c.startswith("phylum.")]
+            elif n == "guilds":
+                cols = [c for c in comp.columns if c.startswith("guild.")]
+            else:
+                cols = ["fb_ratio"]
+            for c in cols:
+                columns[c] = comp[c]
+        comp_warnings = [str(w) for w in comp.attrs.get("warnings", [])]
+        note("composition", comp_warnings)
+
+    out = pd.DataFrame(columns, index=idx)
+    for name, res in results.items():
+        out[f"{name}_coverage"] = pd.Series(res.coverage.get("text", ""), index=idx)
+    out["warnings"] = [" | ".join(notes[s]) for s in profile.samples]
+    return Scores(table=out, indices=results, notes=notes, refused=refused, composition_warnings=comp_warnings,
+                  rank=rank)

@@ -53,7 +53,7 @@ def _population(questionnaire: Questionnaire | None) -> str:
     return {"older_adult": "adult"}.get(group, group)
 
 
-def analyze(
+def analyze_insights(
     profile: Profile,
     questionnaire: Questionnaire | None = None,
     *,
@@ -98,3 +98,7 @@ def analyze(
     return Insights(sample=one.samples[0], reference=ref.describe(), reference_match=match, caveats=caveats,
                     measurements=measurements, panels=panels, recommendations=recs, kb_version=kb.version,
                     warnings=[f"{k}: {w}" for k, ws in metrics[1].items() for w in ws])
+
+
+#: the former name (``trial.analyze`` analyses a trial diary; this analyses a profile), kept for one release
+analyze = analyze_insights

@@ -267,6 +267,10 @@ class Profile:
         names = source.taxa[rank].to_numpy()
         known = np.array([n is not None and n == n for n in names], dtype=bool)
         if not known.any():
+            if not source.taxa[list(RANKS)].notna().to_numpy().any():
+                raise RefusedError(f"this table has no taxonomy (its rows carry no lineage), so nothing can be "
+                                   f"reported at {rank} rank; give the taxonomy with it (e.g. the taxonomy.tsv "
+                                   "or FeatureData[Taxonomy] .qza made for this table)")
             raise RefusedError(f"no taxon in this profile has a {rank} name in its lineage, "
                                f"so nothing can be reported at {rank} rank")
         source = source.take_taxa(known)
@@ -326,12 +330,24 @@ class Profile:
         if not ranks and self.layout == "features":
             ranks = [r for r in RANKS if self.taxa[r].notna().any()][-1:]
         frames = [self._long_at(r) for r in ranks]
+        if rank is None:
+            # rows no canonical rank holds (features without a lineage, taxpasta ids without names) are kept
+            # under their own rank label: a table without its taxonomy must not become a header-only file
+            own = self.taxa["rank"].to_numpy()
+            unranked = np.array([not is_canonical(r) for r in own], dtype=bool)
+            if unranked.any() and (self.layout == "features" or not frames):
+                frames.append(self._long_rows(self.take_taxa(unranked), "unranked"))
+        frames = [f for f in frames if len(f)] or frames[:1]
         if not frames:
             return pd.DataFrame(columns=LONG_COLUMNS)
         return pd.concat(frames, ignore_index=True)
 
     def _long_at(self, rank: str) -> pd.DataFrame:
-        view = self.at_rank(rank)
+        return self._long_rows(self.at_rank(rank), rank)
+
+    @staticmethod
+    def _long_rows(view: Profile, rank: str) -> pd.DataFrame:
+        """Long-table rows of ``view``; ``rank="unranked"`` keeps each row's own rank label."""
         coo = view.values.tocoo()
         totals = np.asarray(view.values.sum(axis=1)).ravel()
         rel = coo.data / totals[coo.row]
@@ -340,7 +356,7 @@ class Profile:
         count = pd.array(np.where(counts_mask[coo.row], coo.data, np.nan), dtype="Float64")
         frame = pd.DataFrame({
             "sample": np.asarray(view.samples, dtype=object)[coo.row],
-            "rank": rank,
+            "rank": taxa["rank"].to_numpy()[coo.col] if rank == "unranked" else rank,
             "name": taxa["name"].to_numpy()[coo.col],
             "taxid": taxa["taxid"].array[coo.col],
             "lineage": taxa["lineage"].to_numpy()[coo.col],

@@ -173,6 +173,6 @@ def read_many(paths: Sequence[str | Path], format: str | None = None) -> Profile
     for path in tables:
         prof = read(path, format)
         if taxonomy is not None:
-            prof = taxonomy_table.attach(prof, taxonomy, path)
+            prof = taxonomy_table.attach(prof, taxonomy, path, ", ".join(str(t) for t in taxonomies))
         profiles.append(prof)
     return Profile.merge(profiles)

@@ -253,7 +253,7 @@ def taxonomy_style(taxa: pd.Series) -> str | None:
     return None
 
 
-def attach(profile: Profile, taxonomy: pd.Series, path: Path) -> Profile:
+def attach(profile: Profile, taxonomy: pd.Series, path: Path, taxonomy_path: str | Path | None = None) -> Profile:
     """Give every feature of a QIIME 2 / BIOM feature table its lineage from ``taxonomy``.
 
     Feature ids are the table's taxon keys. Features missing from the taxonomy are an error: a silent
@@ -267,8 +267,12 @@ def attach(profile: Profile, taxonomy: pd.Series, path: Path) -> Profile:
     missing = [i for i in ids if i not in taxonomy.index]
     if missing:
         few = ", ".join(missing[:5])
-        raise InputError(f"{len(missing)} of {len(ids)} features are not in the taxonomy (e.g. {few}); "
-                         "give the taxonomy made for this feature table", path)
+        if taxonomy_path is None:
+            raise InputError(f"{len(missing)} of {len(ids)} features are not in the taxonomy (e.g. {few}); "
+                             "give the taxonomy made for this feature table", path)
+        # the taxonomy is what falls short (damaged, or made for another table): name it, and the table
+        raise InputError(f"lacks {len(missing)} of the {len(ids)} features of {path} (e.g. {few}); give the "
+                         "taxonomy made for this feature table", taxonomy_path)
     builder = ProfileBuilder("features")
     old = profile.taxa
     for j, fid in enumerate(ids):
@@ -276,7 +280,8 @@ def attach(profile: Profile, taxonomy: pd.Series, path: Path) -> Profile:
         try:
             lineage = lineage_from_taxonomy(taxon)
         except ValueError as exc:
-            raise InputError(f"cannot read the taxon {taxon!r} of feature {fid!r} ({exc})", path) from None
+            raise InputError(f"cannot read the taxon {taxon!r} of feature {fid!r} ({exc})",
+                             taxonomy_path or path) from None
         taxid = old["taxid"].iat[j]
         builder.add_taxon(lineage, feature_rank(lineage), str(old["name"].iat[j]),
                           None if pd.isna(taxid) else int(taxid), key=fid)

@@ -12,6 +12,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import InputError
@@ -113,7 +114,7 @@ def plan_cmd(
         table.add_column(col, justify="right" if col == "days" else "left")
     for t in plan.trials():
         for p in t.phases:
-            table.add_row(t.food, p.name, str(p.start), str(p.end), str(p.days))
+            table.add_row(escape(t.food), p.name, str(p.start), str(p.end), str(p.days))  # user text: no markup
     console.print(table)
     console.print(f"Analysis: {plan.effective_washout}-day analytic washout after each change; lag time constant "
                   f"0–{plan.effective_lag_max} days. Durations from: " + ", ".join(f"[{k}]" for k in d.sources))
@@ -122,8 +123,8 @@ def plan_cmd(
     for c in gate.cautions:
         console.print(f"  [yellow]caution:[/yellow] {c}")
     for note in plan.notes:
-        console.print(f"  note: {note}")
-    console.print("wrote " + ", ".join(written))
+        console.print(f"  note: {escape(note)}")
+    console.print("wrote " + escape(", ".join(written)))
 
 
 @trial_app.command("analyze")

@@ -47,6 +47,12 @@ from .defaults import (
 
 PhaseKind = Literal["baseline", "elimination", "reintroduction"]
 EATING_KINDS = frozenset({"baseline", "reintroduction"})
+#: limits that keep a damaged or hostile plan from making a row per day for millennia, or a food name that
+#: floods a terminal (issue 13): two years from the first day to the last, queued trials included
+MAX_PLAN_DAYS = 731
+MAX_FOOD_CHARS = 200
+MAX_QUEUED_TRIALS = 52
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
 DESIGNS = {"ABA": ("baseline", "elimination", "reintroduction"),
            "ABAB": ("baseline", "elimination", "reintroduction", "elimination")}
 
@@ -72,6 +78,9 @@ class Phase(BaseModel):
     def _ordered(self) -> Phase:
         if self.end < self.start:
             raise ValueError(f"phase '{self.name}' ends ({self.end}) before it starts ({self.start})")
+        if self.start < FIRST_DATE or self.end > LAST_DATE:
+            raise ValueError(f"phase '{self.name}' runs {self.start} to {self.end}; dates must lie between "
+                             f"{FIRST_DATE} and {LAST_DATE}")
         return self
 
     @property
@@ -89,8 +98,8 @@ class Trial(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    food: str = Field(min_length=1)
-    phases: list[Phase] = Field(min_length=2)
+    food: str = Field(min_length=1, max_length=MAX_FOOD_CHARS)
+    phases: list[Phase] = Field(min_length=2, max_length=60)
 
     @field_validator("food")
     @classmethod
@@ -108,6 +117,9 @@ class Trial(BaseModel):
                 what = "overlaps" if b.start <= a.end else "leaves a gap after"
                 raise ValueError(f"phase '{b.name}' (starting {b.start}) {what} phase '{a.name}' (ending {a.end}); "
                                  "phases must follow each other day by day")
+        span = (phases[-1].end - phases[0].start).days + 1
+        if span > MAX_PLAN_DAYS:
+            raise ValueError(f"the trial lasts {span:,} days; a trial is at most {MAX_PLAN_DAYS} days (two years)")
         kinds = {p.kind for p in phases}
         if "elimination" not in kinds or not kinds & EATING_KINDS:
             raise ValueError("a trial needs at least one elimination phase and one baseline or reintroduction "
@@ -144,7 +156,7 @@ class Plan(Trial):
     design: str | None = None
     washout_days: int | None = Field(default=None, ge=0, le=28)
     lag_max_days: int | None = Field(default=None, ge=0, le=30)
-    queue: list[Trial] = Field(default_factory=list)
+    queue: list[Trial] = Field(default_factory=list, max_length=MAX_QUEUED_TRIALS)
     safety: dict[str, Any] | None = None
     sources: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
@@ -175,6 +187,10 @@ class Plan(Trial):
                 raise ValueError(f"queued trial for '{t.food}' starts {t.start}, before the previous trial ends "
                                  f"({previous.end})")
             previous = t
+        span = (previous.end - self.start).days + 1
+        if span > MAX_PLAN_DAYS:
+            raise ValueError(f"the plan with its queued trials lasts {span:,} days; a plan is at most "
+                             f"{MAX_PLAN_DAYS} days (two years)")
         if self.outcome_range is not None and not self.outcome_range[0] < self.outcome_range[1]:
             raise ValueError("outcome_range must be [low, high] with low < high")
         return self

@@ -34,6 +34,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -43,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import read_text, write_atomic
+from ..io import limits, read_text, write_atomic
 from .defaults import COVARIATE_COLUMNS, KNOWN_COLUMNS, OUTCOME_COLUMNS, TEXT_COLUMNS
 from .plan import Plan, load_plan
 
@@ -127,12 +128,11 @@ def _rows_from_text(text: str, path: str | None) -> tuple[list[str], list[tuple[
         raise InputError("the diary is empty; expected a header row starting with 'date'", path)
     head = kept[header_line]
     delimiter = max((",", ";", "\t"), key=head.count)
-    reader = csv.reader(io.StringIO("\n".join(kept)), delimiter=delimiter)
+    reader = csv.reader(io.StringIO("\n".join(kept)), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     last_line = 0
-    for cells in reader:
-        start_line = last_line + 1
+    for start_line, cells in _records(reader, kept, path):
         last_line = reader.line_num
         if not cells or all(not c.strip() for c in cells):
             continue
@@ -145,6 +145,42 @@ def _rows_from_text(text: str, path: str | None) -> tuple[list[str], list[tuple[
         rows.append((start_line, cells))
     assert header is not None
     return header, rows, delimiter
+
+
+_DATED_ROW = re.compile(r"(?:^|\n)\s*\d{4}[-/]\d{2}[-/]\d{2}\s*[,;\t]")
+
+
+def _records(reader: Any, kept: list[str], path: str | None):
+    """(first line, cells) per CSV record, with damage reported at the line where it starts.
+
+    A quote left open swallows every following line into one cell; csv's strict mode only notices at the end
+    of the file, and a note may legitimately hold a quoted line break, so a cell that swallowed a dated row is
+    reported as the unclosed quote it is. Field size and total text are bounded (a diary cell is a few words).
+    """
+    cap = limits().max_text_chars
+    last_line = 0
+    while True:
+        start_line = last_line + 1
+        while start_line <= len(kept) and not kept[start_line - 1].strip():
+            start_line += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "end of data" in str(exc) or "EOF" in str(exc):
+                raise InputError("a quote (\") opened on this line is never closed, so the rest of the diary "
+                                 "would be read as one cell", path, line=start_line) from None
+            raise InputError(f"cannot read this row ({exc})", path, line=start_line) from None
+        last_line = reader.line_num
+        for cell in cells:
+            if len(cell) > cap:
+                raise InputError(f"a cell of {len(cell):,} characters; diary cells are at most {cap:,}", path,
+                                 line=start_line)
+            if "\n" in cell and _DATED_ROW.search(cell):
+                raise InputError("a quote (\") opened on this line is not closed before the next day's row",
+                                 path, line=start_line)
+        yield start_line, cells
 
 
 def _validate(header: list[str], rows: list[tuple[int, list[str]]], path: str | None, plan: Plan | None,

@@ -136,7 +136,7 @@ class Upload(Base):
     database: Mapped[str | None] = mapped_column(String(200))
     method: Mapped[str | None] = mapped_column(String(120))
     samples: Mapped[list[str]] = mapped_column(JSON)  # every sample in the file, in file order
-    sample: Mapped[str] = mapped_column(String(255))  # the one this person chose
+    sample: Mapped[str | None] = mapped_column(String(255))  # the one this person chose (None: not yet)
     n_taxa: Mapped[int] = mapped_column(Integer)
     uploaded_by: Mapped[int | None] = mapped_column(Integer)  # a practitioner uploading on a grant (#15)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

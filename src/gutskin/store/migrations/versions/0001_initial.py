@@ -180,7 +180,7 @@ def upgrade() -> None:
         sa.Column("database", sa.String(length=200), nullable=True),
         sa.Column("method", sa.String(length=120), nullable=True),
         sa.Column("samples", sa.JSON(), nullable=False),
-        sa.Column("sample", sa.String(length=255), nullable=False),
+        sa.Column("sample", sa.String(length=255), nullable=True),
         sa.Column("n_taxa", sa.Integer(), nullable=False),
         sa.Column("uploaded_by", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

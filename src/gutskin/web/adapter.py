@@ -1,0 +1,210 @@
+"""The one place the web app calls gutskin's library: reading uploads, building and rendering reports, the safety
+gate, trial plans, calendars and analyses — the same functions the CLI calls.
+
+When the engine (``gutskin.engine.analyse`` + ``gutskin.report.to_report``) lands, only this module changes.
+Everything here is synchronous and CPU-bound: routes call it from a worker thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import io
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import __version__
+from ..errors import InputError, RefusedError
+from ..knowledge.questionnaire import Questionnaire, parse_questionnaire
+from ..profile import Profile
+from ..readers import read
+from ..report import Report, build_report, render_html, render_json
+from ..report.render import pdf_bytes
+from ..safety import SafetyGate, elimination_gate
+from ..trial.analysis import analyze
+from ..trial.calendar import to_ics
+from ..trial.chart import timeline_svg
+from ..trial.defaults import KNOWN_COLUMNS
+from ..trial.diary import load_diary
+from ..trial.plan import Plan, load_plan, make_plan, plan_to_dict
+
+GUTSKIN_VERSION = __version__
+MAX_ARCHIVE_MEMBERS = 10_000
+MAX_EXPANSION = 200  # largest uncompressed/compressed ratio accepted (zip bombs reach thousands)
+MAX_UNPACKED = 1024 * 1024 * 1024  # 1 GiB unpacked in all
+DIARY_NUMBERS = ("skin_score", "itch", "stress", "sleep_hours")
+
+
+@dataclass
+class ReadUpload:
+    profile: Profile
+    format: str
+    samples: list[str]
+    profiler: str | None
+    database: str | None
+    method: str | None
+    n_taxa: int
+
+
+def _safe_filename(name: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name or "upload").name).strip("._") or "upload"
+    return base[-120:]
+
+
+def check_archive(data: bytes, filename: str) -> None:
+    """Refuse archives that would escape a folder or expand without bound, before any reader opens them."""
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                infos = zf.infolist()
+                if len(infos) > MAX_ARCHIVE_MEMBERS:
+                    raise InputError(f"the archive holds {len(infos)} files; at most {MAX_ARCHIVE_MEMBERS} are "
+                                     "accepted", filename)
+                total = 0
+                for info in infos:
+                    parts = Path(info.filename.replace("\\", "/")).parts
+                    if info.filename.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", info.filename):
+                        raise InputError(f"the archive member {info.filename!r} points outside the archive",
+                                         filename)
+                    total += info.file_size
+                    if info.compress_size and info.file_size / info.compress_size > MAX_EXPANSION:
+                        ratio = info.file_size // max(info.compress_size, 1)
+                        raise InputError(f"the archive member {info.filename!r} expands {ratio}-fold; this looks "
+                                         "like a zip bomb", filename)
+                if total > MAX_UNPACKED:
+                    raise InputError("the archive unpacks to more than 1 GiB", filename)
+                bad = zf.testzip()
+                if bad is not None:
+                    raise InputError(f"the archive member {bad!r} is corrupted (CRC check failed)", filename)
+        except zipfile.BadZipFile as exc:
+            raise InputError(f"a corrupted zip archive ({exc})", filename) from None
+    elif data[:2] == b"\x1f\x8b" or data[:3] == b"BZh":
+        opener = gzip.GzipFile if data[:2] == b"\x1f\x8b" else bz2.BZ2File
+        size = 0
+        try:
+            with opener(fileobj=io.BytesIO(data)) as f:
+                while chunk := f.read(1 << 20):
+                    size += len(chunk)
+                    if size > MAX_UNPACKED or size > MAX_EXPANSION * max(len(data), 1 << 20):
+                        raise InputError("the compressed file expands beyond the accepted size; this looks like a "
+                                         "compression bomb", filename)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"a corrupted compressed file ({exc})", filename) from None
+
+
+def read_upload(data: bytes, filename: str) -> ReadUpload:
+    """Read an uploaded profile exactly as ``gutskin inspect`` would; bad input raises the CLI's one-line error."""
+    name = _safe_filename(filename)
+    if not data:
+        raise InputError("the file is empty; expected a taxonomic profile", name)
+    check_archive(data, name)
+    with tempfile.TemporaryDirectory(prefix="gutskin-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        try:
+            profile = read(path)
+        except (InputError, RefusedError) as exc:
+            raise InputError(str(exc).replace(str(path), name).replace(tmp + "/", "")) from None
+    if profile.n_samples == 0:
+        raise InputError("the file holds no samples", name)
+    info = profile.info[0]
+    return ReadUpload(profile=profile, format=info.format, samples=list(profile.samples),
+                      profiler=" ".join(x for x in (info.profiler, info.profiler_version) if x) or None,
+                      database=info.database, method=info.method, n_taxa=int(profile.n_taxa))
+
+
+def questionnaire_from_answers(answers: dict[str, Any] | None) -> Questionnaire | None:
+    if not answers:
+        return None
+    return parse_questionnaire(answers)
+
+
+def build(data: bytes, filename: str, sample: str, answers: dict[str, Any] | None) -> Report:
+    """The report for one sample of an upload, with the person's questionnaire answers (if any)."""
+    up = read_upload(data, filename)
+    if sample not in up.samples:
+        raise InputError(f"no sample named {sample!r} in this file", field="sample")
+    return build_report(up.profile, sample, questionnaire_from_answers(answers))
+
+
+def report_from_json(text: str) -> Report:
+    return Report.model_validate_json(text)
+
+
+def report_json(report: Report) -> str:
+    return render_json(report)
+
+
+def report_versions(report: Report) -> dict[str, str | None]:
+    ref = report.methods.reference
+    return {"schema_version": report.schema_version, "gutskin_version": report.methods.gutskin_version,
+            "kb_version": report.methods.kb_version, "reference_name": ref.name if ref else None,
+            "reference_version": ref.title if ref else None}
+
+
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+
+
+def report_body(report: Report) -> str:
+    """The report's HTML body (its own templates), to sit inside the app's page with the report's stylesheet."""
+    html = render_html(report)
+    m = _BODY.search(html)
+    return m.group(1) if m else html
+
+
+def report_pdf(report: Report) -> bytes:
+    return pdf_bytes(report)
+
+
+# ------------------------------------------------------------------------------------------ trials
+def gate_for(answers: dict[str, Any] | None) -> SafetyGate:
+    """The safety gate, through the one mapping every entry point uses (``Questionnaire.gate_inputs``)."""
+    q = questionnaire_from_answers(answers) or Questionnaire()
+    return elimination_gate(**q.gate_inputs())
+
+
+def new_plan(food: str, condition: str, start: date, design: str, gate: SafetyGate) -> dict[str, Any]:
+    return plan_to_dict(make_plan([food], condition, start, design=design, gate=gate))
+
+
+def plan_obj(plan: dict[str, Any]) -> Plan:
+    return load_plan(plan)
+
+
+def plan_ics(plan: dict[str, Any]) -> str:
+    return to_ics(load_plan(plan))
+
+
+def diary_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    cols = ["date", "skin_score", "itch", "adhered", "stress", "sleep_hours", "notes"]
+    return pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
+
+
+def diary_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    cols = ["date", "skin_score", "itch", "adhered", "stress", "sleep_hours", "notes"]
+    w = csv.DictWriter(out, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
+    w.writeheader()
+    for r in rows:
+        w.writerow({c: ("" if r.get(c) is None else (int(r[c]) if c == "adhered" else r[c])) for c in cols})
+    return out.getvalue()
+
+
+def analyse_trial(plan: dict[str, Any], rows: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
+    """The CLI's ``trial analyze`` result and its chart, for the diary rows saved so far."""
+    p = load_plan(plan)
+    diary = load_diary(diary_frame(rows), p)
+    result = analyze(p, diary)
+    return result, timeline_svg(p, diary, result)
+
+
+def diary_range(column: str) -> tuple[float, float, str]:
+    return KNOWN_COLUMNS[column]

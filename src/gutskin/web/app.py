@@ -1,0 +1,76 @@
+"""The FastAPI application: ``create_app(config)``; ``gutskin serve`` runs it with uvicorn."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from ..store import Database, upgrade
+from .config import WebConfig
+from .deps import LoginRequired
+
+
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("gutskin.web", "templates"),
+                             autoescape=jinja2.select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+    env.globals["version"] = __version__
+    return env
+
+
+def create_app(config: WebConfig | None = None) -> FastAPI:
+    config = config or WebConfig.from_environ()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if config.migrate_on_start:
+            upgrade(config.database_url)
+        app.state.database = Database(config.database_url)
+        try:
+            yield
+        finally:
+            app.state.database.dispose()
+
+    app = FastAPI(title="gutskin", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.config = config
+    app.state.templates = _templates()
+    static = Path(str(resources.files("gutskin.web").joinpath("static")))
+    report_static = Path(str(resources.files("gutskin.report").joinpath("static")))
+    app.mount("/static/report", StaticFiles(directory=report_static), name="report-static")
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    from . import routes_account, routes_auth, routes_tests, routes_trials
+
+    for module in (routes_auth, routes_account, routes_tests, routes_trials):
+        app.include_router(module.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        env = request.app.state.templates
+        html = env.get_template("error.html.j2").render(status=exc.status_code, message=exc.detail, user=None)
+        return HTMLResponse(html, status_code=exc.status_code, headers={"Cache-Control": "no-store"})
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+        return response
+
+    return app

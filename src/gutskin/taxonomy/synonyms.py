@@ -29,6 +29,8 @@ class Rename:
     old: tuple[str, ...]
     taxid: int | None
     source: str
+    #: only part of an old genus moved (e.g. skin propionibacteria): never applied to a whole genus
+    partial: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,7 +91,7 @@ def load() -> SynonymTable:
     raw = yaml.safe_load(text)
     renames = tuple(
         Rename(rank=e["rank"], current=e["current"], old=tuple(e.get("old", [])), taxid=e.get("taxid"),
-               source=e["source"])
+               source=e["source"], partial=bool(e.get("partial", False)))
         for e in raw["renames"]
     )
     groups = {k: tuple(v["members"]) for k, v in raw.get("groups", {}).items()}

@@ -54,9 +54,36 @@ def sample_name_from_path(path: str | Path) -> str:
     return name
 
 
-def tab_lines(text: str) -> list[tuple[int, str]]:
-    """(1-based line number, line) for every line, trailing newline characters removed."""
-    return [(i + 1, ln.rstrip("\r\n")) for i, ln in enumerate(text.split("\n"))]
+def tab_lines(text: str, path: str | Path | None = None) -> list[tuple[int, str]]:
+    """(1-based line number, line) for every line, trailing newline characters removed.
+
+    With ``path``, the text is a tool's output (every tool ends its last line with a line break), so a last
+    line cut short is refused: see :func:`check_not_cut`.
+    """
+    lines = [(i + 1, ln.rstrip("\r\n")) for i, ln in enumerate(text.split("\n"))]
+    if path is not None:
+        check_not_cut(text, lines, path)
+    return lines
+
+
+def check_not_cut(text: str, lines: list[tuple[int, str]], path: str | Path) -> None:
+    """Refuse a tool output whose last line stops mid-row (a download or copy cut short).
+
+    Profilers end every line with a line break. A file that ends without one *and* whose last line ends in
+    a digit, or has fewer columns than the line before it, was cut inside a row; reading it would keep the
+    cut number (1,027,080 read as 10,270) or lose the row's sample.
+    """
+    if not text or text.endswith(("\n", "\r")):
+        return
+    body = [(n, ln) for n, ln in lines if ln.strip()]
+    if not body:
+        return
+    n, last = body[-1]
+    prev = body[-2][1] if len(body) > 1 else None
+    fewer = prev is not None and not prev.startswith("#") and last.count("\t") < prev.count("\t")
+    if last.rstrip()[-1:].isdigit() or last.rstrip().endswith(".") or fewer:
+        raise InputError("the file ends in the middle of a row, without a final line break; it looks truncated "
+                         "(cut short while copying or downloading)", path, n)
 
 
 def require_rows(n_rows: int, path: str | Path, what: str) -> None:

@@ -45,7 +45,7 @@ def sniff(peek: Peek) -> bool:
 def read(path: Path, peek: Peek | None = None) -> Profile:
     path = Path(path)
     text = read_text(path)
-    lines = [(n, ln) for n, ln in tab_lines(text) if ln.strip()]
+    lines = [(n, ln) for n, ln in tab_lines(text, path) if ln.strip()]
     require_rows(len(lines), path, "Bracken")
     header_no, header_text = lines[0]
     header = _header(header_text)

@@ -100,7 +100,7 @@ def _profiler(comments: list[str], program: str | None) -> tuple[str | None, str
 
 
 def read(path: Path, peek: Peek | None = None) -> Profile:
-    lines = tab_lines(read_text(path))
+    lines = tab_lines(read_text(path), path)
     first_at = next((i for i, (_, ln) in enumerate(lines) if ln.strip().startswith("@")), None)
     if first_at is None:
         raise InputError("no '@SampleID' / '@@TAXID' lines; not a CAMI profile", path)

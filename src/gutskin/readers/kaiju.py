@@ -65,7 +65,7 @@ def sniff(peek: Peek) -> bool:
 
 
 def read(path: Path, peek: Peek | None = None) -> Profile:
-    lines = [(n, ln) for n, ln in tab_lines(read_text(path)) if ln.strip()]
+    lines = [(n, ln) for n, ln in tab_lines(read_text(path), path) if ln.strip()]
     if not lines:
         raise InputError("the file is empty; expected a kaiju2table table", path)
     header_no, header_line = lines[0]

@@ -325,7 +325,7 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
     n_cols: int | None = None
     kind: str | None = None
     has_dash = False
-    for n, ln in tab_lines(text):
+    for n, ln in tab_lines(text, path):
         if not ln.strip() or ln.startswith("#"):
             continue
         tokens = ln.split("\t")

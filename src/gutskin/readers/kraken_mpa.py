@@ -88,7 +88,7 @@ def _parse_path(path_text: str, path: Path, n: int) -> tuple[str, str, str, str]
 def read(path: Path, peek: Peek | None = None) -> Profile:
     path = Path(path)
     text = read_text(path)
-    lines = [(n, ln) for n, ln in tab_lines(text) if ln.strip()]
+    lines = [(n, ln) for n, ln in tab_lines(text, path) if ln.strip()]
     require_rows(len(lines), path, "mpa-style Kraken")
     samples = [sample_name_from_path(path)]
     if lines[0][1].startswith(_HEADER):

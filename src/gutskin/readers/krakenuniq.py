@@ -67,7 +67,7 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
     rows: list[ReportRow] = []
     unclassified: float | None = None
     unclassified_line: int | None = None
-    for n, ln in tab_lines(text):
+    for n, ln in tab_lines(text, path):
         if not ln.strip():
             continue
         if header is None:

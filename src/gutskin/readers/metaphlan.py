@@ -98,7 +98,7 @@ def _version_from_db(db: str | None, reads_line: bool) -> str | None:
 
 def read(path: Path, peek: Peek | None = None) -> Profile:
     text = read_text(path)
-    lines = tab_lines(text)
+    lines = tab_lines(text, path)
     comments = [(n, ln) for n, ln in lines if ln.startswith("#")]
     db = None
     reads_line = False

@@ -206,7 +206,7 @@ def _sample_names(raw: list[str], path: Path) -> tuple[list[str], list[str]]:
 
 
 def read(path: Path, peek: Peek | None = None) -> Profile:
-    lines = tab_lines(read_text(path))
+    lines = tab_lines(read_text(path), path)
     comments = [(n, ln) for n, ln in lines if ln.startswith("#")]
     data = [(n, ln) for n, ln in lines if ln.strip() and not ln.startswith("#")]
     head = parse_header([ln for _, ln in comments])

@@ -79,7 +79,7 @@ def sniff(peek: Peek) -> bool:
 
 
 def read(path: Path, peek: Peek | None = None) -> Profile:
-    lines = tab_lines(read_text(path))
+    lines = tab_lines(read_text(path), path)
     nonblank = [(n, ln) for n, ln in lines if ln.strip()]
     if not nonblank:
         raise InputError("the file is empty; expected a sylph profile", path)

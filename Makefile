@@ -9,7 +9,7 @@ APT_STAMP := .venv-apt.stamp
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 APT_TEST := poppler-utils chromium
 
-.PHONY: setup demo test lint bench clean apt apt-test
+.PHONY: setup demo test lint bench clean apt apt-test serve
 
 setup: $(STAMP)
 
@@ -32,10 +32,17 @@ demo: setup apt
 test: setup apt-test
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/python -m pytest -q -n 2
+	# the store and web suites again, on a throw-away PostgreSQL cluster (installed from Debian when missing)
+	bash scripts/pg-test-cluster.sh run -- $(BIN)/python -m pytest -q -p no:cacheprovider tests/store tests/web
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
+
+# The web app on SQLite (data in GUTSKIN_HOME, default ~/.local/share/gutskin) with a demo account.
+serve: setup apt
+	$(BIN)/python scripts/seed_demo.py --port $${PORT:-8000}
+	$(BIN)/gutskin serve --port $${PORT:-8000}
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py

@@ -1,0 +1,278 @@
+"""``gutskin cohort score``: every number ``gutskin score`` computes, plus reference percentiles, per partition.
+
+A task reads one partition back as a Profile and hands it to the scoring driver, which is vectorised over
+the samples of a profile, so a partition of thousands of samples costs one call. Reference percentiles are
+computed here for all samples of a partition at once (the same formulas as
+:func:`gutskin.reference.percentiles.percentiles`, array-wise; tests hold them equal to 1e-12).
+
+Results of each partition are written to a folder beside the output as they finish, so an interrupted run
+resumes where it stopped; the final table is then assembled partition by partition (bounded memory) as
+Parquet, TSV or CSV.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scipy import special
+
+from ..errors import InputError, RefusedError
+from ..io import atomic_path
+from . import _engine
+from .executors import Executor
+from .store import CohortStore
+
+#: columns that describe a sample rather than measure it (left out of group comparisons)
+ID_COLUMNS = ("partition", "reference", "reference_match", "reference_note")
+OUTPUT_FORMATS = ("parquet", "tsv", "csv")
+
+
+@dataclass(frozen=True)
+class ScoreJob:
+    """What to compute for every partition (picklable: it travels to process-pool and Dask workers)."""
+
+    root: str
+    metrics: str = "all"
+    rank: str = "species"
+    reference: str | None = None  # a reference name; None: chosen per partition by method match
+    percentiles: bool = True
+    intervals: bool = False
+    features: bool = False
+
+
+def score_partition(job: ScoreJob, pid: str) -> pd.DataFrame:
+    """Scores (and percentiles) for every sample of partition ``pid``, indexed by sample."""
+    profile = CohortStore(job.root).read_partition(pid)
+    table = _engine.score_table(profile, job.metrics, job.rank)
+    table.insert(0, "partition", pid)
+    if job.percentiles:
+        table = add_percentiles(table, profile, job.reference, intervals=job.intervals)
+    if job.features:
+        from .features import feature_values
+
+        table = pd.concat([table, feature_values(profile).set_axis(table.index, axis=0)], axis=1)
+    return table
+
+
+# ---------------------------------------------------------------------------------------------- percentiles
+def add_percentiles(table: pd.DataFrame, profile: Any, name: str | None, *, intervals: bool) -> pd.DataFrame:
+    """Append ``<metric>_percentile`` (and ``_ci_low``/``_ci_high``) columns for the reference's metrics."""
+    store = _engine.reference_store()
+    try:
+        choice = store.choose(profile, name)
+    except RefusedError as exc:
+        # no comparable reference (16S against shotgun …): say so for every sample, leave percentiles empty
+        out = table.copy()
+        out["reference"] = ""
+        out["reference_match"] = "refused"
+        out["reference_note"] = str(exc)
+        return out
+    ref = choice.reference
+    cols: dict[str, np.ndarray] = {}
+    for metric, dist in ref.metrics.items():
+        if metric not in table.columns or dist.n == 0:
+            continue
+        x = table[metric].to_numpy(dtype=np.float64)
+        p = cdf(dist, x)
+        cols[f"{metric}_percentile"] = p
+        if intervals:
+            lo, hi = jeffreys(p, dist.n)
+            cols[f"{metric}_ci_low"] = lo
+            cols[f"{metric}_ci_high"] = hi
+    extra = pd.DataFrame(cols, index=table.index)
+    extra["reference"] = ref.name
+    extra["reference_match"] = choice.match
+    extra["reference_note"] = " | ".join(choice.caveats)
+    return pd.concat([table, extra], axis=1)
+
+
+def _grid(dist: Any) -> np.ndarray:
+    from ..reference.model import METRIC_GRID, TAXON_GRID
+
+    return METRIC_GRID if len(dist.quantiles) == len(METRIC_GRID) else TAXON_GRID
+
+
+def cdf(dist: Any, x: np.ndarray) -> np.ndarray:
+    """:meth:`Distribution.cdf` for an array: share of the reference below each value (ties: the run's middle)."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(x.shape, np.nan)
+    if not dist.quantiles:
+        return out
+    grid = _grid(dist)
+    qs = np.asarray(dist.quantiles, dtype=np.float64)
+    finite = np.isfinite(x)
+    xf = x[finite]
+    res = np.empty(xf.shape)
+    left = np.searchsorted(qs, xf, side="left")
+    right = np.searchsorted(qs, xf, side="right")
+    below = xf < qs[0]
+    above = xf > qs[-1]
+    tie = (right > left) & ~below & ~above
+    inner = ~tie & ~below & ~above
+    res[below] = 0.0
+    res[above] = 1.0
+    res[tie] = (grid[left[tie]] + grid[right[tie] - 1]) / 2
+    li = left[inner]
+    frac = (xf[inner] - qs[li - 1]) / (qs[li] - qs[li - 1])
+    res[inner] = grid[li - 1] + (grid[li] - grid[li - 1]) * frac
+    out[finite] = res
+    # the scalar version maps ±inf like any number beyond the ends
+    out[np.isposinf(x)] = 1.0
+    out[np.isneginf(x)] = 0.0
+    return out
+
+
+def jeffreys(p: np.ndarray, n: int, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """The Jeffreys interval of :func:`gutskin.reference.percentiles.jeffreys`, for an array of percentiles."""
+    p = np.asarray(p, dtype=np.float64)
+    lo = np.full(p.shape, np.nan)
+    hi = np.full(p.shape, np.nan)
+    if n <= 0:
+        return lo, hi
+    ok = np.isfinite(p)
+    k = p[ok] * n
+    a = (1 - level) / 2
+    with np.errstate(invalid="ignore"):
+        lo_k = np.where(k <= 0, 0.0, special.betaincinv(k + 0.5, n - k + 0.5, a))
+        hi_k = np.where(k >= n, 1.0, special.betaincinv(k + 0.5, n - k + 0.5, 1 - a))
+    lo[ok] = lo_k
+    hi[ok] = hi_k
+    return lo, hi
+
+
+# ---------------------------------------------------------------------------------------------- the run
+@dataclass
+class ScoreRun:
+    output: Path
+    n_samples: int
+    n_partitions: int
+    resumed: int
+    executor: str
+
+
+def output_format(path: Path, fmt: str | None) -> str:
+    if fmt:
+        if fmt not in OUTPUT_FORMATS:
+            raise InputError(f"unknown output format {fmt!r}; expected {', '.join(OUTPUT_FORMATS)}", field="--to")
+        return fmt
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("parquet", "pq"):
+        return "parquet"
+    if suffix in ("tsv", "txt"):
+        return "tsv"
+    if suffix == "csv":
+        return "csv"
+    raise InputError("cannot tell the output format from the name; end it in .parquet, .tsv or .csv (or give --to)",
+                     path)
+
+
+def score_cohort(root: str | os.PathLike[str], output: str | os.PathLike[str], *, job: ScoreJob | None = None,
+                 executor: Executor | None = None, fmt: str | None = None,
+                 progress: Callable[[int, int, int], None] | None = None) -> ScoreRun:
+    """Score every partition of the cohort at ``root`` and write one table to ``output``.
+
+    ``progress(partitions_done, partitions_total, samples_done)`` is called as partitions finish.
+    """
+    store = CohortStore(root)
+    manifest = store.manifest()
+    if not manifest.complete:
+        raise InputError("the ingest of this cohort did not finish; run 'gutskin cohort ingest' again with the "
+                         "same inputs to complete it", store.root)
+    job = job or ScoreJob(str(store.root))
+    executor = executor or Executor()
+    out = Path(output)
+    kind = output_format(out, fmt)
+    if not out.parent.exists() if str(out.parent) else False:
+        raise InputError("the output folder does not exist", out.parent)
+    if job.reference is not None:
+        _engine.reference_store().load(job.reference)  # unknown name: one clear line before any work
+    work = out.parent / f".{out.name}.parts"
+    work.mkdir(exist_ok=True)
+    (work / "job.txt").write_text(repr(job), encoding="utf-8")
+    sizes = {p.id: p.n_samples for p in manifest.partitions}
+    finished = {p.stem for p in work.glob("p*.parquet")}
+    todo = [pid for pid in sizes if pid not in finished]
+    resumed = len(sizes) - len(todo)
+    done_samples = sum(sizes[p] for p in finished if p in sizes)
+    if progress:
+        progress(resumed, len(sizes), done_samples)
+    n_done = resumed
+    for pid, frame in executor.map(partial(score_partition, job), todo):
+        with atomic_path(work / f"{pid}.parquet") as tmp:
+            frame.reset_index().to_parquet(tmp, index=False, compression="zstd")
+        n_done += 1
+        done_samples += sizes[pid]
+        if progress:
+            progress(n_done, len(sizes), done_samples)
+    n = _assemble(work, list(sizes), out, kind)
+    shutil.rmtree(work, ignore_errors=True)
+    return ScoreRun(out, n, len(sizes), resumed, executor.describe())
+
+
+def _assemble(work: Path, pids: list[str], out: Path, kind: str) -> int:
+    """Concatenate the per-partition results in partition order, columns united, one partition in memory."""
+    schemas = [pq.read_schema(work / f"{pid}.parquet") for pid in pids]
+    names: list[str] = []
+    types: dict[str, pa.DataType] = {}
+    for schema in schemas:
+        for f in schema:
+            if f.name not in types:
+                names.append(f.name)
+                types[f.name] = f.type
+            elif types[f.name] == pa.null():
+                types[f.name] = f.type
+    schema = pa.schema([(n, types[n]) for n in names])
+    total = 0
+    with atomic_path(out) as tmp:
+        writer = pq.ParquetWriter(tmp, schema, compression="zstd") if kind == "parquet" else None
+        with open(tmp, "w", encoding="utf-8", newline="") if writer is None else _null() as fh:
+            for i, pid in enumerate(pids):
+                table = pq.read_table(work / f"{pid}.parquet")
+                cols = [table.column(n).cast(types[n]) if n in table.column_names
+                        else pa.nulls(table.num_rows, types[n]) for n in names]
+                table = pa.table(cols, schema=schema)
+                total += table.num_rows
+                if writer is not None:
+                    writer.write_table(table)
+                else:
+                    table.to_pandas().to_csv(fh, sep="\t" if kind == "tsv" else ",", index=False, header=i == 0,
+                                             na_rep="")
+        if writer is not None:
+            writer.close()
+    return total
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def read_scores(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A scores table written by :func:`score_cohort` (Parquet, TSV or CSV), indexed by sample."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", path)
+    kind = output_format(path, None)
+    try:
+        if kind == "parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, sep="\t" if kind == "tsv" else ",", low_memory=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the scores table ({exc})", path) from None
+    if "sample" not in frame.columns:
+        raise InputError("expected a 'sample' column (a table written by 'gutskin cohort score')", path)
+    return frame.set_index("sample")

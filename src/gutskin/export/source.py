@@ -1,9 +1,10 @@
 """What an export is made from: :class:`ExportInput`, filled by ONE adapter, :func:`gather`.
 
-Everything in ``export/fhir.py`` reads only :class:`ExportInput`, never the report or the engine. Today
-:func:`gather` fills it from the report model (``gutskin.report.build_report``) plus the profile (for NCBI taxids)
-and the index modules (for the taxa each index used); when ``gutskin.engine.analyse`` lands, only :func:`gather`
-changes.
+Everything in ``export/fhir.py`` reads only :class:`ExportInput`, never the engine or the report. :func:`gather`
+fills it from the engine's :class:`~gutskin.engine.Analysis` (coded values: taxids, placements, index outcomes,
+panel leans, the trial result) and takes only the people-facing parts from the report made of that same analysis
+(the conclusion text, the HTML and the PDF). The taxa each index used are not in the Analysis yet; until they are,
+:func:`_index_taxa` asks the index modules (the one place to change when the Analysis carries them).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from .. import __version__
 from ..errors import InputError, RefusedError
 
-# index key → function giving the taxa it used (the report model does not carry them yet)
+# rank of the taxa an index's contributors table names without a rank
 _INDEX_TAXA_RANK = {"gmhi": "species", "gevers_md": "genus"}
 
 
@@ -101,19 +102,6 @@ def _norm(name: str) -> str:
     return " ".join(str(name).replace("_", " ").lower().split())
 
 
-def _raw_name(display: str) -> str:
-    """The profiler's name inside a report display name like ``Bacillota (Firmicutes)``."""
-    if display.endswith(")") and " (" in display:
-        return display[display.rindex(" (") + 2:-1]
-    return display
-
-
-def _placement(item: Any) -> Placement:
-    return Placement(percentile=item.percentile, ci_low=item.ci_low, ci_high=item.ci_high,
-                     typical_low=item.typical_low, typical_high=item.typical_high, status=item.status,
-                     n_reference=item.n_reference, prevalence=getattr(item, "prevalence", None))
-
-
 def _diary_comments(path: str | Path) -> list[str]:
     """The ``#`` lines before a diary's header (gutskin writes provenance there)."""
     out = []
@@ -126,85 +114,57 @@ def _diary_comments(path: str | Path) -> list[str]:
     return out
 
 
-class _Taxa:
-    """Look up NCBI taxids and shares of the sample's taxa by rank and name."""
+def _now() -> str:
+    from datetime import UTC, datetime
 
-    def __init__(self, profile: Any, sample: str) -> None:
-        self.profile = profile
-        self.sample = sample
-        self._shares: dict[str, dict[str, tuple[float, int | None, str]]] = {}
-
-    def at(self, rank: str) -> dict[str, tuple[float, int | None, str]]:
-        if rank not in self._shares:
-            table: dict[str, tuple[float, int | None, str]] = {}
-            if rank in self.profile.ranks:
-                prop = self.profile.sample(self.sample).proportions(rank)
-                frame = prop.to_dataframe()
-                for key, value in frame.iloc[0].items():
-                    row = prop.taxa.loc[key]
-                    taxid = row["taxid"]
-                    tid = int(taxid) if taxid is not None and str(taxid) not in ("", "nan", "<NA>") else None
-                    table[_norm(row["name"])] = (float(value), tid, str(row["name"]))
-            self._shares[rank] = table
-        return self._shares[rank]
-
-    def find(self, rank: str, name: str) -> tuple[float, int | None, str] | None:
-        return self.at(rank).get(_norm(name))
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def gather(profile_path: str | Path, *, questionnaire: str | Path | None = None,
            trial: tuple[str | Path, str | Path] | None = None, reference: str | None = None,
            sample: str | None = None, issued: str | None = None, pdf: bool = True,
            fmt: str | None = None) -> ExportInput:
-    """THE adapter: read the inputs, build today's report, and turn it into an :class:`ExportInput`."""
+    """THE adapter: read the inputs, analyse the sample with the engine, and fill an :class:`ExportInput`."""
+    from ..engine import analyse, default_resources
     from ..knowledge.questionnaire import load_questionnaire
     from ..readers import read
-    from ..report import build_reports
-    from ..trial import analyze, load_diary, load_plan
+    from ..report import render_html, to_report
+    from ..report.render import pdf_bytes
+    from ..trial import load_diary, load_plan
 
     profile = read(profile_path, fmt)
-    samples = [sample] if sample else None
-    report = next(build_reports(profile, samples, questionnaire, tuple(trial) if trial else None, reference,
-                                strict=True))
+    if sample is None and profile.n_samples > 1:
+        raise InputError(f"the input holds {profile.n_samples} samples: choose one with --sample", profile_path,
+                         field="--sample")
     q = load_questionnaire(questionnaire) if questionnaire else None
-    plan = diary = result = None
+    plan = diary = None
     comments: list[str] = []
     if trial:
         plan = load_plan(trial[0])
         diary = load_diary(trial[1], plan)
         comments = _diary_comments(trial[1])
-        result = analyze(plan, diary)
-    return from_report(report, profile, issued=issued, pdf=pdf, questionnaire=q, plan=plan, diary=diary,
-                       diary_comments=comments, trial_result=result)
-
-
-def from_report(report: Any, profile: Any, *, issued: str | None = None, pdf: bool = True, questionnaire: Any = None,
-                plan: Any = None, diary: Any = None, diary_comments: list[str] | None = None,
-                trial_result: dict[str, Any] | None = None) -> ExportInput:
-    """The part of :func:`gather` that turns an already-built report (and its loaded inputs) into the input."""
-    from ..report import render_html
-    from ..report.render import pdf_bytes
-
-    if issued:
-        report = report.model_copy(update={"generated_at": issued})
-    taxa = _Taxa(profile, report.sample)
-    measures = _measures(report, taxa, profile)
-    m = report.methods
-    ref = m.reference
+    resources = default_resources()
+    analysis = analyse(profile, resources, questionnaires=q, trial=(plan, diary) if plan is not None else None,
+                       reference=reference, samples=[sample] if sample else None,
+                       input_name=Path(profile_path).name)[0]
+    report = to_report(analysis, resources, generated_at=issued or _now())
+    trial_result = None
+    if analysis.trial is not None and analysis.trial.part.status == "ok" and analysis.trial.result:
+        trial_result = dict(analysis.trial.result)
+    pv = analysis.provenance
+    ref = pv.reference
     conditions = []
-    q = questionnaire
     if q is not None and q.skin is not None:
         conditions = [(c.condition, c.severity, c.diagnosed_by_clinician) for c in q.skin.conditions or []]
-    info = profile.sample(report.sample).info
     return ExportInput(
-        sample=report.sample, issued=report.generated_at, conclusion=_conclusion(report), html=render_html(report),
-        pdf=pdf_bytes(report) if pdf else None, profiler=m.profiler, profiler_version=m.profiler_version,
-        database=m.database, method=info[0].method if info else "unknown",
-        gutskin_version=m.gutskin_version or __version__, kb_version=m.kb_version, input_file=Path(m.input_file).name,
+        sample=analysis.sample, issued=report.generated_at, conclusion=_conclusion(report), html=render_html(report),
+        pdf=pdf_bytes(report) if pdf else None, profiler=pv.profiler, profiler_version=pv.profiler_version,
+        database=pv.database, method=pv.method or "unknown", gutskin_version=pv.gutskin_version or __version__,
+        kb_version=pv.kb_version, input_file=pv.input_name or Path(profile_path).name,
         reference=None if ref is None else ReferenceCohort(ref.name, ref.title, ref.n, ref.citation, ref.profiler,
                                                            ref.database),
-        measures=measures, questionnaire=q, conditions=conditions, plan=plan, diary=diary,
-        diary_comments=list(diary_comments or []), trial_result=trial_result)
+        measures=_measures(analysis, profile), questionnaire=q, conditions=conditions, plan=plan, diary=diary,
+        diary_comments=comments, trial_result=trial_result)
 
 
 def _conclusion(report: Any) -> str:
@@ -214,75 +174,114 @@ def _conclusion(report: Any) -> str:
     return "\n".join(lines)
 
 
-def _measures(report: Any, taxa: _Taxa, profile: Any) -> list[Measure]:
+def _placement(p: Any) -> Placement | None:
+    if p is None:
+        return None
+    return Placement(percentile=p.percentile, ci_low=p.ci_low, ci_high=p.ci_high, typical_low=p.typical_low,
+                     typical_high=p.typical_high, status=p.status, n_reference=p.n_reference,
+                     prevalence=p.prevalence)
+
+
+_DIVERSITY = {"shannon": "Shannon diversity", "simpson": "Simpson diversity", "inv_simpson": "Inverse Simpson",
+              "pielou": "Evenness (Pielou)", "observed": "Species observed", "chao1": "Chao1 richness",
+              "ace": "ACE richness", "fb_ratio": "Firmicutes/Bacteroidetes ratio"}
+_INDEX_LABELS = {"gmhi": "Gut Microbiome Health Index (GMHI)", "gmwi2": "Gut Microbiome Wellness Index 2 (GMWI2)",
+                 "gevers_md": "Microbial dysbiosis index (Gevers)", "hmp2_dysbiosis": "HMP2 dysbiosis score"}
+
+
+def _taxon_measure(t: Any, section: str, a: Any) -> Measure:
+    shown = t.current_name if _norm(t.current_name) == _norm(t.name) else f"{t.current_name} ({t.name})"
+    pl = a.placement("taxon", t.current_name, t.rank) or a.placement("taxon", t.name, t.rank)
+    return Measure(key=f"taxon:{t.rank}:{t.taxid or _norm(t.name)}", section=section,
+                   code="taxon-relative-abundance", label=f"{shown.replace('_', ' ')} ({t.rank})", value=t.share,
+                   unit="%", fraction=True, taxon=Taxon(t.rank, t.name, t.taxid, shown.replace("_", " ")),
+                   placement=_placement(pl))
+
+
+def _measures(a: Any, profile: Any) -> list[Measure]:
+    from ..metrics.composition import definitions
+
     out: list[Measure] = []
-    for mt in report.diversity.metrics:
-        if mt.value is None:
+    for key, label in _DIVERSITY.items():
+        value = a.scores.get(key)
+        if value is None:
             continue
-        unit = "{species}" if mt.key == "observed" else "1"
-        out.append(Measure(key=f"diversity:{mt.key}", section="diversity", code=f"diversity-{mt.key}",
-                           label=mt.label, value=mt.value, unit=unit, placement=_placement(mt)))
-    comp = report.composition
-    for rank, items in (("phylum", comp.phyla), ("genus", [*comp.genera, *comp.missing_common])):
-        for it in items:
-            raw = _raw_name(it.name)
-            hit = taxa.find(rank, raw) or taxa.find(rank, it.name)
-            taxid = hit[1] if hit else None
-            name = hit[2] if hit else raw
-            out.append(Measure(key=f"taxon:{rank}:{taxid or _norm(name)}", section=rank,
-                               code="taxon-relative-abundance", label=f"{it.name} ({rank})", value=it.share,
-                               unit="%", fraction=True, taxon=Taxon(rank, name, taxid, it.name),
-                               placement=_placement(it)))
-    if comp.unclassified_share is not None:
+        unit = "{species}" if key == "observed" else "1"
+        out.append(Measure(key=f"diversity:{key}", section="diversity", code=f"diversity-{key}", label=label,
+                           value=value, unit=unit, placement=_placement(a.placement("metric", key))))
+    for t in a.composition.phyla:
+        out.append(_taxon_measure(t, "phylum", a))
+    if a.provenance.unclassified_share is not None:
         out.append(Measure(key="unclassified", section="phylum", code="unclassified-share",
-                           label="Unclassified share", value=comp.unclassified_share, unit="%", fraction=True))
-    for it in report.key_taxa.items:
-        if it.share is None:
+                           label="Unclassified share", value=a.provenance.unclassified_share, unit="%",
+                           fraction=True))
+    seen = set()
+    for t in a.composition.genera:
+        out.append(_taxon_measure(t, "genus", a))
+        seen.update({_norm(t.name), _norm(t.current_name)})
+    for p in a.placements:  # genera most healthy people carry that this sample lacks: measured as 0 %
+        if p.kind == "taxon" and p.rank == "genus" and p.status == "absent" and _norm(p.feature) not in seen:
+            out.append(Measure(key=f"taxon:genus:{_norm(p.feature)}", section="genus",
+                               code="taxon-relative-abundance", label=f"{p.feature} (genus)", value=0.0, unit="%",
+                               fraction=True, taxon=Taxon("genus", p.feature, None), placement=_placement(p)))
+    labels = {g.id: g.label for g in definitions().guilds}
+    for g in a.composition.guilds:
+        if g.share is None:
             continue
-        if it.kind == "guild":
-            out.append(Measure(key=f"guild:{_norm(it.name)}", section="guild", code="guild-relative-abundance",
-                               label=it.name, value=it.share, unit="%", fraction=True, guild=it.name,
-                               placement=_placement(it)))
-        else:
-            rank = it.rank or "genus"
-            hit = taxa.find(rank, _raw_name(it.name))
-            taxid = hit[1] if hit else None
-            key = f"taxon:{rank}:{taxid or _norm(it.name)}"
-            if all(x.key != key for x in out):
-                out.append(Measure(key=key, section="guild", code="taxon-relative-abundance", label=it.name,
-                                   value=it.share, unit="%", fraction=True,
-                                   taxon=Taxon(rank, hit[2] if hit else it.name, taxid, it.name),
-                                   placement=_placement(it)))
-    used = _index_taxa(profile, report.sample)
-    for ix in report.indices.items:
+        out.append(Measure(key=f"guild:{g.id}", section="guild", code="guild-relative-abundance",
+                           label=labels.get(g.id, g.id), value=g.share, unit="%", fraction=True,
+                           guild=labels.get(g.id, g.id), placement=_placement(a.placement("metric", f"guild.{g.id}"))))
+    by_taxon = {}
+    for rank in ("species", "genus", "family", "order", "class", "phylum"):
+        if rank in profile.ranks:
+            by_taxon[rank] = _shares(profile, a.sample, rank)
+    used = _index_taxa(profile, a.sample)
+    for ix in a.indices:
         if ix.value is None:
             continue
         derived = []
         for rank, name in used.get(ix.key, []):
-            hit = taxa.find(rank, name)
+            hit = by_taxon.get(rank, {}).get(_norm(name))
             if hit is None:
                 continue
-            key = f"taxon:{rank}:{hit[1] or _norm(hit[2])}"
+            share, taxid, raw = hit
+            key = f"taxon:{rank}:{taxid or _norm(raw)}"
             if all(x.key != key for x in out):
                 out.append(Measure(key=key, section="index_taxa", code="taxon-relative-abundance",
-                                   label=f"{hit[2].replace('_', ' ')} ({rank})", value=hit[0], unit="%",
-                                   fraction=True, taxon=Taxon(rank, hit[2], hit[1])))
+                                   label=f"{raw.replace('_', ' ')} ({rank})", value=share, unit="%", fraction=True,
+                                   taxon=Taxon(rank, raw, taxid)))
             derived.append(key)
-        out.append(Measure(key=f"index:{ix.key}", section="index", code=f"index-{ix.key}", label=ix.label,
-                           value=ix.value, unit="1", placement=_placement(ix), coverage=ix.coverage,
-                           derived_from=list(dict.fromkeys(derived)), notes=list(ix.warnings)))
-    for p in report.skin.panels:
-        if p.score is None:
+        out.append(Measure(key=f"index:{ix.key}", section="index", code=f"index-{ix.key}",
+                           label=_INDEX_LABELS.get(ix.key, ix.key), value=ix.value, unit="1",
+                           placement=_placement(a.placement("metric", ix.key)), coverage=ix.coverage,
+                           derived_from=list(dict.fromkeys(derived)),
+                           notes=[n for n in (ix.coverage_text, *ix.warnings) if n]))
+    for panel in a.skin.panels:
+        if panel.score is None:
             continue
-        interval = (p.score_low, p.score_high) if p.score_low is not None and p.score_high is not None else None
-        out.append(Measure(key=f"skin:{p.condition}", section="skin", code="skin-evidence-lean",
-                           label=f"Skin evidence lean: {p.label}", value=p.score, unit="1", condition=p.condition,
-                           condition_label=p.label, interval=interval))
+        label = panel.condition.replace("_", " ")
+        out.append(Measure(key=f"skin:{panel.condition}", section="skin", code="skin-evidence-lean",
+                           label=f"Skin evidence lean: {label}", value=panel.score, unit="1",
+                           condition=panel.condition, condition_label=label,
+                           interval=tuple(panel.interval) if panel.interval else None))
+    return out
+
+
+def _shares(profile: Any, sample: str, rank: str) -> dict[str, tuple[float, int | None, str]]:
+    """name → (share of the classified community at ``rank``, NCBI taxid, name as written) for one sample."""
+    prop = profile.sample(sample).proportions(rank)
+    frame = prop.to_dataframe()
+    out = {}
+    for key, value in frame.iloc[0].items():
+        row = prop.taxa.loc[key]
+        taxid = row["taxid"]
+        tid = int(taxid) if taxid is not None and str(taxid) not in ("", "nan", "<NA>", "None") else None
+        out[_norm(row["name"])] = (float(value), tid, str(row["name"]))
     return out
 
 
 def _index_taxa(profile: Any, sample: str) -> dict[str, list[tuple[str, str]]]:
-    """(rank, name) of the taxa each index used for ``sample`` (temporary: the engine's Analysis will carry them)."""
+    """(rank, name) of the taxa each index used for ``sample`` (until the engine's Analysis carries them)."""
     from ..indices import gevers_md_result, gmhi_result, gmwi2_result
 
     out: dict[str, list[tuple[str, str]]] = {}
@@ -290,11 +289,10 @@ def _index_taxa(profile: Any, sample: str) -> dict[str, list[tuple[str, str]]]:
     for key, func in (("gmhi", gmhi_result), ("gmwi2", gmwi2_result), ("gevers_md", gevers_md_result)):
         try:
             res = func(one)
-        except (InputError, RefusedError):  # an index that refuses this input used no taxa; the report says why
+        except (InputError, RefusedError):  # an index that refuses this input used no taxa; the Analysis says why
             continue
-        rows = res.contributors
         pairs = []
-        for rec in rows.to_dict("records"):
+        for rec in res.contributors.to_dict("records"):
             name = str(rec["taxon"]).split("|")[-1]
             if len(name) > 3 and name[1:3] == "__":
                 name = name[3:]

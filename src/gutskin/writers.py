@@ -8,8 +8,11 @@ ordinary file I/O: h5py writing straight to a full disk can crash the process in
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
+
+import pandas as pd
 
 from .errors import InputError
 from .io import atomic_path, atomic_write
@@ -45,10 +48,20 @@ def write_profile(profile: Profile, path: str | Path, to: str | None = None, ran
         with atomic_path(path) as tmp:
             table.to_parquet(tmp, index=False)
     else:
+        # a carriage return inside a name (a damaged input) is not quoted by the minimal csv quoting and would
+        # split the row when read back; quote every cell then, so the file still round-trips
+        quoting = csv.QUOTE_ALL if _has_carriage_return(table) else csv.QUOTE_MINIMAL
         with atomic_write(path, "w", newline="") as fh:
             table.to_csv(fh, sep="\t" if to == "tsv" else ",", index=False, float_format="%.17g",
-                         lineterminator="\n")
+                         lineterminator="\n", quoting=quoting)
     return len(table)
+
+
+def _has_carriage_return(table: pd.DataFrame) -> bool:
+    for col in ("sample", "name", "lineage"):
+        if col in table and table[col].astype(str).str.contains("\r", regex=False).any():
+            return True
+    return False
 
 
 def _biom_bytes(profile: Profile, rank: str | None) -> tuple[bytes, int]:

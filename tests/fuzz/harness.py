@@ -185,8 +185,9 @@ def main(argv: list[str] | None = None) -> int:
                    only=args.only)
     counts = collections.Counter(o.kind for o in outcomes)
     findings = [o for o in outcomes if o.kind in FINDINGS]
+    slowest = sorted(outcomes, key=lambda o: -o.seconds)[:5]
     summary = {"cases": len(outcomes), "seed": args.seed, "seconds": round(time.perf_counter() - t0, 1),
-               "counts": dict(counts), "slowest": max((o.seconds for o in outcomes), default=0.0)}
+               "counts": dict(counts), "slowest": [asdict(o) for o in slowest]}
     print(json.dumps(summary))
     for o in findings[:50]:
         print(json.dumps(asdict(o)))

@@ -93,7 +93,7 @@ def check_archive(data: bytes, filename: str) -> None:
             with opener(fileobj=io.BytesIO(data)) as f:
                 while chunk := f.read(1 << 20):
                     size += len(chunk)
-                    if size > MAX_UNPACKED or size > MAX_EXPANSION * max(len(data), 1 << 20):
+                    if size > MAX_UNPACKED or size > max(MAX_EXPANSION * len(data), 64 << 20):
                         raise InputError("the compressed file expands beyond the accepted size; this looks like a "
                                          "compression bomb", filename)
         except (OSError, EOFError) as exc:

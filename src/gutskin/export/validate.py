@@ -3,13 +3,13 @@
 The official HL7 FHIR validator (a Java jar) is published on Maven Central, which gutskin's machines cannot reach;
 no npm, PyPI or Debian package ships it (see docs/fhir.md). So every export is checked twice here:
 
-* :func:`model_errors` — every resource parsed by the ``fhir.resources`` R4B models (types, cardinalities and
-  value sets the models know; R4B equals R4 for the resources used);
+* :func:`model_errors` — every resource parsed by the ``fhir.resources`` R4B models (data types, cardinalities,
+  required and unknown elements; R4B equals R4 for the resources used). The models do not check code values;
 * :func:`structural_errors` — what the models cannot see: each ``fullUrl`` a unique ``urn:uuid`` matching the
   resource id, every reference and canonical resolving inside the Bundle, every code from the shipped gutskin
   CodeSystems or the table of verified published codes, one ``value[x]`` per Observation and component, UCUM
-  quantities, QuestionnaireResponse answers matching their Questionnaire items, and the invariants obs-6, qrs-1,
-  con-3 and the required elements of each resource type used.
+  quantities, the required-binding status codes, QuestionnaireResponse answers matching their Questionnaire items,
+  and the invariants obs-6, obs-7, qrs-1, qrs-2, con-3 and the required elements of each resource type used.
 """
 
 from __future__ import annotations
@@ -24,6 +24,20 @@ _REQUIRED = {
     "Observation": ("status", "code"), "DiagnosticReport": ("status", "code"),
     "QuestionnaireResponse": ("status",), "Questionnaire": ("status",), "CarePlan": ("status", "intent", "subject"),
     "Condition": ("subject",), "CodeSystem": ("status", "content"), "Specimen": (), "Device": (), "Patient": (),
+}
+# required bindings of R4 (the status-like codes a receiver acts on)
+_BOUND = {
+    ("Observation", "status"): {"registered", "preliminary", "final", "amended", "corrected", "cancelled",
+                                "entered-in-error", "unknown"},
+    ("DiagnosticReport", "status"): {"registered", "partial", "preliminary", "final", "amended", "corrected",
+                                     "appended", "cancelled", "entered-in-error", "unknown"},
+    ("QuestionnaireResponse", "status"): {"in-progress", "completed", "amended", "entered-in-error", "stopped"},
+    ("Questionnaire", "status"): {"draft", "active", "retired", "unknown"},
+    ("CodeSystem", "status"): {"draft", "active", "retired", "unknown"},
+    ("CodeSystem", "content"): {"not-present", "example", "fragment", "complete", "supplement"},
+    ("CarePlan", "status"): {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"},
+    ("CarePlan", "intent"): {"proposal", "plan", "order", "option"},
+    ("Specimen", "status"): {"available", "unavailable", "unsatisfactory", "entered-in-error"},
 }
 _ANSWER_TYPE = {"boolean": "valueBoolean", "decimal": "valueDecimal", "integer": "valueInteger",
                 "date": "valueDate", "string": "valueString", "choice": "valueCoding"}
@@ -93,6 +107,9 @@ def structural_errors(bundle: dict[str, Any]) -> list[str]:
         for field in _REQUIRED.get(rtype, ()):
             if field not in res:
                 out.append(f"{where}: required element '{field}' missing")
+        for (btype, field), allowed in _BOUND.items():
+            if btype == rtype and field in res and res[field] not in allowed:
+                out.append(f"{where}: {field} {res[field]!r} is not an R4 {rtype}.{field} code")
         if rtype not in _REQUIRED and rtype != "Bundle":
             out.append(f"{where}: resource type not expected in a gutskin export")
         for path, node in _walk(res, rtype):

@@ -36,9 +36,9 @@ def test_empty_and_partial_questionnaires_load(tmp_path):
     assert q.conditions() == [] and q.answered() == [] and q.get("diet.dairy_servings_per_day") is None
     q = load_questionnaire(write(tmp_path, "diet:\n  dairy_servings_per_day: 0\n"))
     assert q.get("diet.dairy_servings_per_day") == 0 and q.get("lifestyle.stress_0_10") is None
-    assert q.gate_inputs() == {"age_group": None, "age_years": None, "immediate_reactions": None,
-                               "anaphylaxis": None, "ige_allergy": None, "pregnant": None,
-                               "eating_disorder_history": None}
+    from gutskin.safety import GATE_INPUT_KEYS
+
+    assert q.gate_inputs() == dict.fromkeys(GATE_INPUT_KEYS)  # every answer unknown, none assumed
 
 
 def test_unknown_key_is_refused_naming_the_key_and_line(tmp_path):

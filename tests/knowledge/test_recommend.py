@@ -120,7 +120,8 @@ def test_adult_without_red_flags_gets_the_trial_command_and_nutrient_cautions(kb
     dairy = by_id(recommend(None, q(), kb))["rec-acne-dairy-trial"]
     assert dairy.gate is not None and dairy.gate.ok
     assert dairy.action == "trial"
-    assert dairy.trial_command == "gutskin trial plan --food dairy --condition acne --start YYYY-MM-DD -o plan.json"
+    assert dairy.trial_command == ("gutskin trial plan --food dairy --condition acne --questionnaire "
+                                   "questionnaire.yaml --start YYYY-MM-DD -o plan.json")
     assert any(c.startswith("calcium:") for c in dairy.nutrient_cautions)
     assert any("one thing at a time" in n for n in dairy.safety_notes)
 
@@ -142,15 +143,18 @@ def test_red_flags_turn_elimination_into_talk_to_a_clinician(kb, change):
     assert dairy.nutrient_cautions  # still told what removing dairy would cost
 
 
-def test_pregnancy_keeps_the_gate_open_with_a_caution(kb):
-    dairy = by_id(recommend(None, q(about_you={"pregnant": True}), kb))["rec-acne-dairy-trial"]
-    assert dairy.gate.ok and any("pregnancy" in n for n in dairy.safety_notes)
+@pytest.mark.parametrize("answer", [{"pregnant": True}, {"breastfeeding": True}])
+def test_pregnancy_and_breastfeeding_close_the_gate(kb, answer):
+    dairy = by_id(recommend(None, q(about_you=answer), kb))["rec-acne-dairy-trial"]
+    assert not dairy.gate.ok and dairy.action == "talk_to_clinician" and dairy.trial_command is None
+    assert any(k in " ".join(dairy.gate.reasons) for k in ("pregnancy", "breastfeeding"))
 
 
-def test_unknown_gate_answers_are_listed_as_cautions(kb):
+def test_unknown_age_closes_the_gate_and_other_unknowns_are_cautions(kb):
     quest = parse_questionnaire({"skin": {"conditions": [{"condition": "acne"}]}})
     dairy = by_id(recommend(None, quest, kb))["rec-acne-dairy-trial"]
-    assert any("age not given" in n for n in dairy.safety_notes)
+    assert not dairy.gate.ok and "age was not given" in dairy.gate.reasons[0]
+    assert any("disordered eating was not answered" in n for n in dairy.safety_notes)
 
 
 def test_no_dairy_or_vegan_excludes_the_dairy_trial(kb):
@@ -167,7 +171,8 @@ def test_eczema_suspected_food_trial_is_gated(kb):
     rec = by_id(recommend(None, adult, kb))["rec-ad-elimination-suspected-food"]
     assert rec.action == "trial" and rec.trial_foods == ("cow_s_milk", "tomato")
     assert rec.trial_command == (
-        "gutskin trial plan --food cow_s_milk --condition eczema --start YYYY-MM-DD -o plan.json")
+        "gutskin trial plan --food cow_s_milk --condition eczema --questionnaire questionnaire.yaml "
+        "--start YYYY-MM-DD -o plan.json")
     child = parse_questionnaire({**adult.model_dump(exclude_none=True), "about_you": {"age_group": "child"}})
     rec = by_id(recommend(None, child, kb))["rec-ad-elimination-suspected-food"]
     assert rec.action == "talk_to_clinician" and rec.trial_command is None

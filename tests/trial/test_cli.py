@@ -41,6 +41,10 @@ def test_plan_writes_plan_calendar_and_template(tmp_path: Path):
     ["--immediate-reactions"],
     ["--ige-allergy"],
     ["--anaphylaxis"],
+    [],  # no age given: the gate closes
+    ["--age-group", "adult", "--pregnant"],
+    ["--age", "30", "--breastfeeding"],
+    ["--age", "30", "--eating-disorder-history"],
 ])
 def test_closed_gate_exits_3_and_writes_nothing(tmp_path: Path, args: list[str]):
     out = tmp_path / "plan.json"
@@ -52,7 +56,7 @@ def test_closed_gate_exits_3_and_writes_nothing(tmp_path: Path, args: list[str])
 
 def test_questionnaire_feeds_the_gate_and_options_override_it(tmp_path: Path):
     q = tmp_path / "answers.yaml"
-    q.write_text("safety:\n  age_group: adult\n  ige_allergy: yes\n")
+    q.write_text("about_you:\n  age_group: adult\nallergies:\n  diagnosed_ige_food_allergy: yes\n")
     out = tmp_path / "plan.json"
     base = ["trial", "plan", "--food", "dairy", "--condition", "acne", "--start", "2026-01-05", "-o", str(out),
             "--questionnaire", str(q), "--json"]
@@ -65,7 +69,7 @@ def test_questionnaire_feeds_the_gate_and_options_override_it(tmp_path: Path):
 def test_bad_diary_exits_2_with_one_line(tmp_path: Path):
     plan = tmp_path / "plan.json"
     assert run("trial", "plan", "--food", "dairy", "--condition", "eczema", "--start", "2026-01-05",
-               "-o", str(plan)).returncode == 0
+               "--age", "30", "-o", str(plan)).returncode == 0
     diary = tmp_path / "diary.csv"
     diary.write_text("date,skin_score\n2026-01-05,4\n2026-01-06,14\n")
     res = run("trial", "analyze", "--plan", str(plan), str(diary))
@@ -73,15 +77,15 @@ def test_bad_diary_exits_2_with_one_line(tmp_path: Path):
     err = res.stderr.strip()
     assert "\n" not in err and err.startswith("gutskin: error:")
     assert f"{diary}:3" in err and "skin_score" in err
-    res = run("trial", "plan", "--food", "dairy", "--condition", "eczema", "--start", "next monday", "-o",
-              str(tmp_path / "x.json"))
+    res = run("trial", "plan", "--food", "dairy", "--condition", "eczema", "--start", "next monday", "--age", "30",
+              "-o", str(tmp_path / "x.json"))
     assert res.returncode == 2 and "--start" in res.stderr
 
 
 def test_simulate_and_analyze_json(tmp_path: Path):
     plan = tmp_path / "plan.json"
     assert run("trial", "plan", "--food", "dairy", "--condition", "eczema", "--start", "2026-01-05",
-               "-o", str(plan)).returncode == 0
+               "--age", "30", "-o", str(plan)).returncode == 0
     diary = tmp_path / "diary.csv"
     assert run("trial", "simulate", "--plan", str(plan), "-o", str(diary), "--effect", "3", "--phi", "0.3",
                "--seed", "1").returncode == 0
@@ -98,7 +102,7 @@ def test_human_output_with_clirunner(tmp_path: Path):
     runner = CliRunner()
     plan = tmp_path / "plan.yaml"
     res = runner.invoke(app, ["trial", "plan", "--food", "gluten", "--condition", "acne", "--start", "2026-02-02",
-                              "-o", str(plan), "--design", "ABAB"])
+                              "--age-group", "adult", "-o", str(plan), "--design", "ABAB"])
     assert res.exit_code == 0, res.output
     assert "elimination 2" in res.output and "[ACNE-LGL-SMITH]" in res.output
     diary = tmp_path / "d.csv"

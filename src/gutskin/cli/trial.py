@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import InputError
-from ..safety import elimination_gate
+from ..safety import SafetyGate, gate_for_questionnaire
 from . import app as main_app
 
 trial_app = typer.Typer(
@@ -32,12 +32,22 @@ _VERDICT_WORDS = {"trigger": "looks like a trigger", "not_trigger": "not a trigg
                   "inconclusive": "inconclusive"}
 
 
-def _gate_answers(questionnaire: Path | None, **cli: Any) -> dict[str, Any]:
-    from ..trial.plan import read_questionnaire
+def plan_gate(questionnaire: Path | None, **answers: Any) -> SafetyGate:
+    """The elimination gate for ``trial plan``: the questionnaire file (a gutskin questionnaire, see
+    docs/questionnaire-schema.json) with the answers given as options on top, through ``Questionnaire.gate_inputs``
+    and the one safety module — the same path the report, the engine and the web app take."""
+    from ..knowledge.questionnaire import Questionnaire, load_questionnaire, parse_questionnaire
 
-    answers: dict[str, Any] = read_questionnaire(questionnaire) if questionnaire is not None else {}
-    answers.update({k: v for k, v in cli.items() if v is not None})  # options given on the line win
-    return answers
+    q = load_questionnaire(questionnaire) if questionnaire is not None else Questionnaire()
+    sections = {"about_you": ("age_group", "age_years", "pregnant", "breastfeeding"),
+                "allergies": ("immediate_reactions_history", "anaphylaxis_history", "diagnosed_ige_food_allergy",
+                              "eating_disorder_history")}
+    data = q.model_dump(exclude_none=True)
+    for section, keys in sections.items():
+        given = {k: answers[k] for k in keys if answers.get(k) is not None}
+        if given:
+            data[section] = {**data.get(section, {}), **given}
+    return gate_for_questionnaire(parse_questionnaire(data, path=questionnaire))
 
 
 @trial_app.command("plan")
@@ -61,10 +71,11 @@ def plan_cmd(
                                                          "units (default 1 point)."),
     ics: Path | None = typer.Option(None, "--ics", help="Also write the schedule as an iCalendar file."),
     diary_template: Path | None = typer.Option(None, "--diary-template", help="Also write a diary CSV template."),
-    questionnaire: Path | None = typer.Option(None, "--questionnaire", help="YAML/JSON safety answers "
-                                              "(age_group, immediate_reactions, anaphylaxis, ige_allergy, "
-                                              "pregnant; top level or under 'safety:')."),
-    age_group: str | None = typer.Option(None, "--age-group", help="adult, or child/adolescent/infant."),
+    questionnaire: Path | None = typer.Option(None, "--questionnaire", help="Your gutskin questionnaire "
+                                              "(YAML/JSON, docs/questionnaire-schema.json); its safety answers "
+                                              "decide whether a self-run plan is safe. Options below override it."),
+    age_group: str | None = typer.Option(None, "--age-group", help="adult or older_adult (child, adolescent and "
+                                                                   "infant need a clinician). Age is required."),
     age: float | None = typer.Option(None, "--age", help="Age in years."),
     immediate_reactions: bool | None = typer.Option(None, "--immediate-reactions/--no-immediate-reactions",
                                                     help="Ever had hives, swelling or breathing trouble within "
@@ -73,6 +84,9 @@ def plan_cmd(
     ige_allergy: bool | None = typer.Option(None, "--ige-allergy/--no-ige-allergy",
                                             help="Diagnosed IgE-mediated food allergy?"),
     pregnant: bool | None = typer.Option(None, "--pregnant/--no-pregnant", help="Pregnant?"),
+    breastfeeding: bool | None = typer.Option(None, "--breastfeeding/--no-breastfeeding", help="Breastfeeding?"),
+    eating_disorder: bool | None = typer.Option(None, "--eating-disorder-history/--no-eating-disorder-history",
+                                                help="Ever had an eating disorder or disordered eating?"),
     as_json: bool = typer.Option(False, "--json", help="Print the plan (or the gate's advice) as JSON."),
 ) -> None:
     """Plan a one-food-at-a-time trial: baseline → elimination → reintroduction, after a safety gate."""
@@ -81,13 +95,14 @@ def plan_cmd(
     from ..trial.diary import write_template
     from ..trial.plan import make_plan, plan_to_dict, save_plan
 
-    answers = _gate_answers(questionnaire, age_group=age_group, age_years=age,
-                            immediate_reactions=immediate_reactions, anaphylaxis=anaphylaxis,
-                            ige_allergy=ige_allergy, pregnant=pregnant)
-    gate = elimination_gate(**answers)
+    gate = plan_gate(questionnaire, age_group=age_group, age_years=age,
+                     immediate_reactions_history=immediate_reactions, anaphylaxis_history=anaphylaxis,
+                     diagnosed_ige_food_allergy=ige_allergy, pregnant=pregnant, breastfeeding=breastfeeding,
+                     eating_disorder_history=eating_disorder)
     if not gate.ok:
         if as_json:
-            typer.echo(json.dumps({"ok": False, "reasons": gate.reasons, "advice": gate.advice}, indent=2))
+            typer.echo(json.dumps({"ok": False, "reasons": gate.reasons, "cautions": gate.cautions,
+                                   "advice": gate.advice}, indent=2))
         else:
             Console().print(f"[bold red]No plan written.[/bold red] {gate.advice}")
         raise typer.Exit(GATE_CLOSED)

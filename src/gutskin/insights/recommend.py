@@ -20,16 +20,21 @@ and the missing check is listed in ``unknowns``. ``findings`` may be ``None`` (q
 Output
 ------
 A list of :class:`Recommendation`, best first: ordered by expected benefit x evidence grade x relevance of the
-outcome, with rules that matched something personal ranked above general advice (see ``score``). Elimination-diet
-suggestions pass :func:`gutskin.safety.elimination_gate` first; when the gate closes, the item becomes "talk to a
-clinician first" and carries no trial command.
+outcome, with rules that matched something personal ranked above general advice (see ``score``). The first
+:data:`SHOWN_FIRST` are marked ``shown_first``; the rest are "more".
+
+Safety: every rule passes the one safety module (:func:`gutskin.safety.check`) on what it involves (its category
+and ``involves`` tags) and the person's :class:`~gutskin.safety.SafetyProfile` (from ``Questionnaire.gate_inputs``).
+A rule the safety table *excludes* is not given (the reason is kept in :func:`evaluate_rules`); one it *closes*
+becomes "talk to a clinician first" and carries no trial command; its cautions are added to the safety notes.
+Elimination-diet suggestions carry the gate (:func:`gutskin.safety.elimination_gate`) — the same decision.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InputError
@@ -44,12 +49,13 @@ from ..knowledge.schema import (
     Predicate,
     RecommendationRule,
 )
-from ..safety import SafetyGate, elimination_gate
+from ..safety import SafetyDecision, SafetyGate, SafetyProfile, check, elimination_gate, involves_for
 
 BENEFIT_WEIGHT = {"low": 1.0, "moderate": 2.0, "high": 3.0}
 GRADE_WEIGHT = {"A": 4.0, "B": 3.0, "C": 2.0, "D": 1.0}
 OUTCOME_WEIGHT = {"skin": 1.0, "safety": 1.0, "gut_microbiome": 0.75, "interpretation": 0.75}
 PERSONAL_BOOST = 1.5
+SHOWN_FIRST = 5  # at most this many recommendations are shown first; the rest sit behind "more"
 
 _AGE_TO_POPULATION = {"infant": "infant", "child": "child", "adolescent": "adolescent", "adult": "adult",
                       "older_adult": "adult"}
@@ -134,6 +140,9 @@ class Recommendation:
     trial_command: str | None = None
     trial_foods: tuple[str, ...] = ()
     probiotic_strains: tuple[str, ...] = ()
+    evidence_for: str = "skin"  # skin | gut_microbiome | safety | interpretation: what the grade is about
+    safety_rules: tuple[str, ...] = ()  # ids of the safety rules that matched
+    shown_first: bool = False
 
     @property
     def grade_label(self) -> str:
@@ -152,7 +161,8 @@ class Recommendation:
             "gate": None if self.gate is None else {"ok": self.gate.ok, "reasons": self.gate.reasons,
                                                     "cautions": self.gate.cautions, "advice": self.gate.advice},
             "trial_command": self.trial_command, "trial_foods": list(self.trial_foods),
-            "probiotic_strains": list(self.probiotic_strains),
+            "probiotic_strains": list(self.probiotic_strains), "evidence_for": self.evidence_for,
+            "safety_rules": list(self.safety_rules), "shown_first": self.shown_first,
         }
 
 
@@ -264,14 +274,15 @@ def evaluate_rules(
     q = parse_questionnaire(questionnaire) if isinstance(questionnaire, Mapping) else questionnaire
     interest = set(f.conditions) | set(q.conditions() if q is not None else [])
     population = _population(f, q)
+    person = SafetyProfile.from_inputs(**(q.gate_inputs() if q is not None else {}))
     outcomes: list[RuleOutcome] = []
     for rule in kb.rules():
-        outcomes.append(_apply(rule, f, q, interest, population, kb))
+        outcomes.append(_apply(rule, f, q, interest, population, kb, person))
     return outcomes
 
 
 def _apply(rule: RecommendationRule, f: Findings, q: Questionnaire | None, interest: set[str],
-           population: str | None, kb: KnowledgeBase) -> RuleOutcome:
+           population: str | None, kb: KnowledgeBase, person: SafetyProfile) -> RuleOutcome:
     if rule.conditions and not interest & set(rule.conditions):
         return RuleOutcome(rule.id, False, "not relevant: written for " + ", ".join(rule.conditions))
     unknowns: list[str] = []
@@ -296,26 +307,39 @@ def _apply(rule: RecommendationRule, f: Findings, q: Questionnaire | None, inter
     if not matched and not rule.baseline:
         why = "no trigger matched" + (f" ({'; '.join(unknowns)})" if unknowns else "")
         return RuleOutcome(rule.id, False, why)
+    title, text, involves = rule.title, rule.text, list(rule.involves)
+    for variant in rule.variants:
+        if _evaluate(variant.when, f, q, interest) is True:
+            title = variant.title or title
+            text = variant.text
+            involves = list(variant.involves) if variant.involves is not None else involves
+            break
+    decision: SafetyDecision = check(involves_for(rule.category, involves), person)
+    if decision.excluded:
+        return RuleOutcome(rule.id, False, "excluded for safety or fit: " + "; ".join(decision.excluded))
     notes = list(rule.safety_notes)
     notes += [n.note for n in rule.conditional_notes if _evaluate(n.when, f, q, interest) is True]
+    notes += [c[0].upper() + c[1:] for c in decision.cautions]
     derived = kb.rule_grade(rule)
     score = (BENEFIT_WEIGHT[rule.expected_benefit] * GRADE_WEIGHT[rule.grade] * OUTCOME_WEIGHT[rule.outcome]
              * (PERSONAL_BOOST if personal else 1.0))
     action = {"clinician": "talk_to_clinician", "information": "information", "probiotic": "information"}.get(
         rule.category, "consider")
-    title, text = rule.title, rule.text
     gate = None
     command = None
     foods: tuple[str, ...] = ()
+    if decision.closed and rule.category != "elimination_trial":
+        action = "talk_to_clinician"
+        title = "Talk to a clinician first: " + title[0].lower() + title[1:]
+        text = ("Ask your doctor or pharmacist before acting on this: " + "; ".join(decision.closed) + ". " + text)
     if rule.category == "elimination_trial":
         assert rule.trial is not None
-        gate = elimination_gate(**(q.gate_inputs() if q is not None else {}))
+        gate = elimination_gate(person)
         if rule.trial.food == SUSPECTED_FOOD:
             listed = (q.allergies.suspected_trigger_foods if q and q.allergies else None) or []
             foods = tuple(_food_slug(x) for x in listed)
         else:
             foods = (rule.trial.food,)
-        notes += list(gate.cautions)
         if gate.ok and foods:
             action = "trial"
             command = rule.trial.command.format(food=foods[0])
@@ -331,7 +355,8 @@ def _apply(rule: RecommendationRule, f: Findings, q: Questionnaire | None, inter
         citations=_citations(rule, kb), safety_notes=tuple(notes),
         nutrient_cautions=tuple(f"{c.nutrient}: {' '.join(c.note.split())}" for c in rule.nutrient_cautions),
         gate=gate, trial_command=command, trial_foods=foods,
-        probiotic_strains=tuple(rule.probiotic.strains) if rule.probiotic else ())
+        probiotic_strains=tuple(rule.probiotic.strains) if rule.probiotic else (),
+        evidence_for=rule.outcome, safety_rules=decision.rule_ids)
     return RuleOutcome(rule.id, True, ("matched: " + "; ".join(matched)) if matched else "general advice", rec)
 
 
@@ -343,4 +368,5 @@ def recommend(
     """Recommendations for one sample and/or questionnaire, best first (see the module docstring)."""
     fired = [o.recommendation for o in evaluate_rules(findings, questionnaire, kb) if o.recommendation is not None]
     order = {"A": 0, "B": 1, "C": 2, "D": 3}
-    return sorted(fired, key=lambda r: (-r.score, order[r.grade], r.id))
+    ranked = sorted(fired, key=lambda r: (-r.score, order[r.grade], r.id))
+    return [replace(r, shown_first=i < SHOWN_FIRST) for i, r in enumerate(ranked)]

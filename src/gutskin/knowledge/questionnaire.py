@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputError
 from ..io import parse_document
@@ -46,7 +46,19 @@ class AboutYou(_Section):
     sex: Literal["female", "male", "other", "prefer_not_to_say"] | None = None
     pregnant: bool | None = None
     breastfeeding: bool | None = None
+    born_preterm: bool | None = Field(None, description="For babies and young children: born before 37 weeks.")
+    height_cm: Annotated[float, Field(ge=30, le=250)] | None = None
+    weight_kg: Annotated[float, Field(ge=1, le=400)] | None = None
+    bmi: Annotated[float, Field(ge=8, le=100)] | None = Field(
+        None, description="Body mass index; worked out from height and weight when those are given instead.")
     country: str | None = None
+
+    @model_validator(mode="after")
+    def _bmi_from_height_and_weight(self) -> AboutYou:
+        # one BMI answer for the rules to read, whichever way the person gave it
+        if self.bmi is None and self.height_cm and self.weight_kg:
+            self.bmi = round(self.weight_kg / (self.height_cm / 100) ** 2, 1)
+        return self
 
 
 class SkinCondition(_Section):
@@ -77,6 +89,8 @@ class Allergies(_Section):
     diagnosed_ige_food_allergy: bool | None = Field(None, description="An IgE-mediated food allergy diagnosed "
                                                                       "by a clinician (skin-prick or blood test).")
     food_allergies: list[str] | None = Field(None, description="Known food allergies, one food per item.")
+    food_intolerances: list[str] | None = Field(None, description="Foods you do not tolerate without an allergy "
+                                                                  "(e.g. lactose), one per item.")
     past_reactions: list[PastReaction] | None = None
     immediate_reactions_history: bool | None = Field(
         None, description="Ever had hives, swelling, wheeze or vomiting within about two hours of a food.")
@@ -115,7 +129,7 @@ class Lifestyle(_Section):
     sleep_quality: Literal["poor", "fair", "good"] | None = None
     water_litres_per_day: Annotated[float, Field(ge=0, le=15)] | None = None
     exercise_hours_per_week: Annotated[float, Field(ge=0, le=100)] | None = None
-    smoking: bool | None = None
+    smoking: bool | None = Field(None, description="Smoke now (cigarettes, cigars or pipe).")
 
 
 class Medicines(_Section):
@@ -127,7 +141,16 @@ class Medicines(_Section):
     probiotics_interest: bool | None = Field(None, description="Considering a probiotic.")
     systemic_skin_treatment: bool | None = Field(None, description="Tablets or injections for the skin condition "
                                                                    "(e.g. isotretinoin, biologics).")
-    other_medicines: list[str] | None = None
+    immunosuppressants: bool | None = Field(
+        None, description="Medicines that weaken the immune system: e.g. methotrexate, ciclosporin, azathioprine, "
+                          "mycophenolate, JAK inhibitors, steroid tablets, chemotherapy.")
+    biologics: bool | None = Field(None, description="Biologic injections or infusions, e.g. adalimumab, "
+                                                     "ustekinumab, secukinumab, dupilumab.")
+    anticoagulants: bool | None = Field(None, description="Blood thinners, e.g. warfarin, apixaban, rivaroxaban, "
+                                                          "clopidogrel.")
+    central_line: bool | None = Field(None, description="A central venous line (port, PICC or similar).")
+    critical_illness: bool | None = Field(None, description="Seriously ill or in hospital now.")
+    other_medicines: list[str] | None = Field(None, description="Names of other medicines, one per item.")
 
 
 class Gut(_Section):
@@ -191,17 +214,45 @@ class Questionnaire(_Section):
         return a.anaphylaxis_history
 
     def gate_inputs(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`gutskin.safety.elimination_gate`."""
+        """Keyword arguments for the one safety module (:func:`gutskin.safety.elimination_gate`,
+        :class:`gutskin.safety.SafetyProfile`) — the only questionnaire-to-safety mapping in gutskin.
+
+        Unanswered questions stay ``None``; free-text medicines and skin treatments are passed on as one list so the
+        safety module can recognise named drugs.
+        """
         about = self.about_you or AboutYou()
         allergies = self.allergies or Allergies()
+        meds = self.medicines or Medicines()
+        diet = self.diet or Diet()
+        named: list[str] | None = None
+        conditions = (self.skin.conditions or []) if self.skin else []
+        treatments = [t for c in conditions for t in (c.current_treatments or [])]
+        if meds.other_medicines is not None or treatments:
+            named = [*(meds.other_medicines or []), *treatments]
+        reacted = [r.food for r in allergies.past_reactions or [] if r.timing == "immediate" or r.anaphylaxis]
+        foods = None
+        if allergies.food_allergies is not None or reacted:
+            foods = [*(allergies.food_allergies or []), *reacted]
         return {
             "age_group": about.age_group,
             "age_years": about.age_years,
+            "sex": about.sex,
+            "pregnant": about.pregnant,
+            "breastfeeding": about.breastfeeding,
+            "born_preterm": about.born_preterm,
             "immediate_reactions": self.immediate_reactions(),
             "anaphylaxis": self.anaphylaxis(),
             "ige_allergy": allergies.diagnosed_ige_food_allergy,
-            "pregnant": about.pregnant,
             "eating_disorder_history": allergies.eating_disorder_history,
+            "food_allergies": foods,
+            "food_intolerances": allergies.food_intolerances,
+            "diet_pattern": diet.pattern,
+            "immunosuppressants": meds.immunosuppressants,
+            "biologics": meds.biologics,
+            "anticoagulants": meds.anticoagulants,
+            "central_line": meds.central_line,
+            "critical_illness": meds.critical_illness,
+            "medicines": named,
         }
 
     def answered(self) -> list[str]:
@@ -301,9 +352,10 @@ def questionnaire_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://gutskin.invalid/schemas/questionnaire-1.0.json"
     schema["description"] = (
-        "What a stool report cannot see: skin conditions and severity, age group, pregnancy, food allergies and "
-        "past reactions, diet, stress, sleep, water, recent antibiotics or probiotics. Every field is optional; "
-        "unknown keys are refused.")
+        "What a stool report cannot see: skin conditions and severity, age group, pregnancy and breastfeeding, "
+        "height and weight, food allergies, intolerances and past reactions, diet pattern, alcohol, smoking, stress, "
+        "sleep, water, medicines (immunosuppressants, biologics, blood thinners), recent antibiotics or probiotics. "
+        "Every field is optional; unknown keys are refused.")
     return schema
 
 

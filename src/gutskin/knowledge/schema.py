@@ -22,6 +22,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from ..safety.data import Involves  # one vocabulary of what advice involves, owned by the safety module
+
 Grade = Literal["A", "B", "C", "D"]
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 GRADE_RANK = {"A": 4, "B": 3, "C": 2, "D": 1}
@@ -511,6 +513,15 @@ class ProbioticSpec(_Strict):
     note: str
 
 
+class Variant(_Strict):
+    """Other wording of a rule for people it would not fit as written (e.g. a vegan); the first match wins."""
+
+    when: Predicate
+    title: str | None = None
+    text: str
+    involves: list[Involves] | None = Field(None, description="Replaces the rule's 'involves' for this wording.")
+
+
 class RecommendationRule(_Strict):
     """A recommendation as data. See docs/knowledge-base.md for how rules are matched and ordered."""
 
@@ -537,6 +548,9 @@ class RecommendationRule(_Strict):
     trial: TrialSpec | None = None
     clinician_text: str | None = Field(None, description="Text shown instead of 'text' when the safety gate closes.")
     probiotic: ProbioticSpec | None = None
+    involves: list[Involves] = Field(default_factory=list, description="What following the advice involves; the "
+                                                                       "safety rules (gutskin.safety) key on it.")
+    variants: list[Variant] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _category_rules(self) -> RecommendationRule:

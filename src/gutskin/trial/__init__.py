@@ -22,12 +22,12 @@ from .calendar import to_ics, write_ics
 from .chart import timeline_svg
 from .defaults import CONDITIONS, SOURCES, defaults_for
 from .diary import Diary, load_diary, template_csv, write_template
-from .plan import Phase, Plan, Trial, load_plan, make_plan, plan_to_dict, read_questionnaire, save_plan
+from .plan import Phase, Plan, Trial, load_plan, make_plan, plan_to_dict, save_plan
 from .simulate import simulate_diary
 from .summary import cent_summary, cent_text
 
 __all__ = [
     "CONDITIONS", "SOURCES", "Diary", "Phase", "Plan", "Trial", "analyze", "cent_summary", "cent_text",
-    "defaults_for", "load_diary", "load_plan", "make_plan", "plan_to_dict", "read_questionnaire", "save_plan",
+    "defaults_for", "load_diary", "load_plan", "make_plan", "plan_to_dict", "save_plan",
     "simulate_diary", "template_csv", "timeline_svg", "to_ics", "write_ics", "write_template",
 ]

@@ -34,11 +34,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import InputError
 from ..io import parse_document, read_text, write_atomic
-from ..safety import SafetyGate
+from ..safety import SafetyGate, elimination_limits
 from .defaults import (
     DEFAULT_MID,
     KNOWN_COLUMNS,
-    MAX_ELIMINATION_DAYS,
     MIN_PHASE_DAYS,
     SOURCES,
     defaults_for,
@@ -293,8 +292,10 @@ def make_plan(
     """Schedule a one-food-at-a-time trial (and a queue of later foods) with durations defaulting by condition.
 
     Durations default from :func:`gutskin.trial.defaults.defaults_for` (eczema 14/28/14 days, acne and psoriasis
-    14/42/28; sources in that module). Every phase must last at least 7 days (seed advice); an elimination beyond
-    8 weeks is allowed but flagged, as guidance caps diagnostic diets at 6–8 weeks [BSACI]. Queued foods follow
+    14/42/28; sources in that module). Every phase must last at least 7 days (seed advice); more days without the
+    food than the safety module allows (:func:`gutskin.safety.elimination_limits`, 8 weeks in all, as guidance caps
+    diagnostic diets at 6–8 weeks [BSACI]) are refused, and an elimination longer than two weeks carries the
+    talk-to-a-clinician note [ECO]. Queued foods follow
     one after another, each with its own baseline, ``gap_days`` apart.
 
     The safety gate is the caller's job (see :func:`gutskin.safety.elimination_gate`): pass its result as
@@ -325,9 +326,18 @@ def make_plan(
         raise InputError(f"better must be 'lower' or 'higher', not {better!r}", field="--better")
     food_list = split_foods(foods)
     notes = list(d.notes)
-    if durations["elimination"] > MAX_ELIMINATION_DAYS:
-        notes.append(f"An elimination of {durations['elimination']} days is longer than the 6–8 weeks diagnostic "
-                     "diets are capped at; plan it with a dietitian [BSACI].")
+    limits = elimination_limits()
+    eliminated = durations["elimination"]  # one continuous block; ABAB eats the food again in between
+    if eliminated > limits["elimination_days_max"]:
+        raise InputError(f"{eliminated} days without the food is longer than a self-run trial may go (diagnostic "
+                         f"diets are capped at {limits['elimination_days_max'] // 7} weeks and then need a "
+                         "dietitian [BSACI]); shorten the elimination or plan it with a dietitian",
+                         field="--elimination-days")
+    if durations["elimination"] > limits["elimination_days_caution_after"]:
+        notes.append(f"This plan leaves the food out for {durations['elimination']} days at a time: talk to a "
+                     f"doctor, nurse or dietitian before cutting a food for more than "
+                     f"{limits['elimination_days_caution_after'] // 7} weeks [ECO], and never extend the "
+                     "elimination beyond the plan on your own.")
     notes.append("Change one thing at a time: keep other foods, skincare and treatments as they are during the "
                  "trial, and record any change in the diary.")
     if len(food_list) > 1:
@@ -406,71 +416,3 @@ def save_plan(plan: Plan, path: str | Path) -> Path:
     else:
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return write_atomic(path, text)
-
-
-# --- safety questionnaire ---------------------------------------------------------------------------------------
-
-GATE_KEYS = ("age_group", "age_years", "immediate_reactions", "anaphylaxis", "ige_allergy", "pregnant",
-             "eating_disorder_history")
-_TRUE = {"yes", "y", "true", "1", "on"}
-_FALSE = {"no", "n", "false", "0", "off"}
-
-
-def _as_bool(value: Any, key: str, path: str | Path) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    if text in {"", "unknown", "not sure", "unsure", "don't know", "?"}:
-        return None
-    raise InputError(f"expected yes/no (true/false), got {value!r}", path, field=key)
-
-
-def read_questionnaire(path: str | Path) -> dict[str, Any]:
-    """Safety answers from a YAML/JSON file, as keyword arguments for :func:`gutskin.safety.elimination_gate`.
-
-    Keys (top level or under ``safety:``): ``age_group``, ``age_years`` (or ``age``), ``immediate_reactions``,
-    ``anaphylaxis``, ``ige_allergy``, ``pregnant``, ``eating_disorder_history``. Yes/no answers may be booleans
-    or the words yes/no; a missing answer stays unknown. A full gutskin questionnaire (sections ``about_you`` and
-    ``allergies``, see ``docs/questionnaire-schema.json``) is read too; explicit keys above take precedence.
-    """
-    data = _parse_mapping(read_text(path), path)
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        raise InputError("the questionnaire must be a YAML/JSON mapping of answers", path)
-    # the full questionnaire's sections, mapped onto the gate's keys (explicit keys win)
-    sections = {"about_you": {"age_group": "age_group", "age_years": "age_years", "pregnant": "pregnant"},
-                "allergies": {"diagnosed_ige_food_allergy": "ige_allergy",
-                              "immediate_reactions_history": "immediate_reactions",
-                              "anaphylaxis_history": "anaphylaxis",
-                              "eating_disorder_history": "eating_disorder_history"}}
-    mapped: dict[str, Any] = {}
-    for section, keys in sections.items():
-        if isinstance(data.get(section), Mapping):
-            mapped.update({gate: data[section][k] for k, gate in keys.items() if data[section].get(k) is not None})
-    data = {**mapped, **data}
-    if isinstance(data.get("safety"), Mapping):
-        data = {**{k: v for k, v in data.items() if k != "safety"}, **data["safety"]}
-    out: dict[str, Any] = {}
-    if "age" in data and "age_years" not in data:
-        data = {**data, "age_years": data["age"]}
-    for key in GATE_KEYS:
-        if key not in data or data[key] is None:
-            continue
-        value = data[key]
-        if key == "age_group":
-            out[key] = str(value)
-        elif key == "age_years":
-            try:
-                out[key] = float(value)
-            except (TypeError, ValueError):
-                raise InputError(f"age must be a number of years, got {value!r}", path, field=key) from None
-        else:
-            out[key] = _as_bool(value, key, path)
-    return out

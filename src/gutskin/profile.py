@@ -335,7 +335,8 @@ class Profile:
             # under their own rank label: a table without its taxonomy must not become a header-only file
             own = self.taxa["rank"].to_numpy()
             unranked = np.array([not is_canonical(r) for r in own], dtype=bool)
-            if unranked.any() and (self.layout == "features" or not frames):
+            leaves = any(i.extra.get("unranked_rows_are_leaves") for i in self.info)  # e.g. kaiju's Viruses
+            if unranked.any() and (self.layout == "features" or not frames or leaves):
                 frames.append(self._long_rows(self.take_taxa(unranked), "unranked"))
         frames = [f for f in frames if len(f)] or frames[:1]
         if not frames:

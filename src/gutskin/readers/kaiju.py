@@ -79,13 +79,17 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
         raise InputError("the kaiju2table table has a header but no rows; the file is empty or truncated", path)
 
     parsed = []
+    percent_sum: dict[str, float] = {}
+    last_line: dict[str, int] = {}
     table_ranks: set[str] = set()
     for n, ln in body:
         tokens = split_row(ln, header, path, n)
         file = tokens[0].strip()
         if not file:
             raise InputError("empty 'file' column", path, n, "file")
-        parse_value(tokens[1], path, n, "percent")
+        percent = parse_value(tokens[1], path, n, "percent")
+        percent_sum[file] = percent_sum.get(file, 0.0) + percent
+        last_line[file] = n
         reads = parse_value(tokens[2], path, n, "reads")
         names = [t.strip() for t in tokens[4:]]
         label = names[0] if len(names) == 1 else ""
@@ -160,7 +164,9 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
             unclassified=unclassified, unclassified_share=share,
             extra={"rank": rank, "file": f, "naming": naming, "unclassified_reads": t["unclassified"],
                    "not_assigned_at_rank_reads": t["cannot"], "viral_reads": t["viral"],
-                   "below_threshold_reads": t["below"], "total_reads": t["total"]},
+                   "below_threshold_reads": t["below"], "total_reads": t["total"],
+                   # the Viruses row sits outside the table's rank: the long table keeps it as an unranked row
+                   "unranked_rows_are_leaves": True},
         )
         sample_idx[f] = builder.add_sample(names_by_file[f], info)
     for n, file, reads, taxid, lineage, row_rank, own in taxa_rows:
@@ -168,6 +174,12 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
             continue
         t = builder.add_taxon(lineage, row_rank, own, taxid)
         builder.add_value(sample_idx[file], t, reads, where=f"{path}:{n}")
+    for file, total in percent_sum.items():
+        # kaiju2table lists every read of a sample, unclassified ones included: its percents sum to 100 (6
+        # decimals per row). A sample short of that lost rows (a table cut short, or edited)
+        if abs(total - 100.0) > 0.01 + 1e-6 * len(parsed):
+            raise InputError(f"the rows of sample {file!r} add up to {total:.4f} % of its reads, not 100 %; the "
+                             "table looks truncated or edited", path, last_line[file], "percent")
     return builder.build()
 
 

@@ -137,6 +137,7 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
             n_cols, ["clade_name", "NCBI_tax_id", "relative_abundance", "additional_species"])
         if version is None and n_cols == 2:
             version = "2"
+        _refuse_headerless_merged(data, path)
     ab_col = _find(column_header, ("relative_abundance",), path, header_line_no)
     tax_col = next((i for i, c in enumerate(column_header) if c in ("NCBI_tax_id", "clade_taxid")), None)
     name = sample_id or sample_name_from_path(path)
@@ -173,6 +174,30 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
     for n, clade, taxids, value in rows:
         _add_clade(builder, s, clade, taxids, value, path, n, style)
     return builder.build()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _refuse_headerless_merged(data: list[tuple[int, str]], path: Path) -> None:
+    """A merged table that lost its ``clade_name`` header line must not be read as one sample.
+
+    Without the header a merged table's rows look like a single profile whose extra columns are ignored:
+    its second and later samples would vanish. A single profile's fourth column is text (additional species)
+    or empty; several numeric columns after the taxid mean samples.
+    """
+    for n, ln in data[:50]:
+        tokens = [t.strip() for t in ln.split("\t")]
+        numeric = [t for t in tokens[2:] if t and _is_number(t)]
+        if len(tokens) >= 4 and len(numeric) >= 2:
+            raise InputError(f"this row has {len(numeric)} abundance columns but the file has no 'clade_name' "
+                             "header naming the samples; a merged MetaPhlAn table needs its header line",
+                             path, n)
 
 
 def _find(header: list[str], names: tuple[str, ...], path: Path, line: int | None) -> int:

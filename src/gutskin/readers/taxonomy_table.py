@@ -123,8 +123,14 @@ def lineage_from_taxonomy(value: object, naming: str = "verbatim") -> Lineage:
 def _join_epithet(lineage: Lineage) -> Lineage:
     """Greengenes 13_8 writes only the epithet at species (``g__Bacteroides; s__uniformis``)."""
     species, genus = lineage.get("species"), lineage.get("genus")
-    if (species and genus and " " not in species and species[:1].islower()
-            and lineage.style in ("metaphlan", "greengenes")):
+    if not (species and genus and " " not in species):
+        return lineage
+    if species[:1].islower() and lineage.style in ("metaphlan", "greengenes"):
+        return lineage.with_name("species", f"{genus} {species}")
+    # Greengenes also writes strain-like epithets that start upper-case or with a digit (g__Dorea; s__D168):
+    # still an epithet, so the species keeps its genus (else "D168" would pose as a genus of its own)
+    if (lineage.style == "greengenes" and "_" not in species and not species.startswith(genus.split()[0])
+            and (species[:1].isupper() or species[:1].isdigit())):
         return lineage.with_name("species", f"{genus} {species}")
     return lineage
 

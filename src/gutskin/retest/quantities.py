@@ -1,0 +1,147 @@
+"""What a retest compares, and on which scale each quantity behaves.
+
+Every quantity the report shows gets a row in :data:`SPECS`: its label, its group (alpha, index, phylum,
+guild, taxon, distance) and its *scale* — the transformation under which same-person differences are roughly
+symmetric and of constant size, so one limit fits low and high values alike:
+
+* ``diff``: plain difference (Shannon, Simpson, Pielou, GMHI, GMWI2, Gevers MD — already log-like or bounded);
+* ``log``: natural-log ratio (observed richness, inverse Simpson, Chao1, ACE, F/B ratio — multiplicative);
+* ``logshare``: ``ln((b + ε) / (a + ε))`` for shares (phyla, guilds, key genera), ``ε`` = :data:`SHARE_FLOOR`,
+  so a taxon moving between 0 and a trace does not look like an infinite change.
+
+All per-sample numbers come from the one scoring driver (:func:`score_table`); key genera are the genus-rank
+taxa of the knowledge base, read from the profile's genus proportions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from ..profile import Profile
+
+#: Detection floor added to both shares before a log-ratio (0.1 % of the classified community).
+SHARE_FLOOR = 1e-3
+
+ALPHA = ("observed", "shannon", "simpson", "inv_simpson", "pielou", "chao1", "ace")
+INDICES = ("gmhi", "gmwi2", "gevers_md")
+DISTANCES = ("braycurtis", "aitchison")
+_LOG = {"observed", "inv_simpson", "chao1", "ace", "fb_ratio"}
+_LABELS = {
+    "observed": "Observed taxa (richness)", "shannon": "Shannon diversity", "simpson": "Simpson diversity",
+    "inv_simpson": "Inverse Simpson", "pielou": "Pielou evenness", "chao1": "Chao1 richness",
+    "ace": "ACE richness", "gmhi": "GMHI (Gut Microbiome Health Index)",
+    "gmwi2": "GMWI2 (Gut Microbiome Wellness Index 2)", "gevers_md": "Gevers MD index",
+    "fb_ratio": "Firmicutes/Bacteroidetes ratio", "braycurtis": "Bray–Curtis distance (whole community)",
+    "aitchison": "Aitchison distance (whole community)",
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one quantity is compared."""
+
+    key: str
+    label: str
+    group: str  # alpha | index | phylum | guild | taxon | distance
+    scale: str  # diff | log | logshare | distance
+
+    def transform(self, value: float) -> float:
+        """The value on the comparison scale (NaN stays NaN)."""
+        if value is None or not math.isfinite(value):  # NaN, or ±inf from an index's log of zero
+            return math.nan
+        if self.scale == "log":
+            return math.log(value) if value > 0 else math.nan
+        if self.scale == "logshare":
+            return math.log(value + SHARE_FLOOR)
+        return float(value)
+
+    def change(self, before: float, after: float) -> float:
+        """``after − before`` on the comparison scale."""
+        return self.transform(after) - self.transform(before)
+
+
+def spec(key: str) -> Spec:
+    """The :class:`Spec` of a quantity column name (``shannon``, ``phylum.Bacillota``, ``genus.Blautia`` …)."""
+    if key in DISTANCES:
+        return Spec(key, _LABELS[key], "distance", "distance")
+    if key in ALPHA:
+        return Spec(key, _LABELS[key], "alpha", "log" if key in _LOG else "diff")
+    if key in INDICES:
+        return Spec(key, _LABELS[key], "index", "diff")
+    if key == "fb_ratio":
+        return Spec(key, _LABELS[key], "phylum", "log")
+    group, _, name = key.partition(".")
+    if group == "phylum":
+        return Spec(key, f"{name} (phylum share)" if name != "other" else "Other phyla (share)", "phylum",
+                    "logshare")
+    if group == "guild":
+        return Spec(key, f"{name.replace('_', ' ')} (guild share)", "guild", "logshare")
+    if group == "genus":
+        return Spec(key, f"{name} (genus share)", "taxon", "logshare")
+    raise KeyError(key)
+
+
+# ---------------------------------------------------------------------------------------------- scoring adapter
+def alpha_rank(profile: Profile) -> str:
+    """Species when the profile names species (shotgun), else genus (16S genus tables)."""
+    return "species" if "species" in profile.ranks else "genus"
+
+
+def score_table(profile: Profile) -> pd.DataFrame:
+    """Samples × score columns from THE scoring driver (the one place to switch when the engine settles)."""
+    rank = alpha_rank(profile)
+    # GMHI and GMWI2 are defined on species; a genus table gets the rest of the driver's list
+    metrics = "all" if rank == "species" else "alpha,gevers_md,composition"
+    try:
+        from ..engine import score
+    except ImportError:  # pragma: no cover - the engine package not present yet
+        from ..cli.score import score_profile
+
+        return score_profile(profile, metrics, rank=rank)
+    return score(profile, metrics=metrics, rank=rank).table
+
+
+@cache
+def key_genera() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Genus-rank taxa of the knowledge base: (feature id, display name, normalised names incl. synonyms)."""
+    from ..knowledge import load_kb, normalise_name
+
+    out = []
+    for f in load_kb().features("taxon"):
+        rank = getattr(f.rank, "value", f.rank)
+        if rank != "genus":
+            continue
+        names = {normalise_name(f.name), *(normalise_name(s) for s in f.synonyms)}
+        if "-" in f.name:  # "Escherichia-Shigella" (SILVA) is "Escherichia" in NCBI-named profiles
+            names |= {normalise_name(part) for part in f.name.split("-")}
+        out.append((f.id, f.name, tuple(sorted(names))))
+    return tuple(out)
+
+
+def genus_shares(profile: Profile) -> pd.DataFrame:
+    """Samples × key genera: share of the classified community at genus rank (0 when absent)."""
+    from ..knowledge import normalise_name
+
+    view = profile.proportions("genus")
+    dense = view.values.toarray()
+    names = [normalise_name(str(n)) for n in view.taxa["name"].tolist()]
+    cols = {}
+    for _fid, display, keys in key_genera():
+        mask = np.array([n in keys for n in names], dtype=bool)
+        cols[f"genus.{display}"] = dense[:, mask].sum(axis=1) if mask.any() else np.zeros(len(view.samples))
+    return pd.DataFrame(cols, index=pd.Index(profile.samples, name="sample"))
+
+
+def measure(profile: Profile) -> pd.DataFrame:
+    """Samples × every comparable quantity (numeric columns only), from the scoring driver plus key genera."""
+    table = score_table(profile)
+    keep = [c for c in table.columns if c in ALPHA or c in INDICES or c == "fb_ratio"
+            or c.startswith(("phylum.", "guild."))]
+    out = table[keep].apply(pd.to_numeric, errors="coerce")
+    genera = genus_shares(profile)
+    return pd.concat([out, genera.reindex(out.index)], axis=1)

@@ -25,7 +25,7 @@ app = typer.Typer(
 
 # Command modules, each adding its commands to ``app`` on import. A missing module (work in progress)
 # is skipped so the rest of the CLI keeps working.
-_COMMAND_MODULES = ["profiles", "score", "reference", "insights", "kb", "trial", "report", "serve", "cohort"]
+_COMMAND_MODULES = ["profiles", "score", "reference", "insights", "kb", "trial", "report", "serve", "cohort", "retest"]
 _COMMAND_MODULES += ["export", "fhir_import"]  # FHIR export and import (issue 17)
 for _name in _COMMAND_MODULES:
     try:

@@ -6,6 +6,8 @@ functions, so a change of engine API is a change here only.
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -52,11 +54,17 @@ def metric_names(metrics: str = "all") -> list[str]:
     return parse_metrics(metrics)[0]
 
 
+@functools.cache
 def reference_store() -> object:
-    """The per-process reference store (loaded once per worker; references are cached in it)."""
-    from ..engine.resources import default_resources
+    """The per-process reference store (built once per worker; every reference it loads is cached in it).
 
-    return default_resources().references
+    The cohort runner is a face: it takes the settings from the environment (``GUTSKIN_HOME`` for lab-built
+    references) and needs only the references, not the knowledge base, to score.
+    """
+    from ..engine.references import ReferenceStore
+    from ..engine.settings import Settings
+
+    return ReferenceStore(Settings.from_environ(os.environ).references_dir)
 
 
 def knowledge_and_synonyms() -> tuple[object, object]:
@@ -72,3 +80,20 @@ def rank_table(profile: Profile, rank: str) -> object:
     from ..reference.features import rank_table as _rank_table
 
     return _rank_table(profile, rank)
+
+
+def placement_rules(profile: Profile, reference: object) -> tuple[bool, tuple[str, ...], float]:
+    """(exact, transferable metrics, interval margin): how :func:`gutskin.reference.percentiles.percentiles`
+    places a profile in ``reference`` — every metric when the naming matches exactly, else only the quantities
+    shown to transfer, with the interval widened by the margin."""
+    from ..reference.registry import TRANSFERABLE, VERSION_MARGIN, relation
+
+    exact = relation(profile, reference) == "exact"
+    return exact, tuple(TRANSFERABLE), 0.0 if exact else float(VERSION_MARGIN)
+
+
+def metric_values(profile: Profile, rank: str) -> pd.DataFrame:
+    """The per-sample values a reference summarises, at ``rank`` (samples × metrics)."""
+    from ..reference.measures import metric_values as _metric_values
+
+    return _metric_values(profile, rank)[0]

@@ -56,7 +56,7 @@ def score_partition(job: ScoreJob, pid: str) -> pd.DataFrame:
     table = _engine.score_table(profile, job.metrics, job.rank)
     table.insert(0, "partition", pid)
     if job.percentiles:
-        table = add_percentiles(table, profile, job.reference, intervals=job.intervals)
+        table = add_percentiles(table, profile, job.reference, intervals=job.intervals, table_rank=job.rank)
     if job.features:
         from .features import feature_values
 
@@ -65,8 +65,13 @@ def score_partition(job: ScoreJob, pid: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------- percentiles
-def add_percentiles(table: pd.DataFrame, profile: Any, name: str | None, *, intervals: bool) -> pd.DataFrame:
-    """Append ``<metric>_percentile`` (and ``_ci_low``/``_ci_high``) columns for the reference's metrics."""
+def add_percentiles(table: pd.DataFrame, profile: Any, name: str | None, *, intervals: bool,
+                    table_rank: str = "species") -> pd.DataFrame:
+    """Append ``<metric>_percentile`` (and ``_ci_low``/``_ci_high``) columns for the reference's metrics.
+
+    The same placement as :func:`gutskin.reference.percentiles.percentiles` (which metrics, which values,
+    which interval), for all samples at once.
+    """
     store = _engine.reference_store()
     try:
         choice = store.choose(profile, name)
@@ -78,15 +83,21 @@ def add_percentiles(table: pd.DataFrame, profile: Any, name: str | None, *, inte
         out["reference_note"] = str(exc)
         return out
     ref = choice.reference
+    exact, transferable, margin = _engine.placement_rules(profile, ref)
+    # the reference summarised its metrics at its own rank (species for shotgun, genus for 16S)
+    rank = getattr(ref, "metric_rank", "species")
+    values = table if rank == table_rank else _engine.metric_values(profile, rank).set_axis(table.index, axis=0)
     cols: dict[str, np.ndarray] = {}
     for metric, dist in ref.metrics.items():
-        if metric not in table.columns or dist.n == 0:
+        if metric not in values.columns or dist.n == 0 or (not exact and metric not in transferable):
             continue
-        x = table[metric].to_numpy(dtype=np.float64)
+        x = values[metric].to_numpy(dtype=np.float64)
         p = cdf(dist, x)
         cols[f"{metric}_percentile"] = p
         if intervals:
             lo, hi = jeffreys(p, dist.n)
+            if margin:
+                lo, hi = np.maximum(0.0, lo - margin), np.minimum(1.0, hi + margin)
             cols[f"{metric}_ci_low"] = lo
             cols[f"{metric}_ci_high"] = hi
     extra = pd.DataFrame(cols, index=table.index)

@@ -350,7 +350,7 @@ people.
 ## JSON
 
 `gutskin retest … -o retest.json` writes the `Retest` model; its schema is `docs/retest-schema.json`
-(`schema_version` `gutskin.retest/1`; regenerate with `python -c "from gutskin.retest.model import Retest; …"` —
+(`schema_version` `gutskin.retest/1`; regenerate with `python -m gutskin.retest.model > docs/retest-schema.json` —
 a test checks the file matches the model).
 """
 

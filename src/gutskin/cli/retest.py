@@ -90,6 +90,10 @@ def retest(
             write_atomic(output, render_html(result))
         typer.echo(f"wrote {output}", err=True)
     _print_summary(result)
+    if all(c.status == "refused" for c in result.comparisons):
+        from ..errors import RefusedError
+
+        raise RefusedError(f"not compared: {result.comparisons[0].refusal}")
 
 
 def _print_summary(result) -> None:

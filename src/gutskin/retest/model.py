@@ -117,3 +117,9 @@ class Retest(_Model):
     comparisons: list[PairComparison]
     anchors: list[Anchor] = []
     notes: list[str] = []
+
+
+if __name__ == "__main__":  # python -m gutskin.retest.model > docs/retest-schema.json
+    import json
+
+    print(json.dumps(Retest.model_json_schema(), indent=1, ensure_ascii=False))

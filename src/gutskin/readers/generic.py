@@ -200,6 +200,8 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
         frame = _frame(text, layout, path)
         return profile_from_long(frame, str(path), first_line=layout.header_line + 2)
     if layout.kind == "taxpasta":
+        if len(layout.header) > _WIDE_COLUMNS and '"' not in text:
+            return _wide_taxpasta(text, layout, path)
         return _from_taxpasta(_frame(text, layout, path), path, layout.header_line + 2)
     if layout.kind == "biom_tsv":
         return _read_biom_tsv(text, layout, path)
@@ -379,13 +381,59 @@ def profile_from_long(frame: pd.DataFrame, source: str = "<dataframe>", first_li
 
 
 # ---------------------------------------------------------------------------------------------- taxpasta
-def _from_taxpasta(frame: pd.DataFrame, path: Path, first_line: int | None) -> Profile:
+#: above this many columns a taxpasta table is split by hand: pandas pays per column, and a table of
+#: 100,000 samples × 40 taxa is mostly columns
+_WIDE_COLUMNS = 200
+
+
+def _wide_taxpasta(text: str, layout: _Layout, path: Path) -> Profile:
+    """A wide taxpasta table with many sample columns, in time linear in its size."""
+    header = [c.strip() for c in layout.header]
+    _check_header(header, path, layout.header_line + 1)
+    lower = [c.lower() for c in header]
+    keep = [0] + [j for j in range(1, len(header)) if lower[j] in TAXPASTA_ANNOTATIONS]
+    samples = [j for j in range(1, len(header)) if lower[j] not in TAXPASTA_ANNOTATIONS]
+    if "sample" in lower or "count" in lower or not samples:
+        return _from_taxpasta(_frame(text, layout, path), path, layout.header_line + 2)
+    width = len(header)
+    small: list[list[str]] = []
+    numbers: list[list[str]] = []
+    lines = text.split("\n")
+    for i in range(layout.header_line + 1, len(lines)):
+        line = lines[i].rstrip("\r")
+        if not line.strip():
+            continue
+        cells = line.split(layout.sep)
+        if len(cells) != width:
+            raise InputError(f"expected {width} columns like the header, found {len(cells)}", path, i + 1)
+        small.append([cells[j] for j in keep])
+        numbers.append([cells[j] for j in samples])
+    frame = pd.DataFrame(small, columns=[header[j] for j in keep], dtype=object)
+    try:
+        values = np.array(numbers, dtype=np.float64) if numbers else np.zeros((0, len(samples)))
+    except (ValueError, OverflowError):
+        values = None
+    if values is None or not np.isfinite(values).all() or (values < 0).any():
+        for r, row in enumerate(numbers):  # name the first bad cell exactly
+            for k, cell in enumerate(row):
+                try:
+                    v = float(cell)
+                except ValueError:
+                    v = math.nan
+                if not (math.isfinite(v) and v >= 0):
+                    line = next(n for n, ln in enumerate(lines) if n > layout.header_line and ln.strip()) + 1 + r
+                    raise InputError(f"expected a finite count ≥ 0, found {cell!r}", path, line, header[samples[k]])
+    return _from_taxpasta(frame, path, layout.header_line + 2, wide=([header[j] for j in samples], values))
+
+
+def _from_taxpasta(frame: pd.DataFrame, path: Path, first_line: int | None,
+                   wide: tuple[list[str], np.ndarray] | None = None) -> Profile:
     cols = [str(c).strip() for c in frame.columns]
     frame.columns = cols
     _check_header(cols, path, None if first_line is None else first_line - 1)
     lower = [c.lower() for c in cols]
     annotations = [c for c, lo in zip(cols[1:], lower[1:], strict=True) if lo in TAXPASTA_ANNOTATIONS]
-    rest = [c for c in cols[1:] if c not in annotations]
+    rest = [c for c in cols[1:] if c not in annotations] if wide is None else wide[0]
     if not len(frame):
         raise InputError("the taxpasta table has a header but no rows", path)
     raw_ids = frame[cols[0]].astype(str).str.strip()
@@ -413,12 +461,13 @@ def _from_taxpasta(frame: pd.DataFrame, path: Path, first_line: int | None) -> P
     else:
         if not rest:
             raise InputError("a taxpasta table needs sample columns after taxonomy_id", path, field=cols[0])
-        blocks = [_numbers(frame[c], str(path), first_line, c, False) for c in rest]
-        counts = np.concatenate(blocks)
+        counts = _wide_numbers(frame, rest, str(path), first_line) if wide is None else wide[1].T.ravel()
         sample_of = np.repeat(np.array(rest, dtype=object), len(frame))
         ids = ids * len(rest)
-        frame = pd.concat([frame] * len(rest), ignore_index=True)
         layout = "wide"
+    # annotations are per taxon row; in a wide table row i of the stacked samples is row i % n of the file
+    # (repeating the whole frame per sample was quadratic: 100,000 sample columns never finished)
+    n_rows = len(frame)
     ann = {lo: _strings(frame[c]) for c, lo in ((c, c.lower()) for c in annotations)}
     id_arr = np.asarray(ids, dtype=np.int64)
     sample_codes, sample_names = pd.factorize(pd.Series(sample_of, dtype=object), sort=False)
@@ -429,33 +478,30 @@ def _from_taxpasta(frame: pd.DataFrame, path: Path, first_line: int | None) -> P
     order = np.argsort(first_idx)
     taxon_ids = taxon_ids[order]
     rows_of = np.flatnonzero(classified)[first_idx[order]]
-    col_of = {int(t): j for j, t in enumerate(taxon_ids)}
     taxa = []
     used: set[str] = set()
     for t, i in zip(taxon_ids, rows_of, strict=True):
-        lineage, rank, name = _taxpasta_taxon(int(t), {k: v[i] for k, v in ann.items()})
+        lineage, rank, name = _taxpasta_taxon(int(t), {k: v[i % n_rows] for k, v in ann.items()})
         key = taxon_key(lineage, rank, name)
         if key in used:
             key = taxon_key(lineage, rank, name, int(t))
         used.add(key)
         taxa.append((key, lineage, rank, name, int(t)))
     n_s = len(sample_names)
-    pair = sample_codes.astype(np.int64) * (len(taxon_ids) + 1) + np.array(
-        [col_of.get(int(t), len(taxon_ids)) for t in id_arr])
+    col_arr = pd.Index(taxon_ids).get_indexer(id_arr)  # -1 for taxonomy id 0 (unclassified)
+    col_arr = np.where(col_arr < 0, len(taxon_ids), col_arr)
+    pair = sample_codes.astype(np.int64) * (len(taxon_ids) + 1) + col_arr
     dup = pd.Series(pair).duplicated().to_numpy()
     if dup.any():
         i = int(np.flatnonzero(dup)[0]) % max(len(raw_ids), 1)
         line, row = _where(first_line, i)
         raise InputError(f"taxonomy id {id_arr[i]} appears twice for one sample", path, line, cols[0])
     cls_rows = np.flatnonzero(classified)
-    matrix = sp.csr_matrix((counts[cls_rows], (sample_codes[cls_rows],
-                                               [col_of[int(t)] for t in id_arr[cls_rows]])),
+    matrix = sp.csr_matrix((counts[cls_rows], (sample_codes[cls_rows], col_arr[cls_rows])),
                            shape=(n_s, len(taxon_ids)))
-    unclassified = np.zeros(n_s)
-    has_unclassified = np.zeros(n_s, dtype=bool)
-    for i in np.flatnonzero(~classified):
-        unclassified[sample_codes[i]] += counts[i]
-        has_unclassified[sample_codes[i]] = True
+    unc_rows = np.flatnonzero(~classified)
+    unclassified = np.bincount(sample_codes[unc_rows], weights=counts[unc_rows], minlength=n_s).astype(float)
+    has_unclassified = np.bincount(sample_codes[unc_rows], minlength=n_s) > 0
     units, reason, warnings = biom_reader.judge_units(matrix)
     totals = np.asarray(matrix.sum(axis=1)).ravel() + unclassified
     info = []
@@ -467,6 +513,25 @@ def _from_taxpasta(frame: pd.DataFrame, path: Path, first_line: int | None) -> P
             extra={"layout": f"taxpasta {layout}", "units_reason": reason,
                    "warnings": [*warnings, _TAXPASTA_NOTE]}))
     return biom_reader.assemble("features", taxa, [str(s) for s in sample_names], info, matrix, path)
+
+
+def _wide_numbers(frame: pd.DataFrame, columns: list[str], source: str, first_line: int | None) -> np.ndarray:
+    """Sample columns stacked (all of the first sample, then the second …) as float64, in one pass.
+
+    The whole block is converted at once; only when that fails is each column checked on its own, to name
+    the first bad cell exactly.
+    """
+    block = frame[columns]
+    try:
+        values = block.to_numpy(dtype=np.float64) if all(k in "biuf" for k in block.dtypes.map(
+            lambda d: d.kind)) else np.asarray(block.to_numpy(dtype=object), dtype=np.float64)
+    except (ValueError, TypeError, OverflowError):
+        values = None
+    if values is None or not np.isfinite(values).all() or (values < 0).any():
+        for c in columns:  # raises at the first bad cell, with its line and column
+            _numbers(frame[c], source, first_line, c, False)
+        raise InputError("a sample column holds a value that is not a finite number ≥ 0", source)  # pragma: no cover
+    return values.T.ravel()
 
 
 _TAXPASTA_NOTE = ("taxpasta keeps one value per taxon id (reads assigned directly to it for Kraken-family inputs, "

@@ -1,0 +1,107 @@
+"""Access control for every route that takes an object id: another user's id gives 404, never the data.
+
+The routes are enumerated from the app, so a new route with an id parameter must be added to ``IDS`` (and get the
+ownership check) or this test fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+
+from gutskin.web.app import create_app
+from gutskin.web.security import token_hash
+
+from ..store.dbutil import fresh_database
+from .conftest import EXAMPLE, client, make_config, signup, token, upload
+
+SECRET_NAME = "owner-private-profile.txt"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("access")
+    with fresh_database(tmp) as url:
+        config = make_config(url, tmp)
+        with client(config) as owner, client(config) as other:
+            signup(owner, "owner@example.org")
+            signup(other, "other@example.org")
+            t = token(owner)
+            owner.post("/questionnaire", data={"csrf_token": t, "about_you.age_group": "adult"})
+            up = upload(owner, SECRET_NAME, EXAMPLE.read_bytes())
+            upload_id = int(up.url.path.rsplit("/", 1)[1])
+            rep = owner.get(f"/tests/{upload_id}/report")
+            report_id = int(rep.url.path.rsplit("/", 1)[1])
+            start = dt.date.today() - dt.timedelta(days=3)
+            tr = owner.post("/trials", data={"csrf_token": t, "food": "dairy", "condition": "acne",
+                                             "start": start.isoformat(), "design": "ABA"})
+            trial_id = int(tr.url.path.rsplit("/", 1)[1])
+            owner.post(f"/trials/{trial_id}/diary", data={"csrf_token": t, "day": start.isoformat(),
+                                                           "revision": "0", "skin_score": "4"})
+            ids = {"upload_id": upload_id, "report_id": report_id, "trial_id": trial_id,
+                   "session_id": token_hash(owner.cookies.get("__Host-gutskin"))}
+            yield {"owner": owner, "other": other, "ids": ids}
+
+
+IDS = ("upload_id", "report_id", "trial_id", "session_id")
+
+
+def _api_routes(routes, prefix: str = ""):
+    """Every APIRoute, also inside included routers (newer FastAPI keeps them as wrappers)."""
+    for r in routes:
+        if isinstance(r, APIRoute):
+            yield prefix, r
+        elif hasattr(r, "include_context"):
+            yield from _api_routes(r.include_context.included_router.routes, prefix + r.include_context.prefix)
+        elif hasattr(r, "routes") and not hasattr(r, "app"):
+            yield from _api_routes(r.routes, prefix)
+
+
+def _object_routes() -> list[tuple[str, str]]:
+    app = create_app(make_config("sqlite://", Path("/tmp")))
+    out = []
+    for prefix, r in _api_routes(app.routes):
+        path = prefix + r.path
+        if "{" in path:
+            for m in sorted(r.methods - {"HEAD"}):
+                out.append((m, path))
+    assert len({p for _, p in out}) >= 8, "route enumeration found too few routes; has FastAPI changed?"
+    return out
+
+
+ROUTES = _object_routes()
+
+
+def test_every_object_route_is_covered():
+    assert ROUTES, "no routes with an object id found"
+    for _, path in ROUTES:
+        for name in re.findall(r"{(\w+)}", path):
+            assert name in IDS, f"route {path} takes {{{name}}}: add it to IDS with an owner's object (and check it)"
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_another_users_object_gives_404(world, method, path):
+    other = world["other"]
+    url = re.sub(r"{(\w+)}", lambda m: str(world["ids"][m.group(1)]), path)
+    if method == "GET":
+        r = other.get(url)
+    else:
+        r = other.post(url, data={"csrf_token": token(other), "sample": "x", "day": dt.date.today().isoformat(),
+                                  "revision": "0", "skin_score": "5"})
+    assert r.status_code == 404, (method, url, r.status_code)
+    assert SECRET_NAME not in r.text and "owner@example.org" not in r.text
+    if method == "GET":  # and the owner does get it (so the 404 is the check, not a broken route)
+        assert world["owner"].get(url).status_code == 200
+
+
+def test_object_ids_in_queries_and_forms_are_checked_too(world):
+    other, rid = world["other"], world["ids"]["report_id"]
+    assert other.get(f"/trials/new?report_id={rid}").status_code == 404
+    other.post("/questionnaire", data={"csrf_token": token(other), "about_you.age_group": "adult"})
+    r = other.post("/trials", data={"csrf_token": token(other), "food": "dairy", "condition": "acne",
+                                    "start": dt.date.today().isoformat(), "report_id": str(rid)})
+    assert r.status_code == 404

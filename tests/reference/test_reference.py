@@ -111,13 +111,15 @@ def test_shipped_references_list_with_provenance():
     assert listed["psoriasis100-controls-mpa3"]["small"] is True
 
 
-def test_matching_uses_nearest_with_a_caveat_for_metaphlan3():
+def test_metaphlan3_is_matched_to_metaphlan3_and_pinning_across_versions_says_so():
     profile = gutskin.read(fixture("metaphlan/gmwi2__SRR1761667_metaphlan.txt"))
     choice = reference.choose(profile)
-    assert choice.match == "nearest" and not choice.reference.small
-    assert any("MetaPhlAn 3" in c for c in choice.caveats)
-    pinned = reference.choose(profile, "psoriasis100-controls-mpa3")
-    assert pinned.match == "pinned" and any("wide" in c for c in pinned.caveats)
+    assert choice.reference.profiler_version == "3" and choice.scope == "full"
+    pinned = reference.choose(profile, "gmhi2020-healthy-mpa2")
+    assert pinned.match == "pinned" and pinned.scope == "transferable"
+    assert any("MetaPhlAn 3" in c for c in pinned.caveats)
+    small = reference.choose(profile, "psoriasis100-controls-mpa3")
+    assert any("wide" in c for c in small.caveats)
 
 
 def test_metaphlan4_matches_the_metaphlan4_reference():
@@ -130,10 +132,11 @@ def test_16s_against_shotgun_is_refused():
     profile = gutskin.read(fixture("metaphlan/gmwi2__SRR1761667_metaphlan.txt"))
     amplicon = Profile(profile.values, profile.samples, profile.taxa,
                        [replace(i, method="16S") for i in profile.info], profile.layout)
-    with pytest.raises(RefusedError, match="16S"):
-        reference.choose(amplicon)
+    assert reference.choose(amplicon).reference.method == "16S"  # never a shotgun reference
     with pytest.raises(RefusedError, match="not comparable"):
         reference.choose(amplicon, "gmhi2020-healthy-mpa2")
+    with pytest.raises(RefusedError, match="not comparable"):
+        reference.choose(profile, "hmp1-healthy-16s-gg")
 
 
 def test_cli_build_installs_a_lab_reference(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from ..errors import InputError, RefusedError
+from ..errors import InputError
 from ..profile import Profile
 from ..reference import registry
 from ..reference.model import Reference
@@ -52,35 +52,13 @@ class ReferenceStore:
     def available(self) -> list[Reference]:
         return [self.load(n) for n in self.paths()]
 
-    def choose(self, profile: Profile, name: str | None = None) -> registry.Choice:
-        """The reference for ``profile``: pinned by ``name``, else the best method match, with caveats.
+    def choose(self, profile: Profile, name: str | None = None, *, age_group: str | None = None
+               ) -> registry.Choice:
+        """The reference for ``profile``: pinned by ``name``, else the best match among this store's references.
 
-        The same rules as :func:`gutskin.reference.choose`, over this store's references.
+        The rules are :func:`gutskin.reference.registry.select` (method, age group, naming); only the list of
+        candidates comes from this store.
         """
         if name is not None:
-            ref = self.load(name)
-            clash = registry._method_clash(profile, ref)
-            if clash:
-                raise RefusedError(clash)
-            caveats = registry._caveats(profile, ref)
-            if ref.small:
-                caveats.append(f"the reference has only {ref.n} people, so percentile intervals are wide")
-            return registry.Choice(ref, "pinned", caveats)
-        refs = [r for r in self.available() if not r.small]
-        comparable = [r for r in refs if registry._method_clash(profile, r) is None]
-        if not comparable:
-            clashes = [c for r in refs if (c := registry._method_clash(profile, r))]
-            raise RefusedError(clashes[0] if clashes else "no installed reference; build one with "
-                               "'gutskin reference build'")
-        info = profile.info[0]
-        fam, ver = registry._family(info.profiler), registry._version(info.profiler_version)
-
-        def distance(r: Reference) -> tuple:
-            rv = registry._version(r.profiler_version)
-            vdist = abs(rv - ver) if (rv is not None and ver is not None) else 9.0
-            same_db = bool(info.database and r.database and info.database == r.database)
-            return (registry._family(r.profiler) != fam, not same_db, vdist, -r.n)
-
-        best = min(comparable, key=distance)
-        caveats = registry._caveats(profile, best)
-        return registry.Choice(best, "exact" if not caveats else "nearest", caveats)
+            return registry.select(profile, [], pinned=self.load(name), age_group=age_group)
+        return registry.select(profile, self.available(), age_group=age_group)

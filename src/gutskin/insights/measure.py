@@ -22,9 +22,11 @@ from ..errors import RefusedError
 from ..knowledge.base import KnowledgeBase
 from ..knowledge.schema import Feature
 from ..profile import Profile
-from ..reference.features import rank_table, sample_metrics
+from ..reference.measures import metric_values
 from ..reference.model import Reference
 from ..reference.percentiles import jeffreys
+from ..reference.registry import TRANSFERABLE, VERSION_MARGIN, relation
+from ..reference.taxa import rank_table
 from ..taxonomy.synonyms import load as load_synonyms
 from ..taxonomy.synonyms import normalise
 
@@ -87,10 +89,15 @@ class SampleMeasurer:
         self.sample = sample
         self.reference = reference
         self.kb = kb
-        # (values, warnings) as from reference.features.sample_metrics; batch callers pass them precomputed
-        self.metrics, self.metric_warnings = metrics if metrics is not None else sample_metrics(sample)
+        # (values, warnings) as from reference.features.sample_metrics; batch callers pass them precomputed.
+        # A 16S reference summarised diversity at genus rank, so the person is measured the same way.
+        if metrics is None or reference.metric_rank != "species":
+            metrics = metric_values(sample, reference.metric_rank)
+        self.metrics, self.metric_warnings = metrics
         self._tables = {}
         self._synonyms = load_synonyms()
+        # across profiler versions or profilers only quantities shown to transfer are placed (issue #11)
+        self.relation = relation(sample, reference)
 
     def _table(self, rank: str):
         if rank not in self._tables:
@@ -129,6 +136,10 @@ class SampleMeasurer:
             m.reason = missing
             return m
         m.measure = metric
+        if self.relation != "exact" and metric not in TRANSFERABLE:
+            m.reason = (f"not placed: the reference {self.reference.name} was profiled differently and {metric} "
+                        "was not shown to transfer between namings or profiler versions")
+            return m
         if metric not in self.metrics.columns:
             m.reason = f"{metric} could not be computed for this profile"
             return m
@@ -143,6 +154,10 @@ class SampleMeasurer:
             return m
         p = dist.cdf(x)
         lo, hi = jeffreys(p, dist.n)
+        if self.relation != "exact":  # the version/naming difference is part of the uncertainty
+            lo, hi = max(0.0, lo - VERSION_MARGIN), min(1.0, hi + VERSION_MARGIN)
+            m.reason = (f"placed across a profiler/version difference; the interval includes ±{VERSION_MARGIN:.2f} "
+                        "for it")
         m.percentile, m.ci_low, m.ci_high = p, lo, hi
         m.typical_low, m.typical_high = dist.q(0.10), dist.q(0.90)
         m.status = _status(p)
@@ -158,6 +173,10 @@ class SampleMeasurer:
                         "phyla and guilds")
             return m
         m.measure = rank
+        if self.relation != "exact":
+            m.reason = (f"not placed: taxa are not compared with the reference {self.reference.name}, which was "
+                        "profiled with another profiler or version (names, genome bins and detection differ)")
+            return m
         try:
             table = self._table(rank)
         except RefusedError as exc:

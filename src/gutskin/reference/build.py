@@ -9,8 +9,9 @@ import numpy as np
 
 from ..errors import InputError
 from ..profile import Profile
-from .features import TAXON_RANKS, rank_table, sample_metrics
+from .measures import metric_values
 from .model import METRIC_GRID, TAXON_GRID, Distribution, Reference, TaxonSummary
+from .taxa import TAXON_RANKS, rank_table
 
 #: taxa seen in fewer carriers than this get no abundance distribution (prevalence only)
 MIN_CARRIERS = 5
@@ -29,6 +30,9 @@ def build_reference(
     countries: Sequence[str | None] | None = None,
     notes: Sequence[str] = (),
     naming: str | None = None,
+    age_group: str = "adult",
+    taxonomy: str | None = None,
+    metric_rank: str | None = None,
 ) -> Reference:
     """Summarise the healthy samples of ``profile`` into a :class:`Reference`.
 
@@ -41,8 +45,9 @@ def build_reference(
     if not mask.any():
         raise InputError("no sample is labelled healthy; a reference needs healthy samples", field="healthy")
     cohort = profile.take_samples(np.flatnonzero(mask))
-    values, warnings = sample_metrics(cohort)
     info = cohort.info[0]
+    metric_rank = metric_rank or ("genus" if info.method == "16S" else "species")
+    values, warnings = metric_values(cohort, metric_rank)
     ref = Reference(
         name=name,
         title=title or name,
@@ -58,7 +63,13 @@ def build_reference(
         healthy_definition=healthy_definition,
         countries=dict(Counter(c for c, h in zip(countries, mask, strict=True) if h and c)) if countries else {},
         notes=list(notes),
+        age_group=age_group,
+        metric_rank=metric_rank,
+        taxonomy=taxonomy or info.database,
     )
+    if metric_rank == "genus":
+        ref.notes.append("16S: diversity is summarised at genus rank (Shannon, Simpson); richness is not, because "
+                         "it follows sequencing depth; species-level indices (GMHI, GMWI2) are not computed")
     if "gmwi2" in values.columns and not cohort.taxa["phylum"].notna().any():
         # GMWI2 weighs taxa at every rank; a species-only table would give a distribution no full profile matches
         values = values.drop(columns="gmwi2")
@@ -86,9 +97,17 @@ def build_reference(
                                        n_carriers=int(counts[j]), among_carriers=dist)
         ref.taxa[rank] = by_key
     if ref.small:
-        ref.notes.insert(0, f"small reference (n={ref.n}): percentile intervals are wide; it is used only "
-                            "when chosen explicitly with --reference")
+        ref.notes.insert(0, f"small reference (n={ref.n}): percentile intervals are wide (a person at the "
+                            f"median has a 95 % interval of about ±{_half_width(ref.n):.0%}); it is chosen "
+                            "automatically only when no larger reference of the same method exists")
     return ref
+
+
+def _half_width(n: int) -> float:
+    from .percentiles import jeffreys
+
+    lo, hi = jeffreys(0.5, n)
+    return (hi - lo) / 2
 
 
 def _naming(profiler: str | None, version: str | None, database: str | None) -> str:

@@ -95,6 +95,15 @@ class Reference:
     taxa: dict[str, dict[str, TaxonSummary]] = field(default_factory=dict)  # rank → normalised name → summary
     notes: list[str] = field(default_factory=list)
     format_version: int = FORMAT_VERSION
+    #: who the reference describes: "adult" or "infant" (never compared across)
+    age_group: str = "adult"
+    #: rank at which diversity was summarised ("species" for shotgun, "genus" for 16S)
+    metric_rank: str = "species"
+    #: naming database family the taxa were called with ("MetaPhlAn 4", "Greengenes 13_8", "GTDB r207", …)
+    taxonomy: str | None = None
+    #: healthy-set placement calibration (scripts/placement_study.py): feature id → share of independent
+    #: healthy people on the patients' side and the verdict; empty when not studied
+    calibration: dict[str, Any] = field(default_factory=dict)
 
     @property
     def small(self) -> bool:
@@ -142,5 +151,6 @@ class Reference:
             "profiler_version": self.profiler_version, "database": self.database, "method": self.method,
             "naming": self.naming, "source": self.source, "licence": self.licence, "citation": self.citation,
             "healthy_definition": self.healthy_definition, "countries": self.countries, "small": self.small,
-            "notes": self.notes,
+            "notes": self.notes, "age_group": self.age_group, "metric_rank": self.metric_rank,
+            "taxonomy": self.taxonomy,
         }

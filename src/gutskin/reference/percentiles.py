@@ -13,8 +13,9 @@ import pandas as pd
 from scipy import stats
 
 from ..profile import Profile
-from .features import TAXON_RANKS, rank_table, sample_metrics
+from .measures import metric_values
 from .model import Reference
+from .taxa import TAXON_RANKS, rank_table
 
 COLUMNS = ["sample", "kind", "feature", "rank", "value", "percentile", "ci_low", "ci_high", "typical_low",
            "typical_high", "prevalence", "status", "n_reference", "reference"]
@@ -44,20 +45,26 @@ def _status(p: float) -> str:
 
 def percentiles(profile: Profile, reference: Reference, *, taxa: bool = True) -> pd.DataFrame:
     """One row per sample × (metric or taxon): value, percentile in ``reference``, interval and status."""
+    from .registry import TRANSFERABLE, VERSION_MARGIN, relation
+
     rows: list[dict] = []
-    values, _ = sample_metrics(profile)
+    values, _ = metric_values(profile, reference.metric_rank)
+    # across profiler versions or profilers only quantities shown to transfer are placed, with a wider interval
+    exact = relation(profile, reference) == "exact"
     for i, sample in enumerate(profile.samples):
         for metric, dist in reference.metrics.items():
-            if metric not in values.columns or dist.n == 0:
+            if metric not in values.columns or dist.n == 0 or (not exact and metric not in TRANSFERABLE):
                 continue
             x = float(values.iat[i, values.columns.get_loc(metric)])
             p = dist.cdf(x) if np.isfinite(x) else float("nan")
             lo, hi = jeffreys(p, dist.n)
+            if not exact:
+                lo, hi = max(0.0, lo - VERSION_MARGIN), min(1.0, hi + VERSION_MARGIN)
             rows.append({"sample": sample, "kind": "metric", "feature": metric, "rank": None, "value": x,
                          "percentile": p, "ci_low": lo, "ci_high": hi, "typical_low": dist.q(0.10),
                          "typical_high": dist.q(0.90), "prevalence": None, "status": _status(p),
                          "n_reference": dist.n, "reference": reference.name})
-    if taxa:
+    if taxa and exact:
         for rank in TAXON_RANKS:
             ref_taxa = reference.taxa.get(rank)
             table = rank_table(profile, rank)

@@ -76,6 +76,16 @@ class Choice:
     reference: Reference
     match: str  # exact | nearest | pinned
     caveats: list[str] = field(default_factory=list)
+    #: "full": taxa and metrics are placed; "transferable": only quantities shown to transfer across the
+    #: naming/version difference are placed (see :data:`TRANSFERABLE`), with :data:`VERSION_MARGIN` added
+    scope: str = "full"
+
+
+#: quantities placed across MetaPhlAn versions (the placement study, docs/validation.md, shows their healthy
+#: placement stays near nominal across versions; taxa do not: names, SGB splits and detection limits differ)
+TRANSFERABLE = ("shannon", "simpson", "inv_simpson", "phylum.Bacillota", "phylum.Bacteroidota", "fb_ratio")
+#: added to both ends of a percentile interval when the reference was profiled with another version
+VERSION_MARGIN = 0.15
 
 
 def _family(profiler: str | None) -> str:
@@ -84,7 +94,7 @@ def _family(profiler: str | None) -> str:
 
 def _version(v: str | None) -> float | None:
     try:
-        return float(v) if v else None
+        return float(str(v).split(".")[0]) if v else None
     except ValueError:
         return None
 
@@ -97,6 +107,35 @@ def _method_clash(profile: Profile, ref: Reference) -> str | None:
     return None
 
 
+def taxonomy_family(text: str | None) -> str | None:
+    """greengenes | gtdb | silva | ncbi | None, from a database name or a reference's taxonomy field."""
+    t = (text or "").lower()
+    if "greengenes2" in t or "gg2" in t or "gtdb" in t:
+        return "gtdb"  # Greengenes2 is GTDB-derived
+    if "greengenes" in t or "gg_13" in t or "gg 13" in t:
+        return "greengenes"
+    if "silva" in t:
+        return "silva"
+    return None
+
+
+def profile_taxonomy(profile: Profile) -> str | None:
+    """The naming database family of a 16S profile: stated (database, the taxonomy reader's style), else read
+    from its phylum names (GTDB suffixes and -ota endings vs Greengenes' Firmicutes/Bacteroidetes)."""
+    info = profile.info[0]
+    style = str(info.extra.get("taxonomy_style") or "")
+    fam = taxonomy_family(info.database) or taxonomy_family(style) or (
+        "gtdb" if style == "gtdb-style" else None)
+    if fam:
+        return fam
+    phyla = set(profile.taxa["phylum"].dropna().astype(str))
+    if any(p.endswith(("_A", "_B", "_C", "_D")) or p.endswith("ota") for p in phyla):
+        return "gtdb"
+    if phyla & {"Firmicutes", "Bacteroidetes", "Proteobacteria"}:
+        return "greengenes"
+    return None
+
+
 def _describe_profile(profile: Profile) -> str:
     i = profile.info[0]
     version = f" {i.profiler_version}" if i.profiler_version else ""
@@ -104,55 +143,115 @@ def _describe_profile(profile: Profile) -> str:
     return f"{i.profiler or 'an unknown profiler'}{version}{db}"
 
 
-def choose(profile: Profile, name: str | None = None) -> Choice:
-    """The reference for ``profile``: pinned by ``name``, else the best method match, with caveats.
+def _size_caveat(ref: Reference) -> str | None:
+    if not ref.small:
+        return None
+    from .build import _half_width
 
-    16S against shotgun (either way) is refused. With no exact match, the nearest reference of the same
-    profiler family (then any family) is used, and the caveat says so.
-    """
+    return (f"the reference has only {ref.n} people, so percentile intervals are wide (about "
+            f"±{_half_width(ref.n):.0%} at the median)")
+
+
+def relation(profile: Profile, ref: Reference) -> str:
+    """How a profile's method and naming relate to a reference's: exact | cross_version | cross_naming | clash."""
+    if _method_clash(profile, ref):
+        return "clash"
     info = profile.info[0]
-    if name is not None:
-        ref = load(name)
-        clash = _method_clash(profile, ref)
-        if clash:
-            raise RefusedError(clash)
-        caveats = _caveats(profile, ref)
-        if ref.small:
-            caveats.append(f"the reference has only {ref.n} people, so percentile intervals are wide")
-        return Choice(ref, "pinned", caveats)
-    refs = [r for r in available() if not r.small]
-    comparable = [r for r in refs if _method_clash(profile, r) is None]
-    if not comparable:
+    if ref.method == "16S" or info.method == "16S":
+        mine, theirs = profile_taxonomy(profile), taxonomy_family(ref.taxonomy or ref.database)
+        return "exact" if (mine and theirs and mine == theirs) else "cross_naming"
+    if _family(info.profiler) != _family(ref.profiler):
+        return "cross_naming"
+    pv, rv = _version(info.profiler_version), _version(ref.profiler_version)
+    if pv is not None and rv is not None and pv == rv:
+        return "exact"
+    return "cross_version"
+
+
+def select(profile: Profile, refs: list[Reference], *, pinned: Reference | None = None,
+           age_group: str | None = None) -> Choice:
+    """The reference for ``profile`` among ``refs`` (or the ``pinned`` one), by everything the profile says.
+
+    Method (16S vs shotgun) must match, and so must the age group: an infant is never compared with adults
+    (refused when no infant reference exists). Then the same naming (MetaPhlAn major version; for 16S the
+    taxonomy database family) is preferred, small references included (their size is a caveat); across
+    MetaPhlAn versions only :data:`TRANSFERABLE` quantities are placed; across profilers or 16S databases the
+    comparison is refused.
+    """
+    age = "infant" if age_group == "infant" else "adult"
+    if pinned is not None:
+        rel = relation(profile, pinned)
+        if rel == "clash":
+            raise RefusedError(_method_clash(profile, pinned))
+        if pinned.age_group != age:
+            raise RefusedError(f"the reference {pinned.name!r} describes {pinned.age_group}s and this person is "
+                               f"an {age}: their gut communities are not comparable")
+        caveats = _caveats(profile, pinned) + [c for c in [_size_caveat(pinned)] if c]
+        return Choice(pinned, "pinned", caveats, "transferable" if rel == "cross_version" else "full")
+    same_method = [r for r in refs if relation(profile, r) != "clash"]
+    if not same_method:
         clashes = [c for r in refs if (c := _method_clash(profile, r))]
         raise RefusedError(clashes[0] if clashes else "no installed reference; build one with "
                            "'gutskin reference build'")
-    fam, ver = _family(info.profiler), _version(info.profiler_version)
+    same_age = [r for r in same_method if r.age_group == age]
+    if not same_age:
+        raise RefusedError(f"no healthy {age} reference profiled this way is installed; comparing an {age} with "
+                           f"{same_method[0].age_group}s would be misleading")
+    exact = [r for r in same_age if relation(profile, r) == "exact"]
+    if exact:
+        best = max(exact, key=lambda r: (r.n, r.name))
+        caveats = _caveats(profile, best) + [c for c in [_size_caveat(best)] if c]
+        return Choice(best, "exact" if not _caveats(profile, best) else "nearest", caveats, "full")
+    version = [r for r in same_age if relation(profile, r) == "cross_version"]
+    if version:
+        pv = _version(profile.info[0].profiler_version)
+        best = min(version, key=lambda r: (abs((_version(r.profiler_version) or 9) - (pv or 0)), -r.n))
+        caveats = _caveats(profile, best) + [c for c in [_size_caveat(best)] if c]
+        caveats.append("only diversity and the main phylum shares are placed across profiler versions (they were "
+                       "shown to transfer); taxa are not, and intervals are widened for the version difference")
+        return Choice(best, "nearest", caveats, "transferable")
+    info = profile.info[0]
+    if info.method != "16S":
+        # another profiler (Kraken, mOTUs, an unnamed table): the largest same-method reference, and only the
+        # quantities that transfer, with the naming difference in the caveats and the interval
+        others = [r for r in same_age if r.method != "16S"]
+        if others:
+            best = max(others, key=lambda r: (r.n, r.name))
+            caveats = _caveats(profile, best) + [c for c in [_size_caveat(best)] if c]
+            caveats.append("no reference made with this profiler is installed: only diversity and the main phylum "
+                           "shares are placed, with intervals widened; taxa are not compared")
+            return Choice(best, "nearest", caveats, "transferable")
+    if info.method == "16S":
+        raise RefusedError(f"no 16S reference named with the same taxonomy database "
+                           f"({profile_taxonomy(profile) or 'unknown'}) is installed; 16S genera from different "
+                           "databases are defined differently (e.g. Bacteroides vs Phocaeicola)")
+    raise RefusedError(f"no reference profiled with {info.profiler or 'this profiler'} is installed; different "
+                       "profilers name and detect taxa differently, so no placement is made")
 
-    def distance(r: Reference) -> tuple:
-        same_family = _family(r.profiler) == fam
-        rv = _version(r.profiler_version)
-        vdist = abs(rv - ver) if (rv is not None and ver is not None) else 9.0
-        same_db = bool(info.database and r.database and info.database == r.database)
-        return (not same_family, not same_db, vdist, -r.n)
 
-    best = min(comparable, key=distance)
-    caveats = _caveats(profile, best)
-    return Choice(best, "exact" if not caveats else "nearest", caveats)
+def choose(profile: Profile, name: str | None = None, *, age_group: str | None = None) -> Choice:
+    """The reference for ``profile``: pinned by ``name``, else the best method match (see :func:`select`)."""
+    if name is not None:
+        return select(profile, [], pinned=load(name), age_group=age_group)
+    return select(profile, available(), age_group=age_group)
 
 
 def _caveats(profile: Profile, ref: Reference) -> list[str]:
     info = profile.info[0]
     out = []
-    if _family(info.profiler) != _family(ref.profiler):
-        out.append(f"no reference profiled with {info.profiler or 'this profiler'} is installed; compared with "
-                   f"{ref.title} ({ref.profiler}) instead. Different profilers name and detect taxa "
-                   "differently, so percentiles are a rough guide only")
-    elif (info.profiler_version and ref.profiler_version and info.profiler_version != ref.profiler_version) or (
-            info.database and ref.database and info.database != ref.database):
+    if info.method == "16S" and ref.method == "16S":
+        # for amplicons the naming database decides comparability (checked in relation()); the pipeline and
+        # the 16S region still differ, which the reference's notes state
+        pass
+    elif _family(info.profiler) != _family(ref.profiler):
+        out.append(f"this profile ({_describe_profile(profile)}) was made differently from the reference "
+                   f"{ref.title} ({ref.profiler}, {ref.taxonomy or ref.database or 'database not stated'})")
+    elif (info.profiler_version and ref.profiler_version
+          and _version(info.profiler_version) != _version(ref.profiler_version)):
         out.append(f"this sample was profiled with {_describe_profile(profile)}, the reference "
                    f"{ref.title!r} with {ref.profiler} {ref.profiler_version or ''} "
                    f"({ref.database or 'database not stated'}); species names and detection limits differ "
-                   "between versions, so percentiles are approximate")
+                   "between versions")
     if info.method == "unknown" or ref.method == "unknown":
         out.append("the sequencing method is not stated, so method matching was not possible")
     return out

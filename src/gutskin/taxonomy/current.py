@@ -112,7 +112,10 @@ def current_genus(name: str) -> str | None:
         if not _looks_like_genus(parts[0]):
             return None
         text = parts[0]
-    text = text.split("-")[0] if "-" in text and text.split("-")[0][:1].isupper() else text
+    if "-" in text:  # "Escherichia-Shigella" is read as its first genus; GTDB "CAG-110" stays a placeholder
+        head, tail = text.split("-", 1)
+        if re.fullmatch(r"[A-Z][a-z]+", head) and re.fullmatch(r"[A-Z][a-z]+", tail):
+            text = head
     m = _GTDB_SUFFIX.match(text.replace(" ", "_"))
     base = m.group(1) if m else text
     if not _looks_like_genus(base):

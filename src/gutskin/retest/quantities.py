@@ -125,9 +125,14 @@ def key_genera() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
 
 def genus_shares(profile: Profile) -> pd.DataFrame:
     """Samples × key genera: share of the classified community at genus rank (0 when absent)."""
+    from ..errors import RefusedError
     from ..knowledge import normalise_name
 
-    view = profile.proportions("genus")
+    try:
+        view = profile.proportions("genus")
+    except RefusedError:  # no genus names in this profile (e.g. a species table without lineages): unknown, not 0
+        cols = [f"genus.{display}" for _f, display, _k in key_genera()]
+        return pd.DataFrame(np.nan, index=pd.Index(profile.samples, name="sample"), columns=cols)
     dense = view.values.toarray()
     names = [normalise_name(str(n)) for n in view.taxa["name"].tolist()]
     cols = {}

@@ -63,9 +63,9 @@ def percentile_of(value: float, percentiles: list[float]) -> float:
     if value is None or math.isnan(value):
         return math.nan
     p = np.asarray(percentiles, dtype=float)
-    if value <= p[0]:
+    if value < p[0]:
         return 0.0
-    if value >= p[-1]:
+    if value > p[-1]:
         return 100.0
     grid = np.linspace(0, 100, len(p))
     left, right = np.searchsorted(p, value, "left"), np.searchsorted(p, value, "right")

@@ -1,0 +1,52 @@
+"""``gutskin retest`` in-process: HTML and JSON written atomically, bad input as one line with exit status 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gutskin.cli import main
+from gutskin.retest import Retest
+from tests.conftest import ROOT, fixture
+
+A = ROOT / "examples" / "retest" / "Subj054_time1_S41_metaphlan.txt"
+B = ROOT / "examples" / "retest" / "Subj054_time2_S42_metaphlan.txt"
+
+
+def run(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    return info.value.code, capsys.readouterr()
+
+
+def test_html_and_json(tmp_path, capsys):
+    html, js = tmp_path / "r.html", tmp_path / "r.json"
+    code, out = run(["retest", str(A), str(B), "--dates", "2026-01-10,2026-04-12", "-o", str(html)], capsys)
+    assert code == 0 and html.read_text().startswith("<!doctype html>")
+    assert "usual variation" in out.out
+    code, _ = run(["retest", str(A), str(B), "--labs", "Lab A,Lab A", "-o", str(js)], capsys)
+    assert code == 0
+    r = Retest.model_validate(json.loads(js.read_text()))
+    assert [t.lab for t in r.tests] == ["Lab A", "Lab A"]
+    assert "lab_unknown" not in {f.code for f in r.comparisons[0].flags}
+
+
+@pytest.mark.parametrize(("extra", "needle"), [
+    (["--dates", "2026-04-12,2026-01-10"], "oldest first"),
+    (["--dates", "2026-01-10"], "expected 2"),
+    (["--dates", "January,2026-01-10"], "YYYY-MM-DD"),
+    (["-o", "retest.pdf"], ".html or .json"),
+])
+def test_bad_options_one_line(extra, needle, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out = run(["retest", str(A), str(B), *extra], capsys)
+    assert code == 2 and needle in out.err and len(out.err.strip().splitlines()) == 1
+
+
+def test_one_test_and_multi_sample_files_refused(capsys):
+    code, out = run(["retest", str(A)], capsys)
+    assert code == 2 and "at least two" in out.err
+    multi = fixture("biom/unifrac__crawford.biom")
+    code, out = run(["retest", str(A), str(multi)], capsys)
+    assert code == 2 and "one sample per file" in out.err and "Traceback" not in out.err

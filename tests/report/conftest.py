@@ -27,8 +27,30 @@ def questionnaire_path() -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def example_report(example_profile, questionnaire_path):
-    return build_report(example_profile, questionnaire=questionnaire_path, strict=True)
+def example_answers(questionnaire_path):
+    from gutskin.knowledge.questionnaire import load_questionnaire
+
+    return load_questionnaire(questionnaire_path) if questionnaire_path is not None else None
+
+
+@pytest.fixture(scope="session")
+def example_report(example_profile, example_answers):
+    return build_report(example_profile, questionnaire=example_answers)
+
+
+def load_trial(files: tuple[Path, Path]):
+    """(plan, diary) loaded as a face would before calling the engine."""
+    from gutskin.trial import load_diary, load_plan
+
+    plan = load_plan(files[0])
+    return plan, load_diary(files[1], plan)
+
+
+def infant_answers():
+    """An infant's answers: no shipped shotgun reference describes infants, so the engine refuses to compare."""
+    from gutskin.knowledge.questionnaire import parse_questionnaire
+
+    return parse_questionnaire({"about_you": {"age_group": "infant"}})
 
 
 @pytest.fixture(scope="session")

@@ -33,19 +33,22 @@ TRIAL = (ROOT / "examples" / "trial" / "dairy-eczema-plan.json", ROOT / "example
 
 def main(argv: list[str]) -> int:
     import gutskin
+    from gutskin.knowledge.questionnaire import load_questionnaire
     from gutskin.report import build_report, write_report
+
+    from .conftest import load_trial
 
     out = Path(argv[0]) if argv else ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     profile = gutskin.read(EXAMPLE)
-    report = build_report(profile, questionnaire=QUESTIONNAIRE if QUESTIONNAIRE.exists() else None)
+    report = build_report(profile, questionnaire=load_questionnaire(QUESTIONNAIRE) if QUESTIONNAIRE.exists() else None)
     views = list(VIEWS)
     with tempfile.TemporaryDirectory() as tmp:
         html = write_report(report, Path(tmp) / "report.html")
         pdf = write_report(report, Path(tmp) / "report.pdf")
         pages = {name: html for name, _, _ in views}
         if all(p.exists() for p in TRIAL):  # the results of the example trial, as a second report
-            pages["desktop-trial-results.png"] = write_report(build_report(profile, trial=TRIAL),
+            pages["desktop-trial-results.png"] = write_report(build_report(profile, trial=load_trial(TRIAL)),
                                                               Path(tmp) / "trial.html")
             views.append(("desktop-trial-results.png", DESKTOP, "trial"))
         with chromium() as browser:

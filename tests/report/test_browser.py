@@ -62,18 +62,14 @@ def test_every_section_and_chart_renders_offline(browser, report_file, example_r
     assert errors == []
 
 
-def test_unavailable_sections_say_so(browser, example_profile, tmp_path, monkeypatch):
+def test_unavailable_sections_say_so(browser, example_profile, tmp_path):
     from gutskin.report import build_report
-    from gutskin.report import sources as src
 
-    def missing(*args, **kwargs):
-        raise src.Unavailable("Skin evidence panel: not available in this version")
+    from .conftest import infant_answers
 
-    monkeypatch.setattr(src, "skin_insights", missing)
-    monkeypatch.setattr(src, "knowledge_base", missing)
-    path = write_report(build_report(example_profile, strict=True), tmp_path / "r.html")
+    path = write_report(build_report(example_profile, questionnaire=infant_answers()), tmp_path / "r.html")
     with open_page(browser, path, PHONE) as (page, requests, errors):
         note = page.locator('[data-unavailable="skin"]')
         assert note.is_visible()
-        assert "Skin evidence panel: not available in this version" in note.inner_text()
+        assert "no healthy infant reference" in note.inner_text()
     assert errors == [] and all(u.startswith("file://") for u in requests)

@@ -1,5 +1,5 @@
-"""The report model: every section present for the example, numbers taken from the parts that compute them,
-and honest gaps when a part is missing."""
+"""The report model: every section present for the example, numbers taken from the engine's analysis, and
+honest gaps when the engine refused a part."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pytest
 from gutskin import metrics
 from gutskin.errors import InputError
 from gutskin.report import build_report, build_reports, render_html, render_json
-from gutskin.report import sources as src
 from gutskin.report.model import SECTION_ORDER
 from tests.conftest import fixture
+
+from .conftest import infant_answers, load_trial
 
 MERGED = fixture("metaphlan_merged/generated__metaphlan-3.0.14-merge__kefir_v31_3samples.txt")
 
@@ -73,10 +74,12 @@ def test_questionnaire_condition_comes_first(example_report, questionnaire_path)
 
 
 def test_closed_safety_gate_is_reported_first(example_profile, tmp_path):
-    q = tmp_path / "child.yaml"
-    q.write_text("about_you:\n  age_group: child\nskin:\n  conditions:\n    - condition: atopic_dermatitis\n"
-                 "allergies:\n  suspected_trigger_foods: [milk]\n", encoding="utf-8")
-    r = build_report(example_profile, questionnaire=q, strict=True)
+    from gutskin.knowledge.questionnaire import parse_questionnaire
+
+    q = parse_questionnaire({"about_you": {"age_group": "child"},
+                             "skin": {"conditions": [{"condition": "atopic_dermatitis"}]},
+                             "allergies": {"suspected_trigger_foods": ["milk"]}})
+    r = build_report(example_profile, questionnaire=q)
     assert r.trial.gate_ok is False and r.trial.gate_reasons
     assert r.summary.items[0].kind == "safety"
     assert r.trial.suggestion is not None and "clinician" in r.trial.suggestion.title.lower()
@@ -84,7 +87,7 @@ def test_closed_safety_gate_is_reported_first(example_profile, tmp_path):
 
 
 def test_trial_results_with_a_timeline(example_profile, trial_files):
-    r = build_report(example_profile, trial=trial_files, strict=True)
+    r = build_report(example_profile, trial=load_trial(trial_files))
     assert r.trial.mode == "results" and r.trial.status == "ok"
     res = r.trial.result
     assert res.food == "dairy" and res.verdict == "looks like a trigger"
@@ -96,80 +99,57 @@ def test_trial_results_with_a_timeline(example_profile, trial_files):
     assert 'data-chart="timeline"' in html
 
 
-def _unavailable(what):
-    def raiser(*args, **kwargs):
-        raise src.Unavailable(f"{what}: not available in this version")
-    return raiser
-
-
-def test_missing_parts_leave_honest_gaps(example_profile, monkeypatch):
-    monkeypatch.setattr(src, "knowledge_base", _unavailable("Knowledge base"))
-    monkeypatch.setattr(src, "skin_insights", _unavailable("Skin evidence panel"))
-    monkeypatch.setattr(src, "recommendations", _unavailable("Recommendations"))
-    monkeypatch.setattr(src, "alpha_diversity", _unavailable("Diversity metrics"))
-    monkeypatch.setattr(src, "choose_reference", _unavailable("Healthy reference"))
-    r = build_report(example_profile, strict=True)
-    assert r.skin.status == "not_available" and "Skin evidence panel: not available" in r.skin.reason
-    assert r.recommendations.status == "not_available"
-    assert r.diversity.status == "not_available" and not r.diversity.metrics
-    assert r.methods.reference is None and r.methods.kb_version is None
+def test_a_refused_reference_leaves_honest_gaps(example_profile):
+    r = build_report(example_profile, questionnaire=infant_answers())
+    assert r.skin.status == "not_available" and "infant" in r.skin.reason
+    assert r.diversity.status == "partial" and r.diversity.metrics
+    assert r.methods.reference is None and any("infant" in n for n in r.methods.notes)
     assert all(g.percentile is None for g in r.composition.genera)
     html = render_html(r)
-    for sid in ("skin", "recommendations", "diversity"):
-        assert f'data-unavailable="{sid}"' in html
-    assert "Skin evidence panel: not available in this version" in html
+    assert 'data-unavailable="skin"' in html and "no healthy infant reference" in html
     assert "NaN" not in render_json(r)
 
 
-def test_unexpected_failure_is_reported_or_raised(example_profile, monkeypatch):
+def test_a_bug_inside_a_part_raises(example_profile, monkeypatch):
+    """No part is wrapped in a catch-all: a bug surfaces instead of becoming a quiet gap."""
+    from gutskin.engine import analysis as engine_analysis
+
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(src, "guild_shares", broken)
-    r = build_report(example_profile)
-    assert r.key_taxa.status == "not_available" and "boom" in r.key_taxa.reason
+    monkeypatch.setattr(engine_analysis, "guild_shares", broken)
     with pytest.raises(RuntimeError, match="boom"):
-        build_report(example_profile, strict=True)
+        build_report(example_profile)
 
 
 def test_one_report_per_sample_of_a_merged_table():
     import gutskin
 
     profile = gutskin.read(MERGED)
-    reports = list(build_reports(profile, strict=True))
+    reports = list(build_reports(profile))
     assert [r.sample for r in reports] == profile.samples
     shannons = [next(m.value for m in r.diversity.metrics if m.key == "shannon") for r in reports]
     alpha = metrics.alpha_diversity(profile, ["shannon"])["shannon"].tolist()
     assert shannons == pytest.approx(alpha, rel=1e-12)
     with pytest.raises(InputError, match="--sample"):
         build_report(profile)
-    one = build_report(profile, sample=profile.samples[1], strict=True)
+    one = build_report(profile, sample=profile.samples[1])
     assert one.sample == profile.samples[1]
     assert math.isclose(next(m.value for m in one.diversity.metrics if m.key == "shannon"), alpha[1])
 
 
-def test_generated_at_honours_source_date_epoch(example_profile, monkeypatch):
+def test_generated_at_honours_source_date_epoch(monkeypatch):
+    from gutskin.cli._common import report_time
+
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    r = build_report(example_profile, strict=True)
-    assert r.generated_at == "2023-11-14T22:13:20Z"
+    assert report_time() == "2023-11-14T22:13:20Z"
 
 
 def test_skin_panel_with_the_insight_part(example_report, questionnaire_path):
     if questionnaire_path is None:
         pytest.skip("examples/questionnaire.yaml not present yet")
     panel = example_report.skin.panels[0]
-    if example_report.methods.components.get("insights") != "used":
-        pytest.skip("gutskin.insights not available in this version")
     assert panel.score is not None and panel.score_low <= panel.score <= panel.score_high
     assert panel.summary and "not a diagnosis" in panel.summary
     assert {f.alignment for f in panel.findings} <= {"toward", "away", "neither", "no_direction", "unknown"}
     assert example_report.summary.items[0].section == "skin"
-
-
-def test_skin_panel_falls_back_to_the_knowledge_base(example_profile, monkeypatch):
-    monkeypatch.setattr(src, "skin_insights", _unavailable("Skin evidence panel"))
-    r = build_report(example_profile, strict=True)
-    assert r.skin.status == "partial" and len(r.skin.panels) > 1
-    assert any("not available in this version" in n for n in r.skin.notes)
-    assert all(f.evidence.grade and f.evidence.citations for p in r.skin.panels for f in p.findings)
-    assert r.recommendations.items, "rules still run on the report's own measurements"

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import typer
 
+from ..engine import analyse
 from ..errors import InputError
 from . import app
+from ._common import face_resources, load_answers, load_trial, report_time
 
 REPORT_SUFFIXES = (".html", ".htm", ".pdf", ".json")
 
@@ -43,16 +44,16 @@ def report(
     """Write the report: summary, diversity, composition, key microbes, indices, skin evidence,
     suggestions, elimination trial, and methods with their limits. Not a diagnosis."""
     from ..readers import read
-    from ..report import build_reports, format_for, write_report
+    from ..report import format_for, to_report, write_report
 
-    profile = read(file, fmt)
-    samples = list(dict.fromkeys(sample)) or None
-    n = len(samples) if samples else profile.n_samples
-    strict = bool(os.environ.get("GUTSKIN_DEBUG"))
     trial_files = tuple(trial) if trial and all(trial) else None
     for p in (questionnaire, *(trial_files or ())):
         if p is not None and not Path(p).is_file():
             raise InputError("file not found", p)
+    resources = face_resources()
+    profile = read(file, fmt)
+    samples = list(dict.fromkeys(sample)) or None
+    n = len(samples) if samples else profile.n_samples
     to_folder = n > 1 or (len(output) == 1 and output[0].is_dir())
     if to_folder:
         if len(output) != 1 or output[0].suffix.lower() in REPORT_SUFFIXES:
@@ -61,16 +62,22 @@ def report(
         folder = output[0]
         if not folder.parent.is_dir():
             raise InputError("the parent folder does not exist", folder.parent)
-        folder.mkdir(exist_ok=True)
         kind = format_for("x", to or "html")
-        _write_folder(build_reports(profile, samples, questionnaire, trial_files, reference, strict=strict), folder,
-                      kind, n)
+    else:
+        kinds = [format_for(o, to if len(output) == 1 else None) for o in output]
+        for o in output:  # fail before the work, not after it
+            if not o.parent.is_dir():
+                raise InputError("the output folder does not exist", o.parent)
+    answers = load_answers(questionnaire)
+    loaded_trial = load_trial(trial_files)
+    analyses = analyse(profile, resources, questionnaires=answers, trial=loaded_trial, reference=reference,
+                       samples=samples, input_name=Path(file).name)
+    when = report_time()
+    if to_folder:
+        folder.mkdir(exist_ok=True)
+        _write_folder((to_report(a, resources, generated_at=when) for a in analyses), folder, kind, n)
         return
-    kinds = [format_for(o, to if len(output) == 1 else None) for o in output]
-    for o in output:  # fail before the work, not after it
-        if not o.parent.is_dir():
-            raise InputError("the output folder does not exist", o.parent)
-    rep = next(build_reports(profile, samples, questionnaire, trial_files, reference, strict=strict))
+    rep = to_report(analyses[0], resources, generated_at=when)
     for path, kind in zip(output, kinds, strict=True):
         write_report(rep, path, kind)
         typer.echo(f"wrote {path} ({kind.upper()} report for sample {rep.sample})", err=True)

@@ -11,11 +11,26 @@ report / export / store. The engine does no I/O and reads no environment (see ``
 
 from __future__ import annotations
 
-from .analyse import analyse, gate_for
+from .analysis import analyse, gate_for
 from .model import SCHEMA_VERSION, Analysis
 from .resources import Resources, configure_numba, default_resources
 from .scoring import ALL_METRICS, GROUPS, INDEX_METRICS, Scores, parse_metrics, score
 from .settings import Settings
 
+
+def taxon_key(name: str, rank: str = "species") -> str:
+    """The comparison key of a taxon name at ``rank`` (the one rule both a person and a reference use)."""
+    from ..reference.features import taxon_key as _key
+
+    return _key(name, rank)
+
+
+def current_name(name: str) -> str:
+    """The accepted name of a taxon today (old names resolved), underscores as spaces."""
+    from ..taxonomy.synonyms import resolve
+
+    return resolve(str(name)).replace("_", " ")
+
 __all__ = ["ALL_METRICS", "GROUPS", "INDEX_METRICS", "SCHEMA_VERSION", "Analysis", "Resources", "Scores", "Settings",
-           "analyse", "configure_numba", "default_resources", "gate_for", "parse_metrics", "score"]
+           "analyse", "configure_numba", "current_name", "default_resources", "gate_for", "parse_metrics", "score",
+           "taxon_key"]

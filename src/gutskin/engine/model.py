@@ -18,6 +18,9 @@ SCHEMA_VERSION = "1.0"
 
 #: How a part of the analysis ended: computed; refused (not valid for this input; ``reason`` says why);
 #: not_requested (needs an input that was not given, e.g. a questionnaire or a trial diary).
+#: a metric's reference distribution travels as its quantiles at this many evenly spaced probabilities (0 … 1)
+QUANTILE_POINTS = 41
+
 PartStatus = Literal["ok", "refused", "not_requested"]
 
 
@@ -38,6 +41,7 @@ class Placement(_Model):
     kind: Literal["metric", "taxon"]
     feature: str  # metric name (``shannon``, ``guild.akkermansia``) or taxon name as the reference keys it
     rank: str | None = None
+    key: str | None = None  # taxa: the comparison key under the current taxonomy (see engine.taxon_key)
     value: float | None = None
     percentile: float | None = None
     ci_low: float | None = None
@@ -47,6 +51,7 @@ class Placement(_Model):
     prevalence: float | None = None
     status: str | None = None  # below typical | typical | above typical | absent | not in reference | not comparable
     n_reference: int | None = None
+    quantiles: list[float] | None = None  # metrics only: the reference distribution at QUANTILE_POINTS
 
 
 class TaxonShare(_Model):
@@ -55,6 +60,7 @@ class TaxonShare(_Model):
     rank: str
     name: str  # as the profiler wrote it
     current_name: str  # the accepted name today (old names resolved)
+    key: str  # the comparison key under the current taxonomy (matches Placement.key)
     taxid: int | None = None
     share: float
 
@@ -119,6 +125,7 @@ class SkinPanel(_Model):
     condition: str  # knowledge-base condition id
     gut_evidence: str
     relevant: bool = False  # named in the questionnaire
+    population: str | None = None  # the population whose evidence was used (adult, child, …)
     score: float | None = None  # −1 (away) … +1 (toward the pattern reported in the condition)
     interval: tuple[float, float] | None = None  # bootstrap 90 % interval (seeded)
     counts: dict[str, int] = Field(default_factory=dict)
@@ -139,7 +146,8 @@ class Gate(_Model):
     reasons: list[str] = Field(default_factory=list)
     cautions: list[str] = Field(default_factory=list)
     advice: str = ""
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    rule_ids: list[str] = Field(default_factory=list)  # the safety rules that matched (gutskin/safety/data)
+    inputs: dict[str, Any] = Field(default_factory=dict)  # what Questionnaire.gate_inputs gave
 
 
 class RecommendationOutcome(_Model):
@@ -159,6 +167,10 @@ class RecommendationOutcome(_Model):
     gate: Gate | None = None
     trial_foods: list[str] = Field(default_factory=list)
     trial_command: str | None = None
+    probiotic_strains: list[str] = Field(default_factory=list)
+    evidence_for: str = "skin"  # what the grade is about: skin | gut_microbiome | safety | interpretation
+    safety_rules: list[str] = Field(default_factory=list)  # ids of the safety rules that matched
+    shown_first: bool = False  # among the few shown before "more"
     # the rule's own text from the knowledge base (personalised when a gate closes)
     title: str = ""
     text: str = ""

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
+from ..indices import IndexInfo
 from ..knowledge.base import KnowledgeBase
 from ..knowledge.loader import load_kb
+from ..metrics.composition import definitions as guild_definitions
 from ..taxonomy.synonyms import SynonymTable
 from ..taxonomy.synonyms import load as load_synonyms
 from .references import ReferenceStore
@@ -24,12 +27,16 @@ class Resources:
     knowledge: KnowledgeBase
     references: ReferenceStore
     synonyms: SynonymTable = field(repr=False)
+    guilds: Any = field(repr=False, default=None)  # composition guild definitions (metrics/data/composition.yaml)
+    index_info: dict[str, IndexInfo] = field(default_factory=dict)  # each index module's title, source, cut-off
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Resources:
         settings = settings or Settings()
+        from .scoring import INDEX_INFO
+
         return cls(settings=settings, knowledge=load_kb(), references=ReferenceStore(settings.references_dir),
-                   synonyms=load_synonyms())
+                   synonyms=load_synonyms(), guilds=guild_definitions(), index_info=dict(INDEX_INFO))
 
 
 _default: dict[Settings, Resources] = {}

@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import InputError, RefusedError
-from ..indices import IndexResult
+from ..indices import IndexInfo, IndexResult
+from ..indices.gevers import INFO as GEVERS_INFO
 from ..indices.gevers import gevers_md_result
+from ..indices.gmhi import INFO as GMHI_INFO
 from ..indices.gmhi import gmhi_result
+from ..indices.gmwi2 import INFO as GMWI2_INFO
 from ..indices.gmwi2 import gmwi2_result
+from ..indices.hmp2 import INFO as HMP2_INFO
 from ..indices.hmp2 import hmp2_dysbiosis_result
 from ..metrics._table import rank_resolution
 from ..metrics.alpha import ALPHA_METRICS, COUNT_METRICS, alpha_diversity
@@ -38,6 +42,8 @@ LOW_RESOLUTION = 0.9
 ALIASES = {"shannon_entropy": "shannon", "observed_features": "observed", "pielou_e": "pielou", "md": "gevers_md",
            "gevers": "gevers_md", "dysbiosis": "hmp2_dysbiosis", "hmp2": "hmp2_dysbiosis", "gmwi": "gmwi2",
            "inverse_simpson": "inv_simpson"}
+#: each index module's own title, citation and cut-off, by metric name
+INDEX_INFO: dict[str, IndexInfo] = {i.key: i for i in (GMHI_INFO, GMWI2_INFO, GEVERS_INFO, HMP2_INFO)}
 _INDEX_FUNCTIONS = {"gmhi": gmhi_result, "gmwi2": gmwi2_result, "gevers_md": gevers_md_result}
 
 

@@ -17,13 +17,14 @@ still computed where that makes sense, and says how much of its signature it cou
 
 from __future__ import annotations
 
-from ._common import IndexResult, Naming
+from ._common import IndexInfo, IndexResult, Naming
 from .gevers import gevers_md, gevers_md_result
 from .gmhi import gmhi, gmhi_result
 from .gmwi2 import gmwi2, gmwi2_result
 from .hmp2 import hmp2_dysbiosis, hmp2_dysbiosis_result
 
 __all__ = [
+    "IndexInfo",
     "IndexResult",
     "Naming",
     "gevers_md",

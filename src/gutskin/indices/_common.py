@@ -11,6 +11,18 @@ import pandas as pd
 from ..profile import Profile, SampleInfo
 
 
+@dataclass(frozen=True)
+class IndexInfo:
+    """What a report says about an index: its title, source and decision cut-off (``None``: it has none)."""
+
+    key: str
+    title: str
+    citation: str
+    doi: str | None = None
+    pmid: str | None = None
+    cutoff: float | None = None
+
+
 @dataclass
 class IndexResult:
     """Values of one index for every sample, with what limits them.

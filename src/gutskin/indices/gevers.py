@@ -32,9 +32,13 @@ import yaml
 
 from ..errors import InputError, RefusedError
 from ..profile import Profile
-from ._common import IndexResult, naming_of
+from ._common import IndexInfo, IndexResult, naming_of
 
 NAME = "Gevers_MD"
+#: title, source and cut-off, as reports show them
+INFO = IndexInfo(key="gevers_md", title="Microbial dysbiosis index (Gevers)",
+                 citation="Gevers D et al., 2014, Cell Host Microbe 15(3):382–392", doi="10.1016/j.chom.2014.02.005",
+                 pmid="24629344")
 DEFAULT_VERSION = "qiime-1.9.1"
 
 

@@ -48,9 +48,12 @@ import yaml
 
 from ..errors import InputError
 from ..profile import Profile
-from ._common import IndexResult, Naming, empty_sample_warnings, naming_of, norm_name
+from ._common import IndexInfo, IndexResult, Naming, empty_sample_warnings, naming_of, norm_name
 
 NAME = "GMHI"
+#: title, source and cut-off, as reports show them
+INFO = IndexInfo(key="gmhi", title="Gut Microbiome Health Index (GMHI)",
+                 citation="Gupta VK et al., 2020, Nat Commun 11:4635", doi="10.1038/s41467-020-18476-8", cutoff=0.0)
 REFERENCE = {
     "citation": "Gupta VK et al. 2020, Nat Commun 11:4635, doi:10.1038/s41467-020-18476-8",
     "implementation": "GMHI.R, jaeyunsung/GMHI_2020 @ 87fe9f6",

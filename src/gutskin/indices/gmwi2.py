@@ -50,9 +50,13 @@ from ..errors import InputError, RefusedError
 from ..profile import Profile
 from ..taxonomy.lineage import parse_prefixed
 from ..taxonomy.ranks import RANKS
-from ._common import IndexResult, empty_sample_warnings, naming_of, norm_name
+from ._common import IndexInfo, IndexResult, empty_sample_warnings, naming_of, norm_name
 
 NAME = "GMWI2"
+#: title, source and cut-off, as reports show them
+INFO = IndexInfo(key="gmwi2", title="Gut Microbiome Wellness Index 2 (GMWI2)",
+                 citation="Chang D, Gupta VK et al., 2024, Nat Commun 15:7447", doi="10.1038/s41467-024-51651-9",
+                 cutoff=0.0)
 PRESENCE_CUTOFF = 0.00001
 INTERCEPT = 0.0
 RANK_LETTER = {"k": "domain", "p": "phylum", "c": "class", "o": "order", "f": "family", "g": "genus", "s": "species"}

@@ -32,9 +32,12 @@ import pandas as pd
 from ..errors import InputError
 from ..metrics.beta import align_profiles, bray_curtis
 from ..profile import Profile
-from ._common import IndexResult, naming_of
+from ._common import IndexInfo, IndexResult, naming_of
 
 NAME = "HMP2_dysbiosis"
+#: title, source and cut-off, as reports show them
+INFO = IndexInfo(key="hmp2_dysbiosis", title="Dysbiosis score (HMP2)",
+                 citation="Lloyd-Price J et al., 2019, Nature 569:655–662", doi="10.1038/s41586-019-1237-9")
 REFERENCE = {
     "citation": "Lloyd-Price J et al. 2019, Nature 569:655-662, doi:10.1038/s41586-019-1237-9",
     "implementation": "median Bray-Curtis to a reference set; threshold = 90th percentile of the reference's "

@@ -18,14 +18,16 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import InputError, RefusedError
-from ..insights.analysis import analyze_insights
+from ..insights.analysis import _population, analyze_insights
 from ..knowledge.questionnaire import Questionnaire
 from ..metrics.composition import definitions, guild_shares
 from ..profile import Profile
+from ..reference.features import taxon_key
 from ..reference.model import Reference
-from ..safety import SafetyGate, elimination_gate
+from ..safety import SafetyGate, age_group_of, gate_for_questionnaire
 from ..taxonomy.synonyms import resolve
 from .model import (
+    QUANTILE_POINTS,
     Analysis,
     Composition,
     FeatureMeasurement,
@@ -63,16 +65,24 @@ def finite(x: Any) -> float | None:
 
 
 def gate_for(questionnaire: Questionnaire | None) -> SafetyGate:
-    """The elimination safety gate for these answers: ``Questionnaire.gate_inputs`` → ``gutskin.safety``.
+    """The elimination safety gate for these answers (``Questionnaire.gate_inputs`` → ``gutskin.safety``).
 
-    Every entry point (CLI trial plan, report, insights, web) decides through this one mapping.
+    Every entry point (CLI trial plan, report, insights, web) decides through this one path.
     """
-    return elimination_gate(**(questionnaire.gate_inputs() if questionnaire is not None else {}))
+    return gate_for_questionnaire(questionnaire)
 
 
-def _gate_model(gate: SafetyGate, questionnaire: Questionnaire | None) -> Gate:
+def _gate_model(gate: SafetyGate, questionnaire: Questionnaire | None = None) -> Gate:
     return Gate(ok=gate.ok, reasons=list(gate.reasons), cautions=list(gate.cautions), advice=gate.advice,
-                inputs=dict(questionnaire.gate_inputs()) if questionnaire is not None else {})
+                rule_ids=list(getattr(gate, "rule_ids", [])),
+                inputs=_jsonable(dict(questionnaire.gate_inputs())) if questionnaire is not None else {})
+
+
+def _age_group(q: Questionnaire | None) -> str | None:
+    """The person's age group as the reference choice needs it (infants are never compared with adults)."""
+    if q is None or q.about_you is None:
+        return None
+    return age_group_of(q.about_you.age_group, q.about_you.age_years)
 
 
 def _per_sample(value: Any, samples: Sequence[str], what: str) -> dict[str, Any]:
@@ -116,11 +126,21 @@ def analyse(profile: Profile, resources: Resources | None = None, *,
     kb = resources.knowledge
 
     scores = score(profile, metrics="all")
-    ref_used, ref_part, ref = _reference(profile, resources, reference)
-    pct = _percentiles(ref, profile)
     comp = _composition(profile)
+    # the reference is chosen per age group (an infant is never compared with adults), percentiles once per group
+    groups: dict[str | None, list[int]] = {}
+    for i, s in enumerate(profile.samples):
+        groups.setdefault(_age_group(qs[s]), []).append(i)
+    chosen: dict[int, tuple[ReferenceUsed | None, Part, Reference | None]] = {}
+    pct: dict[str, list[Placement]] = {}
+    for age, members in groups.items():
+        sub = profile if len(members) == profile.n_samples else profile.take_samples(members)
+        got = _reference(sub, resources, reference, age)
+        pct.update(_percentiles(got[2], sub))
+        chosen.update(dict.fromkeys(members, got))
     out = []
     for i, sample in enumerate(profile.samples):
+        ref_used, ref_part, ref = chosen[i]
         one = profile.take_samples([i]) if profile.n_samples > 1 else profile
         q = qs[sample]
         gate = gate_for(q)
@@ -145,13 +165,13 @@ def analyse(profile: Profile, resources: Resources | None = None, *,
 
 
 # ---------------------------------------------------------------------------------------------- reference
-def _reference(profile: Profile, resources: Resources, reference: str | Reference | None
+def _reference(profile: Profile, resources: Resources, reference: str | Reference | None, age_group: str | None
                ) -> tuple[ReferenceUsed | None, Part, Reference | None]:
     if isinstance(reference, Reference):
         ref, match, caveats = reference, "given", []
     else:
         try:
-            choice = resources.references.choose(profile, reference)
+            choice = resources.references.choose(profile, reference, age_group=age_group)
         except RefusedError as exc:
             return None, Part(status="refused", reason=str(exc)), None
         ref, match, caveats = choice.reference, choice.match, list(choice.caveats)
@@ -170,17 +190,31 @@ def _percentiles(ref: Reference | None, profile: Profile) -> dict[str, list[Plac
         return {}
     table = ref.percentiles(profile)
     out: dict[str, list[Placement]] = {}
+    thinned: dict[str, list[float] | None] = {}
     for rec in table.to_dict("records"):
         n = rec.get("n_reference")
         rank = rec.get("rank")
+        if rec["kind"] == "metric" and rec["feature"] not in thinned:
+            thinned[rec["feature"]] = _quantiles(ref, str(rec["feature"]))
         out.setdefault(rec["sample"], []).append(Placement(
             kind=rec["kind"], feature=str(rec["feature"]), rank=rank if isinstance(rank, str) else None,
+            key=taxon_key(str(rec["feature"]), rank) if rec["kind"] == "taxon" and isinstance(rank, str) else None,
             value=finite(rec.get("value")), percentile=finite(rec.get("percentile")),
             ci_low=finite(rec.get("ci_low")), ci_high=finite(rec.get("ci_high")),
             typical_low=finite(rec.get("typical_low")), typical_high=finite(rec.get("typical_high")),
             prevalence=finite(rec.get("prevalence")), status=rec.get("status"),
-            n_reference=None if finite(n) is None else int(n)))
+            n_reference=None if finite(n) is None else int(n),
+            quantiles=thinned.get(rec["feature"]) if rec["kind"] == "metric" else None))
     return out
+
+
+def _quantiles(ref: Reference, metric: str) -> list[float] | None:
+    """A reference metric's distribution thinned to :data:`QUANTILE_POINTS` quantiles (enough to draw it)."""
+    dist = ref.metrics.get(metric)
+    if dist is None or not dist.quantiles or dist.n == 0:
+        return None
+    q = np.asarray(dist.quantiles, dtype=float)
+    return [float(v) for v in np.interp(np.linspace(0.0, 1.0, QUANTILE_POINTS), np.linspace(0.0, 1.0, len(q)), q)]
 
 
 # ---------------------------------------------------------------------------------------------- indices
@@ -234,7 +268,7 @@ def _shares(view, i: int, rank: str) -> list[TaxonShare]:
         name = str(names.iat[col])
         tid = taxids.iat[col] if taxids is not None else None
         out.append(TaxonShare(rank=rank, name=name,
-                              current_name=resolve(name.replace("_", " ")).replace("_", " "),
+                              current_name=resolve(name).replace("_", " "), key=taxon_key(name, rank),
                               taxid=None if tid is None or pd.isna(tid) else int(tid), share=float(row.data[j])))
     return out
 
@@ -268,8 +302,10 @@ def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part
         return (Skin(part=Part(status="refused", reason=f"no healthy reference to compare with: {ref_part.reason}"),
                      conditions_asked=asked), [_rec(r) for r in recs])
     ins = analyze_insights(one, q, reference=ref, kb=kb)
+    population = _population(q)
     panels = [SkinPanel(
-        condition=p.condition, gut_evidence=p.gut_evidence, relevant=p.condition in asked, score=finite(p.score),
+        condition=p.condition, gut_evidence=p.gut_evidence, relevant=p.condition in asked, population=population,
+        score=finite(p.score),
         interval=None if p.interval is None else (float(p.interval[0]), float(p.interval[1])),
         counts=dict(p.counts),
         items=[PanelItem(feature=it.feature, grade=it.grade, direction=it.direction, conflict=bool(it.conflict),
@@ -288,13 +324,15 @@ def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part
 def _rec(r: Any) -> RecommendationOutcome:
     gate = None
     if r.gate is not None:
-        gate = Gate(ok=r.gate.ok, reasons=list(r.gate.reasons), cautions=list(r.gate.cautions), advice=r.gate.advice)
+        gate = _gate_model(r.gate)
     return RecommendationOutcome(
         rule_id=r.id, category=r.category, action=r.action, grade=r.grade, derived_grade=r.derived_grade,
         outcome=r.outcome, personalised=bool(r.personalised), score=finite(r.score), reasons=list(r.reasons),
         unknowns=list(r.unknowns), citations=[key for key, _ in r.citations], safety_notes=list(r.safety_notes),
         nutrient_cautions=list(r.nutrient_cautions), gate=gate, trial_foods=list(r.trial_foods),
-        trial_command=r.trial_command, title=r.title, text=r.text, rationale=r.rationale)
+        trial_command=r.trial_command, probiotic_strains=list(r.probiotic_strains), evidence_for=r.evidence_for,
+        safety_rules=list(r.safety_rules), shown_first=bool(r.shown_first), title=r.title, text=r.text,
+        rationale=r.rationale)
 
 
 # ---------------------------------------------------------------------------------------------- trial

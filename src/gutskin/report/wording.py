@@ -1,0 +1,143 @@
+"""Every fixed sentence a report shows, in one place (section titles and leads, labels, limits).
+
+The builder (:mod:`.build`) fills numbers into the templates here; renderers add no words of their own
+beyond layout labels. Change wording here, and only here.
+"""
+
+from __future__ import annotations
+
+NOT_AVAILABLE = "not available in this version"
+
+#: section id -> (title, lead)
+SECTIONS = {
+    "summary": ("The main points",
+                "The few things that matter most in this report, most important first. Each links to its details."),
+    "diversity": ("Diversity compared with healthy people",
+                  "Diversity describes how many different microbes live in your gut and how evenly they share it. "
+                  "Each chart shows the spread of healthy people as a shaded shape and where you are as an orange "
+                  "marker. Higher diversity is common in healthy adults, but on its own it is a weak sign: the "
+                  "published health indices below do better at telling health from disease."),
+    "composition": ("What your gut community is made of",
+                    "Microbes are grouped in families of relatives. Phyla are the broadest groups; genera are closer "
+                    "relatives. Shares are of the part of the sample the profiler could name. Where the reference "
+                    "knows a genus, the blue bar shows the typical range (10th to 90th percentile) among healthy "
+                    "people who carry it."),
+    "key_taxa": ("Key microbes and groups",
+                 "Groups of microbes that share a job (for example making butyrate, a fuel for gut-lining cells) "
+                 "and single microbes that studies single out. The strip under each one shows where you fall "
+                 "among healthy people: the orange dot is you, the black line the uncertainty of that estimate."),
+    "indices": ("Published gut health indices",
+                "Scores from published studies that summarise a whole profile in one number. They were built to "
+                "tell people without a recorded disease from people with gut, metabolic or other diseases. "
+                "None was developed with skin conditions, and their training data contain no one with psoriasis, "
+                "eczema, acne or rosacea."),
+    "skin": ("Skin conditions: what studies of the gut report",
+             "For each skin condition, what studies comparing people with and without it found in the gut, "
+             "with the strength of the evidence (grade A strongest to D weakest) and its sources. Where "
+             "studies disagree, both sides are shown. None of this says whether you have a condition."),
+    "recommendations": ("What you could try",
+                        "Suggestions matched to your results and answers, each with the strength of its evidence, "
+                        "safety notes and sources. They are options to discuss, not treatment. Change one thing at "
+                        "a time so you can tell what helped."),
+    "trial": ("Testing a suspected food: an elimination trial",
+              "The only way to know whether a food affects your skin is to test it fairly: avoid it for a set "
+              "time, then bring it back, and score your skin every day. gutskin plans such trials one food at "
+              "a time and analyses the diary."),
+    "methods": ("Methods, sources and limits",
+                "Where every number in this report came from, and what a stool profile cannot tell."),
+}
+
+METRICS = {
+    "shannon": ("Shannon diversity",
+                "How many kinds of microbes there are and how evenly they share the gut, in one number "
+                "(natural log). Higher means a richer, more even community."),
+    "observed": ("Species found",
+                 "How many species the profiler detected. It depends on how deeply the sample was sequenced "
+                 "and on the profiler's database, so compare it only with references made the same way."),
+    "inv_simpson": ("Inverse Simpson",
+                    "Roughly how many equally common species would give the same diversity. It is driven by "
+                    "the most common species, so one dominant microbe pulls it down."),
+    "pielou": ("Evenness (Pielou)",
+               "How evenly the community is spread, from 0 (one species dominates) to 1 (all equally common)."),
+}
+#: what each index measures, in words (title, citation and cut-off come from the index module's own metadata)
+INDEX_MEANINGS = {
+    "gmhi": ("Weighs 7 species seen more often in healthy people against 43 seen more often in people with one "
+             "of 12 diseases or an unhealthy weight (Gupta et al. 2020, 4,347 stool metagenomes from 34 "
+             "studies). Above 0 leans towards the healthy group, below 0 towards the disease group. It "
+             "classified about 70% of people correctly, so many healthy people score below 0."),
+    "gmwi2": ("A statistical model trained on 8,069 stool metagenomes from 54 studies to tell people with no "
+              "recorded disease from people with one of 11 diseases (Chang et al. 2024). Above 0 leans towards "
+              "the healthy group. It was right for about 80% of people in cross-validation and about 72% in "
+              "new cohorts."),
+    "gevers_md": ("The log ratio of genera that were more common to genera that were less common in children "
+                  "with newly diagnosed Crohn's disease (Gevers et al. 2014). Higher means more like that "
+                  "pattern. It was built on 16S genus profiles and has no cut-off for health."),
+    "hmp2_dysbiosis": ("How far this community is from healthy people's: the median Bray–Curtis distance to the "
+                       "reference people's profiles (Lloyd-Price et al. 2019). Above the reference's own 90th "
+                       "percentile counts as dysbiotic."),
+}
+
+LIMITATIONS = [
+    "This report is not a diagnosis and not medical advice. It cannot tell you whether you have, or will get, "
+    "any skin or gut condition.",
+    "A stool profile is a snapshot of one sample on one day. Diet, medicines (especially antibiotics), travel "
+    "and illness change it, and two samples from the same week can differ.",
+    "Shares are relative: when one microbe takes up more of the sample, every other share falls, even if "
+    "their actual numbers did not change.",
+    "A stool profile cannot detect small-intestinal bacterial overgrowth (SIBO), stomach infection with "
+    "Helicobacter pylori, food allergy or intolerance, a 'leaky gut', or inflammation. Those need tests "
+    "arranged by a clinician.",
+    "Gut–skin findings come from studies comparing groups of people. Most are small, and many disagree. They "
+    "show associations, not causes, and do not say what will happen for one person.",
+    "Numbers are only comparable with a reference profiled the same way (same kind of sequencing, profiler "
+    "and database). Differences in method can look like differences in microbes.",
+    "If a skin problem is severe, spreading, painful or affecting your mood or sleep, see a GP or "
+    "dermatologist. Seek urgent care for swelling of the lips or tongue, trouble breathing, or a rash with "
+    "fever.",
+]
+
+DIRECTION_WORDS = {
+    "up": "higher in people with {c}",
+    "down": "lower in people with {c}",
+    "no_difference": "no difference found between people with {c} and without",
+    "inconsistent": "reviews report that studies of {c} disagree",
+    "mixed": "studies of {c} disagree: some found it higher, some lower",
+}
+GRADE_LABELS = {
+    "A": "A: consistent meta-analysis",
+    "B": "B: several studies agree",
+    "C": "C: a single study, or studies that conflict",
+    "D": "D: laboratory, animal or expert opinion only",
+}
+
+
+
+GUILD_WHY = {
+    "higher_favourable": "Usually seen as favourable when higher.",
+    "lower_favourable": "Usually seen as favourable when lower.",
+    "context_dependent": "Neither more nor less is simply better: studies point both ways.",
+    "informational": "Shown for information; no direction is scored.",
+}
+
+ALIGNMENT_WORDS = {
+    "toward": "You are on the side reported in people with {c}.",
+    "away": "You are on the opposite side to people with {c}.",
+    "neither": "You are in the middle half of healthy people.",
+}
+
+ALIGNMENT_KINDS = ("toward", "away", "neither", "no_direction", "unknown")
+DESIGN_WORDS = {"MA": "meta-analysis", "SR": "systematic review", "RCT": "randomised trial", "CC": "case-control study",
+                "COH": "cohort study", "CS": "cross-sectional study", "MR": "Mendelian randomisation",
+                "REV": "review", "ANIM": "animal study", "NRS": "non-randomised study", "GL": "guideline",
+                "POOLED": "pooled analysis"}
+
+PHASE_LABELS = {"baseline": "Eat as usual", "elimination": "Avoid the food", "reintroduction": "Eat it again"}
+
+TRIAL_VERDICTS = {"trigger": "looks like a trigger", "not_trigger": "does not look like a trigger",
+                  "inconclusive": "not settled yet"}
+TRIAL_FACTS = (("n_days_planned", "Days planned"), ("n_days_recorded", "Days recorded"),
+               ("n_days_used", "Days used in the analysis"), ("p_worse", "Chance it makes things worse"),
+               ("p_meaningful", "Chance of a noticeable worsening"), ("design", "Design"), ("method", "Method"))
+STATUS_WORDS = {"below typical": "below the typical range", "above typical": "above the typical range",
+                "typical": "within the typical range"}

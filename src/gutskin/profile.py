@@ -29,6 +29,8 @@ UNITS = ("counts", "percent", "fraction")
 METHODS = ("shotgun", "16S", "other", "unknown")
 LINEAGE_COLUMNS = list(RANKS)
 TAXA_COLUMNS = ["rank", "name", "taxid", "lineage", *LINEAGE_COLUMNS]
+#: a taxon name longer than this is damage (the longest real names are a few hundred characters)
+MAX_NAME_CHARS = 2_000
 LONG_COLUMNS = ["sample", "rank", "name", "taxid", "lineage", "count", "relative_abundance"]
 
 
@@ -96,6 +98,9 @@ class ProfileBuilder:
         taxid: int | None = None,
         key: str | None = None,
     ) -> int:
+        if len(name) > MAX_NAME_CHARS:
+            raise InputError(f"a taxon name of {len(name):,} characters (at most {MAX_NAME_CHARS:,}); the file is "
+                             "damaged or not a profile")
         key = key or taxon_key(lineage, rank, name)
         idx = self._taxa.get(key)
         if idx is None:

@@ -23,6 +23,7 @@ import io
 import json
 import lzma
 import os
+import re
 import signal
 import tempfile
 import threading
@@ -351,6 +352,27 @@ def _check_tree(data: Any, path: str | Path | None, *, max_depth: int, max_nodes
                              field=where or None)
 
 
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _check_flow_depth(text: str, path: str | Path | None, max_depth: int) -> None:
+    """Refuse deeply nested YAML flow collections before PyYAML sees them.
+
+    PyYAML's scanner rechecks every open flow level per token, so 50,000 nested ``[`` take hours rather than
+    raising; a linear pre-scan of the brackets keeps that from ever starting. (Brackets inside quoted strings
+    count too; a document needs hundreds of unbalanced ones there to be refused by mistake.)
+    """
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        if m.group() in "[{":
+            depth += 1
+            if depth > max_depth:
+                raise InputError(f"nested deeper than {max_depth} levels", path,
+                                 line=text.count("\n", 0, m.start()) + 1)
+        else:
+            depth = max(depth - 1, 0)
+
+
 def parse_document(text: str, path: str | Path | None = None, *, kind: str = "auto",
                    max_depth: int | None = None, max_nodes: int | None = None,
                    max_text: int | None = -1) -> Any:
@@ -370,6 +392,8 @@ def parse_document(text: str, path: str | Path | None = None, *, kind: str = "au
         stripped = text.lstrip("\ufeff \t\r\n")
         is_json = stripped[:1] in ("{", "[") or (path is not None and str(path).lower().endswith(".json"))
         kind = "json" if is_json else "yaml"
+    if kind == "yaml":
+        _check_flow_depth(text, path, max_depth)
     try:
         # the YAML loader is a SafeLoader subclass that refuses aliases
         data = json.loads(text) if kind == "json" else yaml.load(text, Loader=_yaml_loader())

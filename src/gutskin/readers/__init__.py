@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import BinaryIO
 
 from ..errors import InputError
-from ..io import in_memory, read_stream
+from ..io import ZIP_MAGIC, in_memory, read_stream
 from ..io import peek as _peek
 from ..profile import Profile
 
@@ -92,6 +92,8 @@ def detect(path: str | Path) -> ModuleType:
             matched = False
         if matched:
             return reader
+    if p.head.startswith(ZIP_MAGIC) and "qiime2" in FORMATS:
+        FORMATS["qiime2"].artifact(Path(path))  # a damaged .qza: its own, more precise refusal
     if p.is_binary:
         raise InputError("binary content that is not a known profile format (BIOM HDF5, QIIME 2 .qza, gzip)",
                          path)

@@ -123,7 +123,7 @@ SECTION_1B = [
     ("chronic_spontaneous_urticaria", "diversity-alpha", "CSU-WANG20"),
     ("chronic_spontaneous_urticaria", "diversity-alpha", "CSU-LIU21"),
     ("chronic_spontaneous_urticaria", "diversity-alpha", "CSU-FIMMU21"),
-    ("chronic_spontaneous_urticaria", "diversity-alpha", "CSU-CONFLICT"),
+    # (the unsourced urticaria "diversity up" citation statement was dropped in KB 1.0: no identifiable source)
     ("chronic_spontaneous_urticaria", "taxon-enterobacteriaceae", "CSU-WANG20"),
     ("chronic_spontaneous_urticaria", "taxon-faecalibacterium", "CSU-WANG20"),
     ("chronic_spontaneous_urticaria", "taxon-bifidobacterium", "CSU-WANG20"),
@@ -188,9 +188,14 @@ def test_unverified_identifiers_are_never_invented(kb):
         if c.id_status.value in ("seen", "mirror"):
             assert c.identifiers, key
     # rows the notes list as "not verified" carry no PMID/DOI of their own
-    for key in ("ACNE-LGL-SMITH", "ACNE-DAIRY-AGHASI", "ROS-MA-JORG17", "AD-WANG08", "HS-MCCARTHY"):
+    for key in ("ACNE-LGL-SMITH", "ACNE-DAIRY-AGHASI", "ROS-MA-JORG17"):
         c = kb.study(key).citation
         assert c.id_status.value == "not_verified" and c.pmid is None and c.doi is None
+        assert c.missing_id_reason  # says why there is no identifier
+    # found later on a publisher or repository page: a URL, never an invented PMID/DOI
+    for key in ("AD-WANG08", "HS-MCCARTHY"):
+        c = kb.study(key).citation
+        assert c.url and c.pmid is None and c.doi is None
 
 
 # ------------------------------------------------------------------------------------------------ broken copies

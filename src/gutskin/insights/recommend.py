@@ -39,6 +39,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..knowledge.base import KnowledgeBase
+from ..knowledge.grades import ADVICE_RANKING_WEIGHT
 from ..knowledge.loader import load_kb
 from ..knowledge.questionnaire import Questionnaire, parse_questionnaire
 from ..knowledge.schema import (
@@ -52,7 +53,7 @@ from ..knowledge.schema import (
 from ..safety import SafetyDecision, SafetyGate, SafetyProfile, check, elimination_gate, involves_for
 
 BENEFIT_WEIGHT = {"low": 1.0, "moderate": 2.0, "high": 3.0}
-GRADE_WEIGHT = {"A": 4.0, "B": 3.0, "C": 2.0, "D": 1.0}
+GRADE_WEIGHT = ADVICE_RANKING_WEIGHT  # the grades vocabulary's scale for ranking advice (gutskin.knowledge.grades)
 OUTCOME_WEIGHT = {"skin": 1.0, "safety": 1.0, "gut_microbiome": 0.75, "interpretation": 0.75}
 PERSONAL_BOOST = 1.5
 SHOWN_FIRST = 5  # at most this many recommendations are shown first; the rest sit behind "more"

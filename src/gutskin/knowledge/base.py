@@ -6,11 +6,11 @@ Obtain one with :func:`gutskin.knowledge.load_kb`; every cross-reference in it h
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..taxonomy.synonyms import normalise
-from .grading import EvidenceRow, GradeSummary, grade_rows, rows_from_associations
+from .grading import EvidenceRow, GradeSummary, grade_rows, is_small, rows_from_associations
 from .schema import (
     Association,
     Condition,
@@ -187,18 +187,29 @@ class KnowledgeBase:
     ) -> GradeSummary | None:
         """Derived grade for one feature in one condition, with its conflict flag; None when there are no rows.
 
-        With ``include_descendants`` (default) species rows count for their genus, so species that disagree
-        show up as a conflict at genus level (for example *Bifidobacterium* species in infant eczema).
+        The one grading path: every caller (``kb grades``, skin panels, reports) gets the same answer. Rows on
+        finer features (species of a genus) are always included — shown, able to reveal a disagreement, never
+        counted towards replication — so ``include_descendants`` is accepted for compatibility and ignored.
         """
+        del include_descendants  # one code path for grades everywhere
         cid = self.resolve_condition(condition)
         fid = self.resolve_feature(feature)
         if cid is None or fid is None:
             return None
-        rows = self.associations(cid, fid, population=population, include_descendants=include_descendants)
+        rows = self.associations(cid, fid, population=population, include_descendants=True)
         if not rows:
             return None
         pop = None if population is None else Population(population).value
-        return grade_rows(rows_from_associations(rows, fid), condition=cid, feature=fid, population=pop)
+        return self._flag(grade_rows(rows_from_associations(rows, fid), condition=cid, feature=fid, population=pop))
+
+    def _flag(self, summary: GradeSummary) -> GradeSummary:
+        """Mark features the condition lists as not to be scored (the grade stays what the evidence says)."""
+        cond = self.conditions_by_id.get(summary.condition or "")
+        if cond is None or summary.feature not in cond.avoid_as_marker:
+            return summary
+        return replace(summary, marker_to_avoid=True,
+                       rationale=summary.rationale + "; not used as a marker for this condition (conditions.yaml: "
+                                                     "avoid_as_marker)")
 
     def ancestors(self, feature_id: str) -> list[str]:
         """Feature ids above ``feature_id`` through ``parent`` links (genus of a species), nearest first."""
@@ -222,6 +233,7 @@ class KnowledgeBase:
         rows gets a summary of its own), so disagreeing species show up as a genus-level conflict. With
         ``by_population`` one summary per age group is added for pairs whose rows span several groups.
         """
+        include_descendants = True  # one code path for grades everywhere (see grade())
         cid = self.resolve_condition(condition) if condition else None
         base = self.associations(cid) if condition else self.association_rows
         pairs: dict[tuple[str, str], None] = {}
@@ -233,14 +245,14 @@ class KnowledgeBase:
         out = []
         for c, fid in pairs:
             rows = self.associations(c, fid, include_descendants=include_descendants)
-            out.append(grade_rows(rows_from_associations(rows, fid), condition=c, feature=fid))
+            out.append(self._flag(grade_rows(rows_from_associations(rows, fid), condition=c, feature=fid)))
             if by_population:
                 pops = {a.effective_population.value for a in rows} - _POPULATION_ALSO
                 if len(pops) > 1:
                     for pop in sorted(pops):
                         sub = [a for a in rows if a.effective_population.value in ({pop} | _POPULATION_ALSO)]
-                        out.append(grade_rows(rows_from_associations(sub, fid), condition=c, feature=fid,
-                                              population=pop))
+                        out.append(self._flag(grade_rows(rows_from_associations(sub, fid), condition=c,
+                                                         feature=fid, population=pop)))
         return out
 
     def conflicts(self, condition: str | None = None) -> list[GradeSummary]:
@@ -267,11 +279,14 @@ class KnowledgeBase:
     def rule_evidence_rows(self, rule: RecommendationRule) -> list[EvidenceRow]:
         """Evidence links as rows for grading; links about safety are cited but do not grade the benefit."""
         links = [e for e in rule.evidence if e.outcome != "safety"] or list(rule.evidence)
+        pooled_by = {k: self.studies_by_key[e.study].cohort_key for e in links
+                     for k in self.studies_by_key[e.study].pools}
         rows = []
         for link in links:
             study = self.studies_by_key[link.study]
             rows.append(EvidenceRow(id=link.study, direction=_EFFECT_DIRECTION[link.effect],
-                                    grade=study.grade_cap, cohort=study.cohort_key))
+                                    grade=study.grade_cap, cohort=pooled_by.get(link.study, study.cohort_key),
+                                    weight=0.5 if is_small(study) else 1.0))
         return rows
 
     def rule_grade(self, rule: RecommendationRule) -> GradeSummary:

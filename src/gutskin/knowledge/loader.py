@@ -214,6 +214,11 @@ def _collect(data_dir: Path) -> tuple[KnowledgeBase | None, list[InputError]]:
             if s not in study_by:
                 err(c.id, f"condition '{c.id}': citation '{s}' is not a known study", "citations")
 
+    for st in study_by.values():
+        for pooled in st.pools:
+            if pooled not in study_by:
+                err(st.key, f"study '{st.key}': pooled study '{pooled}' is not a known study", "pools")
+
     # associations: references, design caps, populations
     for a in associations:
         ok = True
@@ -232,11 +237,13 @@ def _collect(data_dir: Path) -> tuple[KnowledgeBase | None, list[InputError]]:
         if not ok:
             continue
         study = study_by[a.study]
-        if not grade_at_most(a.grade, study.grade_cap):
-            err(a.id, f"association '{a.id}': grade {a.grade} is above what a {study.design.value} can support "
-                      f"(at most {study.grade_cap})", "grade")
         a._study = study
         a._feature = feat_by[a.feature]
+        cap, why = a.grade_cap()
+        if not grade_at_most(a.grade, cap):
+            reason = "; ".join(why) if why else f"what a {study.design.value} can support"
+            err(a.id, f"association '{a.id}': grade {a.grade} is above the rubric's cap: at most {cap} ({reason})",
+                "grade")
 
     # markers
     for m in markers:
@@ -279,6 +286,8 @@ def _collect(data_dir: Path) -> tuple[KnowledgeBase | None, list[InputError]]:
             check_predicate(r.id, p, "exclude")
         for n in r.conditional_notes:
             check_predicate(r.id, n.when, "conditional_notes")
+        for v in r.variants:
+            check_predicate(r.id, v.when, "variants")
         missing = [e.study for e in r.evidence if e.study not in study_by]
         for s in missing:
             err(r.id, f"rule '{r.id}': evidence study '{s}' is not a known study", "evidence")

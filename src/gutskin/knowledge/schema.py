@@ -23,16 +23,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from ..safety.data import Involves  # one vocabulary of what advice involves, owned by the safety module
+from .grades import DESIGN_GRADE_CAP, GRADE_LABEL, GRADE_RANK, GRADES  # noqa: F401  (one grades vocabulary)
 
 Grade = Literal["A", "B", "C", "D"]
-GRADES: tuple[str, ...] = ("A", "B", "C", "D")
-GRADE_RANK = {"A": 4, "B": 3, "C": 2, "D": 1}
-GRADE_LABEL = {
-    "A": "consistent meta-analysis",
-    "B": "several concordant studies",
-    "C": "single study, or studies that conflict",
-    "D": "mechanistic, animal, narrative or non-peer-reviewed only",
-}
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 STUDY_KEY_PATTERN = r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$"
@@ -65,13 +58,6 @@ DESIGN_LABEL = {
     "REV": "narrative review", "DB": "database", "WEB": "web page (not peer reviewed)", "CODE": "public code",
 }
 
-#: The best grade one row of a given design may carry (a row may be stored lower, never higher).
-DESIGN_GRADE_CAP: dict[str, str] = {
-    "MA": "A",
-    "SR": "B", "POOLED": "B", "GL": "B",
-    "RCT": "C", "NRS": "C", "COH": "C", "CC": "C", "CS": "C", "MR": "C",
-    "ANIM": "D", "INVITRO": "D", "REV": "D", "DB": "D", "WEB": "D", "CODE": "D",
-}
 
 
 class Population(StrEnum):
@@ -173,6 +159,8 @@ class Citation(_Strict):
     other_ids: list[str] = Field(default_factory=list, description="Trial registry or data-archive ids.")
     url: str | None = None
     id_status: IdStatus
+    missing_id_reason: str | None = Field(None, description="Why no identifier could be given (required when "
+                                                              "there is none).")
     note: str | None = None
 
     @field_validator("pmid", mode="before")
@@ -185,6 +173,9 @@ class Citation(_Strict):
         if self.id_status in (IdStatus.seen, IdStatus.mirror) and not self.identifiers:
             raise ValueError(f"id_status '{self.id_status}' needs at least one identifier "
                              "(pmid, doi, pmcid, other_ids or url)")
+        if not self.identifiers and not self.missing_id_reason:
+            raise ValueError("a citation needs an identifier (pmid, doi, pmcid, other_ids or url) or "
+                             "'missing_id_reason' saying why none could be found")
         return self
 
     @property
@@ -234,7 +225,10 @@ class Study(_Strict):
     country: str | None = None
     method: Method
     method_detail: str | None = None
-    cohort: str | None = Field(None, description="Shared key for studies drawn from one cohort (independence).")
+    cohort: str | None = Field(None, description="Shared key for studies drawn from one cohort, or reviews pooling "
+                                                 "the same primary studies (independence).")
+    pools: list[str] = Field(default_factory=list, description="Keys of knowledge-base studies this review or "
+                                                               "meta-analysis pooled (they are not counted again).")
     summary: str = Field(min_length=10)
     caveats: list[Caveat] = Field(default_factory=list)
     citation: Citation
@@ -246,6 +240,14 @@ class Study(_Strict):
     @property
     def grade_cap(self) -> str:
         return DESIGN_GRADE_CAP[self.design.value]
+
+    @property
+    def n_participants(self) -> int | None:
+        if self.n_total is not None:
+            return self.n_total
+        if self.n_cases is not None and self.n_controls is not None:
+            return self.n_cases + self.n_controls
+        return None
 
 
 # --------------------------------------------------------------------------------------------- features
@@ -358,6 +360,11 @@ class Association(_Strict):
     signal_level: str | None = Field(None, description="Set when the signal is finer than the feature "
                                                        "(e.g. a strain group inside a species).")
     effect: str | None = Field(None, description="Numbers as reported.")
+    i2: Annotated[float, Field(ge=0, le=100)] | None = Field(None, description="Heterogeneity of a pooled estimate, %.")
+    studies_counted: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="For a systematic review: how many of its studies reported this finding.")
+    significant: bool | None = Field(None, description="False when the estimate points one way but is not "
+                                                       "statistically significant.")
     note: str | None = None
 
     _study: Study | None = PrivateAttr(default=None)
@@ -395,6 +402,14 @@ class Association(_Strict):
     @property
     def effective_population(self) -> Population:
         return self.population or self.study_ref.population
+
+    def grade_cap(self) -> tuple[str, list[str]]:
+        """The rubric's cap for this row and the reasons it sits below the design cap."""
+        from .grades import row_grade_cap
+
+        return row_grade_cap(self.design.value, direction=self.direction.value, i2=self.i2,
+                             studies_counted=self.studies_counted, significant=self.significant,
+                             n_participants=self.study_ref.n_participants)
 
     @property
     def all_caveats(self) -> list[str]:

@@ -100,12 +100,15 @@ def _per_sample(value: Any, samples: Sequence[str], what: str) -> dict[str, Any]
 def analyse(profile: Profile, resources: Resources | None = None, *,
             questionnaires: Questionnaire | Mapping[str, Questionnaire | None] | None = None,
             trial: Any = None, reference: str | Reference | None = None,
-            samples: Sequence[str] | None = None, input_name: str | None = None) -> list[Analysis]:
+            samples: Sequence[str] | None = None, conditions: Sequence[str] | None = None,
+            input_name: str | None = None) -> list[Analysis]:
     """One :class:`Analysis` per sample (all samples, or ``samples``).
 
     ``questionnaires``: one questionnaire for every sample, or a mapping sample → questionnaire.
     ``trial``: ``(plan, diary)`` loaded with :mod:`gutskin.trial`, or a mapping sample → ``(plan, diary)``.
     ``reference``: a reference name (pinned), a loaded reference, or None for the best method match.
+    ``conditions``: the skin conditions to build panels for (default: those in the questionnaire, else every
+    condition with gut evidence); an unknown condition is an :class:`~gutskin.errors.InputError`.
     ``input_name``: the file name the face read, recorded in the provenance (no folders).
     """
     resources = resources or default_resources()
@@ -144,7 +147,7 @@ def analyse(profile: Profile, resources: Resources | None = None, *,
         one = profile.take_samples([i]) if profile.n_samples > 1 else profile
         q = qs[sample]
         gate = gate_for(q)
-        skin, recs = _skin(one, q, ref, ref_part, resources)
+        skin, recs = _skin(one, q, ref, ref_part, resources, conditions)
         info = profile.info[i]
         extra = info.extra if isinstance(info.extra, dict) else {}
         provenance = Provenance(
@@ -289,8 +292,8 @@ def _composition_for(comp: dict[str, Any], i: int) -> Composition:
 
 
 # ---------------------------------------------------------------------------------------------- skin
-def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part: Part, resources: Resources
-          ) -> tuple[Skin, list[RecommendationOutcome]]:
+def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part: Part, resources: Resources,
+          conditions: Sequence[str] | None = None) -> tuple[Skin, list[RecommendationOutcome]]:
     kb = resources.knowledge
     asked = [kb.resolve_condition(c) or c for c in (q.conditions() if q is not None else [])]
     if ref is None:
@@ -301,7 +304,7 @@ def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part
         recs = recommend(findings, q, kb)
         return (Skin(part=Part(status="refused", reason=f"no healthy reference to compare with: {ref_part.reason}"),
                      conditions_asked=asked), [_rec(r) for r in recs])
-    ins = analyze_insights(one, q, reference=ref, kb=kb)
+    ins = analyze_insights(one, q, reference=ref, kb=kb, conditions=list(conditions) if conditions else None)
     population = _population(q)
     panels = [SkinPanel(
         condition=p.condition, gut_evidence=p.gut_evidence, relevant=p.condition in asked, population=population,

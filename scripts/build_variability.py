@@ -240,7 +240,7 @@ def scaled_values(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def measure_set(rs: RepeatSet, rng: np.random.Generator) -> Measured:
-    values = measure(rs.profile)
+    values = measure(rs.profile, panels=rs.family == "shotgun")  # panels need a shotgun reference
     if rs.family == "16S":  # the published indices are defined on shotgun MetaPhlAn species only
         values = values.drop(columns=[c for c in ("gmhi", "gmwi2") if c in values.columns])
     return Measured(rs, scaled_values(values), genus_table(rs.profile), within_pairs(rs, rng), between_pairs(rs, rng))

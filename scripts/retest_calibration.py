@@ -215,8 +215,8 @@ SCALES_TABLE = "\n".join([
     "| key genera | the genus-rank taxa of the knowledge base, present in either test | same as phyla |",
     "| whole community | Bray–Curtis and Aitchison distance between the two tests, genus rank | the distance, "
     "against the distributions of same-person and different-people distances |",
-    "| skin panels | the panel leans | **not compared yet**: their test–retest variation has not been estimated "
-    "(shown as \"cannot compare\") |",
+    "| skin panels | each condition's panel lean (−1 away … +1 toward the gut pattern reported in the condition), "
+    "against the reference the engine chooses | plain difference; shotgun only (no 16S reference gives panels) |",
 ]) + "\n"
 
 
@@ -344,14 +344,17 @@ people.
   itself uncertain; a leave-one-out rate over 13 people moves in steps of several percent.
 - MetaPhlAn 4: no paired data (see above).
 - Key genera present in fewer than {B.MIN_PEOPLE_PRESENT} people with repeats get no estimate ("cannot compare").
-- Skin-panel leans: not estimated; shown as "cannot compare".
+- Skin-panel leans: shotgun only (13 people); 16S pairs show them as "cannot compare". Leans measured against
+  two different references are not compared.
 - Technical part of shotgun: none.
 
 ## JSON
 
 `gutskin retest … -o retest.json` writes the `Retest` model; its schema is `docs/retest-schema.json`
-(`schema_version` `gutskin.retest/1`; regenerate with `python -m gutskin.retest.model > docs/retest-schema.json` —
-a test checks the file matches the model).
+(`schema_version` `gutskin.retest/1`; regenerate with `python -m gutskin.retest.model > docs/retest-schema.json`;
+a test checks the file matches the model). The web timeline uses `gutskin.retest.timeline(retest)` (one series per
+quantity with each step's verdict); the report's "since your last test" section uses
+`gutskin.retest.since_last_test(current, previous)` and `render_fragment`.
 """
 
 

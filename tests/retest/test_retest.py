@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import gutskin
-from gutskin.retest import Retest, Verdict, compare_tests, load_variability, render_html
+from gutskin.retest import Retest, Verdict, compare_tests, load_variability, render_html, since_last_test, timeline
 from gutskin.retest.model import SCHEMA_VERSION
 from gutskin.retest.variability import percentile_of
 from tests.conftest import ROOT, data, fixture
@@ -114,10 +114,18 @@ def test_16s_against_shotgun_is_refused() -> None:
     assert c.flags[0].severity == "refusal"
 
 
-def test_three_tests_give_consecutive_and_first_to_last(same_person: Retest) -> None:
+def test_three_tests_give_consecutive_and_first_to_last_and_a_timeline() -> None:
     files = [data(KEFIR + f"Subj054_time{i}_S4{i}_metaphlan.txt") for i in (1, 2, 3)]
-    r = compare_tests([_read(f) for f in files])
+    profiles = [_read(f) for f in files]
+    r = since_last_test(profiles[-1], profiles[:-1])
     assert [(c.before, c.after) for c in r.comparisons] == [(0, 1), (1, 2), (0, 2)]
+    assert r.tests[-1].label == "This test"
+    series = {s.key: s for s in timeline(r)}
+    shannon = series["shannon"]
+    assert len(shannon.values) == 3 and all(v is not None for v in shannon.values)
+    assert [(st.before, st.after) for st in shannon.steps] == [(0, 1), (1, 2)]
+    first = r.comparisons[0].quantities
+    assert shannon.values[1] == next(q.after for q in first if q.key == "shannon")
 
 
 def test_json_round_trip_and_schema_file(same_person: Retest) -> None:

@@ -81,7 +81,7 @@ def retest(
             raise InputError(f"holds {p.n_samples} samples; a retest takes one sample per file (split it first, "
                              "e.g. with 'gutskin convert')", path)
         profiles.append(p)
-    result = compare_tests(profiles, labels=[f"Test {i + 1} ({p.name})" for i, p in enumerate(tests)],
+    result = compare_tests(profiles, labels=[f"Test {i + 1}" for i in range(len(tests))],
                            dates=when, labs=lab_names, trial=plan)
     if output is not None:
         if output.suffix.lower() == ".json":

@@ -135,7 +135,7 @@ def _quantity(key: str, before: float, after: float, family: str, var: Variabili
                                 reason="not comparable after the change of profiler, version or database")
     if None in clean:
         why = ("needs integer read counts; a relative-abundance profile cannot give it" if key in ("chao1", "ace")
-               else "not computed, or not finite, for " + ("either test" if clean == [None, None] else "one test"))
+               else "not computed, or not finite, for " + ("both tests" if clean == [None, None] else "one test"))
         return M.QuantityChange(**base, verdict=M.Verdict.cannot, reason=why)
     if low_depth and key in RICHNESS:
         return M.QuantityChange(**base, verdict=M.Verdict.cannot, reason="richness needs more than 1,000 reads")
@@ -204,7 +204,15 @@ def compare_pair(a: Profile, b: Profile, ta: M.TestInfo, tb: M.TestInfo, ia: int
     if survive != {"alpha", "index", "phylum", "guild", "taxon", "distance", "panel"}:
         caveat = "compared across a change of profiler, version or database: a change may be the method's"
     low = any(t.total_reads is not None and t.total_reads < VERY_LOW_DEPTH for t in (ta, tb))
-    va, vb = measure(a).iloc[0], measure(b).iloc[0]
+    with_panels = family == "shotgun" and "panel" in survive
+    ma, mb = measure(a, panels=with_panels), measure(b, panels=with_panels)
+    va, vb = ma.iloc[0], mb.iloc[0]
+    refs = {next(iter(m.attrs.get("reference", {}).values()), None) for m in (ma, mb)}
+    if with_panels and len(refs) > 1:
+        survive = survive - {"panel"}
+        flags.append(M.Flag(code="reference_differs", severity="note",
+                            text="The skin panels of the two tests were measured against different healthy "
+                                 "references, so their leans are not compared."))
     keys = [k for k in va.index if k in vb.index]
     quantities = []
     for key in keys:
@@ -215,10 +223,12 @@ def compare_pair(a: Profile, b: Profile, ta: M.TestInfo, tb: M.TestInfo, ia: int
         if sp.group == "taxon" and q.verdict != M.Verdict.changed and max(q.before or 0, q.after or 0) < SHARE_FLOOR:
             continue  # a key genus absent from both tests says nothing
         quantities.append(q)
-    quantities.append(M.QuantityChange(
-        key="panels", label="Skin panel leans", group="panel", scale="diff", before=None, after=None,
-        verdict=M.Verdict.cannot,
-        reason="the test–retest variation of the skin-panel leans has not been estimated yet; see each report"))
+    if not with_panels:
+        quantities.append(M.QuantityChange(
+            key="panels", label="Skin panel leans", group="panel", scale="diff", before=None, after=None,
+            verdict=M.Verdict.cannot,
+            reason="their test–retest variation is estimated for shotgun profiles only" if family == "16S" else
+            "not comparable after the change of profiler, version or database"))
     distances = _distances(a, b, family, var, survive)
     changed, unchanged, unknowable = summarise(quantities, distances, family)
     trial_text = _trial_text(trial, ta, tb)

@@ -27,7 +27,8 @@ class Flag(_Model):
     """Something about the pair of tests the person must see before any number."""
 
     code: str = Field(description="method_differs | profiler_differs | version_differs | database_differs | "
-                                  "lab_differs | lab_unknown | low_depth | high_unclassified | borrowed_estimate")
+                                  "lab_differs | lab_unknown | low_depth | high_unclassified | borrowed_estimate | "
+                                  "reference_differs")
     severity: str = Field(description="refusal | warning | note")
     text: str
 

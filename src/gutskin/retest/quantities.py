@@ -41,6 +41,11 @@ _LABELS = {
 }
 
 
+_CONDITIONS = {"atopic_dermatitis": "Eczema (atopic dermatitis)", "acne": "Acne", "psoriasis": "Psoriasis",
+               "rosacea": "Rosacea", "hidradenitis_suppurativa": "Hidradenitis suppurativa",
+               "chronic_spontaneous_urticaria": "Chronic urticaria", "seborrhoeic_dermatitis": "Seborrhoeic dermatitis"}
+
+
 @dataclass(frozen=True)
 class Spec:
     """How one quantity is compared."""
@@ -83,6 +88,8 @@ def spec(key: str) -> Spec:
         return Spec(key, f"{name.replace('_', ' ')} (guild share)", "guild", "logshare")
     if group == "genus":
         return Spec(key, f"{name} (genus share)", "taxon", "logshare")
+    if group == "panel":
+        return Spec(key, f"{_CONDITIONS.get(name, name.replace('_', ' '))} panel lean", "panel", "diff")
     raise KeyError(key)
 
 
@@ -142,11 +149,36 @@ def genus_shares(profile: Profile) -> pd.DataFrame:
     return pd.DataFrame(cols, index=pd.Index(profile.samples, name="sample"))
 
 
-def measure(profile: Profile) -> pd.DataFrame:
-    """Samples × every comparable quantity (numeric columns only), from the scoring driver plus key genera."""
+def panel_leans(profile: Profile) -> pd.DataFrame:
+    """Samples × ``panel.<condition>``: each skin panel's lean (−1 away … +1 toward the condition's reported gut
+    pattern) from the engine's analysis, against the reference it chooses; ``attrs["reference"]`` names it per
+    sample (leans against different references are not comparable)."""
+    from ..engine import analyse
+
+    analyses = analyse(profile)
+    rows, refs = {}, {}
+    for a in analyses:
+        rows[a.sample] = {f"panel.{p.condition}": (math.nan if p.score is None else float(p.score))
+                          for p in a.skin.panels}
+        refs[a.sample] = a.provenance.reference.name if a.provenance.reference else None
+    out = pd.DataFrame.from_dict(rows, orient="index").reindex(profile.samples)
+    out.index.name = "sample"
+    out.attrs["reference"] = refs
+    return out
+
+
+def measure(profile: Profile, *, panels: bool = False) -> pd.DataFrame:
+    """Samples × every comparable quantity (numeric columns only), from the scoring driver plus key genera,
+    and the skin-panel leans when ``panels`` (shotgun profiles; the engine's full analysis, slower)."""
     table = score_table(profile)
     keep = [c for c in table.columns if c in ALPHA or c in INDICES or c == "fb_ratio"
             or c.startswith(("phylum.", "guild."))]
     out = table[keep].apply(pd.to_numeric, errors="coerce")
-    genera = genus_shares(profile)
-    return pd.concat([out, genera.reindex(out.index)], axis=1)
+    parts = [out, genus_shares(profile).reindex(out.index)]
+    if panels:
+        leans = panel_leans(profile)
+        parts.append(leans.reindex(out.index))
+        out.attrs["reference"] = leans.attrs["reference"]
+    result = pd.concat(parts, axis=1)
+    result.attrs = out.attrs
+    return result

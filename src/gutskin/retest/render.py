@@ -99,7 +99,7 @@ def change_chart(quantities: list[M.QuantityChange]) -> str:
         colour = VERMILLION if q.verdict == M.Verdict.changed else BLUE
         shape = (f'<rect x="{x(r) - 4:.1f}" y="{y - 4}" width="8" height="8" fill="{colour}"/>'
                  if q.verdict == M.Verdict.changed else f'<circle cx="{x(r):.1f}" cy="{y}" r="4" fill="{colour}"/>')
-        label = q.label if len(q.label) <= 34 else q.label[:33] + "…"
+        label = q.label if len(q.label) <= 30 else q.label[:29] + "…"
         body.append(f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" font-size="11">{escape(label)}</text>{shape}')
     height = 24 + len(rows) * h + 14
     band = (f'<rect x="{x(-1):.1f}" y="12" width="{x(1) - x(-1):.1f}" height="{height - 26}" fill="{GREEN}" '

@@ -47,6 +47,9 @@ def direction_evidence(key: str) -> str:
 
 def _moved(q: M.QuantityChange) -> str:
     word = "rose" if (q.change or 0) > 0 else "fell"
+    if q.group == "panel":
+        word = ("moved toward" if (q.change or 0) > 0 else "moved away from") + " the gut pattern reported in the " \
+               "condition"
     return f"{q.label} {word} ({q.change_text}; usual variation ±{q.usual_variation:.2g} on its scale)"
 
 

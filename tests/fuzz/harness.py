@@ -154,6 +154,71 @@ def run_case(seed: int, names: list[str], scratch: Path, *, timeout: float = 20.
     return Outcome(seed, rel, mutation, kind, detail, round(seconds, 3))
 
 
+#: the trial and questionnaire inputs, fuzzed with the same mutations (shipped examples: real-shaped files)
+DOCUMENTS = {
+    "questionnaire": ROOT / "examples" / "questionnaire.yaml",
+    "plan": ROOT / "examples" / "trial" / "dairy-eczema-plan.json",
+    "diary": ROOT / "examples" / "trial" / "dairy-eczema-diary.csv",
+}
+
+
+def _load_document(kind: str, path: Path) -> None:
+    if kind == "questionnaire":
+        from gutskin.knowledge.questionnaire import load_questionnaire
+
+        load_questionnaire(path)
+    elif kind == "plan":
+        from gutskin.trial.plan import load_plan
+
+        load_plan(path)
+    else:
+        from gutskin.trial.diary import load_diary
+        from gutskin.trial.plan import load_plan
+
+        load_diary(path, load_plan(DOCUMENTS["plan"]))
+
+
+def run_document_case(seed: int, scratch: Path, *, timeout: float = 20.0) -> Outcome:
+    """A damaged questionnaire, plan or diary: refused naming the file, or loaded."""
+    from gutskin.errors import InputError
+
+    from .mutate import mutate
+
+    rng = random.Random(seed)
+    kind = rng.choice(sorted(DOCUMENTS))
+    src = DOCUMENTS[kind]
+    mutation, damaged = mutate(src.read_bytes(), rng)
+    folder = scratch / f"doc{seed}"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / src.name
+    target.write_bytes(damaged)
+    t0 = time.perf_counter()
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            _load_document(kind, target)
+        kind_, detail = "read", ""
+    except _Timeout:
+        kind_, detail = "hang", f"over {timeout:g} s"
+    except InputError as exc:
+        text = str(exc)
+        ok = "\n" not in text and str(target) in text
+        kind_, detail = ("refused" if ok else "unnamed"), text[:300]
+    except Exception as exc:
+        tb = traceback.extract_tb(exc.__traceback__)
+        at = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(tb) if "gutskin" in f.filename), "?")
+        kind_, detail = "internal", f"{type(exc).__name__} at {at}: {' '.join(str(exc).split())[:200]}"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    for f in folder.iterdir():
+        f.unlink()
+    folder.rmdir()
+    return Outcome(seed, f"examples:{kind}", mutation, kind_, detail, round(time.perf_counter() - t0, 3))
+
+
 FINDINGS = ("internal", "hang", "loss", "unnamed")
 
 
@@ -163,7 +228,11 @@ def run(cases: int, seed: int, *, allow_slow: bool = False, timeout: float = 20.
     out: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="gutskin-fuzz-") as tmp:
         for i in range(cases):
-            res = run_case(seed * 1_000_003 + i, names, Path(tmp), timeout=timeout, allow_slow=allow_slow)
+            case_seed = seed * 1_000_003 + i
+            if only is None and i % 8 == 7:  # one case in eight: a questionnaire, plan or diary
+                res = run_document_case(case_seed, Path(tmp), timeout=timeout)
+            else:
+                res = run_case(case_seed, names, Path(tmp), timeout=timeout, allow_slow=allow_slow)
             out.append(res)
             if progress and res.kind in FINDINGS:
                 print("finding: " + json.dumps(asdict(res)), file=sys.stderr, flush=True)

@@ -7,8 +7,6 @@ with `` | ``). :func:`score_profile` is the same thing as a function returning a
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,8 +26,9 @@ __all__ = ["parse_metrics", "score", "score_profile", "write_table"]
 
 METRICS_HELP = (
     "Comma-separated metrics or groups. Alpha: " + ", ".join(ALPHA_METRICS) + " (shannon in nats, natural log; "
-    "chao1/ace need integer counts). Indices: " + ", ".join(INDEX_METRICS) + " (hmp2_dysbiosis needs --reference). "
-    "Composition: phyla, fb_ratio, guilds. Groups: all (default; adds hmp2_dysbiosis when --reference is given), "
+    "chao1/ace need integer counts). Indices: " + ", ".join(INDEX_METRICS) + " (hmp2_dysbiosis needs --reference-profiles). "
+    "Composition: phyla, fb_ratio, guilds. Groups: all (default; adds hmp2_dysbiosis when --reference-profiles is "
+    "given), "
     "alpha, indices, composition."
 )
 
@@ -41,18 +40,19 @@ def score_profile(profile: Profile, metrics: str | Sequence[str] | None = "all",
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write TSV atomically (temporary file beside the target, then rename)."""
+    """Write TSV atomically (the one atomic-write helper, :func:`gutskin.io.atomic_write`)."""
+    from ..io import atomic_write
+
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.exists():
         raise InputError("the output folder does not exist", parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
-    os.close(fd)
-    try:
-        frame.to_csv(tmp, sep="\t", na_rep="", index=True)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        frame.to_csv(fh, sep="\t", na_rep="", index=True)
+
+
+def deprecated(old: str, new: str) -> None:
+    """One line on stderr for an option spelling kept for one release."""
+    typer.echo(f"gutskin: note: '{old}' is deprecated and will be removed in the next release; use '{new}'", err=True)
 
 
 @app.command()
@@ -60,10 +60,12 @@ def score(
     files: list[Path] = typer.Argument(..., help="Profile files (any supported format); several are merged."),
     out: Path = typer.Option(..., "-o", "--output", help="Output TSV: one row per sample."),
     metrics: str = typer.Option("all", "--metrics", "-m", help=METRICS_HELP),
-    rank: str = typer.Option("species", "--rank", "-r", help="Rank for alpha diversity and dysbiosis: "
+    rank: str = typer.Option("species", "--rank", help="Rank for alpha diversity and dysbiosis: "
                              + ", ".join(RANKS) + "."),
-    reference: list[Path] = typer.Option(None, "--reference", help="Healthy reference profiles for hmp2_dysbiosis "
-                                         "(same profiler and database as FILES)."),
+    reference_profiles: list[Path] = typer.Option(None, "--reference-profiles", help="Healthy reference profile "
+                                                  "files for hmp2_dysbiosis (same profiler and database as FILES)."),
+    old_rank: str | None = typer.Option(None, "-r", hidden=True),
+    old_reference: list[Path] = typer.Option(None, "--reference", hidden=True),
     fmt: str | None = typer.Option(None, "--format", "-f", help="Input format, overriding detection: "
                                    + ", ".join(sorted(FORMATS)) + "."),
 ) -> None:
@@ -75,10 +77,16 @@ def score(
 
     Chao1/ACE on relative abundances are left empty, with the reason in the warnings column; asked for by name on such input they are refused.
     """  # noqa: E501
+    if old_rank is not None:
+        deprecated("-r", "--rank")
+        rank = old_rank
+    if old_reference:
+        deprecated("--reference FILE", "--reference-profiles FILE")
+        reference_profiles = [*(reference_profiles or []), *old_reference]
     if rank not in RANKS:
         raise InputError(f"unknown rank {rank!r}; expected one of {', '.join(RANKS)}", field="--rank")
     profile = read_many(files, fmt)
-    ref = read_many(reference, fmt) if reference else None
+    ref = read_many(reference_profiles, fmt) if reference_profiles else None
     table = score_profile(profile, metrics, rank=rank, reference=ref)
     write_table(table, out)
     n_metrics = len([c for c in table.columns if not c.endswith("_coverage") and c != "warnings"])

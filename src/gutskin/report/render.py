@@ -8,8 +8,6 @@ leaves a half-written report.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -152,22 +150,10 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any):
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic rename."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError("the output folder does not exist", folder)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    """Write ``data`` to ``path`` atomically: the one helper, :func:`gutskin.io.write_atomic`."""
+    from ..io import write_atomic as _write_atomic
+
+    return _write_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
 
 
 RENDERERS: dict[str, Callable[[Report], bytes | str]] = {

@@ -146,3 +146,17 @@ def test_bad_bundles_get_one_line_and_exit_2(tmp_path, capsys, content, words):
 def test_missing_output_folder_is_refused(bundle_file, tmp_path, capsys):
     code, err = _run(["import", "--fhir", str(bundle_file), "-o", str(tmp_path / "nope")], capsys)
     assert code == 2 and "output folder does not exist" in err
+
+
+def test_the_shipped_example_bundle_is_valid_and_imports(tmp_path):
+    """examples/fhir/bundle.json (scripts/write_fhir_example.py) validates and gives back the example diary."""
+    path = ROOT / "examples" / "fhir" / "bundle.json"
+    bundle = json.loads(path.read_text(encoding="utf-8"))
+    assert check_bundle(bundle) == []
+    import_bundle(path, tmp_path)
+    assert (tmp_path / "diary.csv").read_bytes() == DIARY.read_bytes()
+    # the trimmed copy in docs/fhir.md shows resources of this very file
+    import re
+
+    shown = set(re.findall(r"urn:uuid:[0-9a-f-]{36}", (ROOT / "docs" / "fhir.md").read_text(encoding="utf-8")))
+    assert shown and shown <= {e["fullUrl"] for e in bundle["entry"]}

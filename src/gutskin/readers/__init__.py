@@ -41,18 +41,7 @@ _READER_MODULES = [
 ]
 
 
-def _load() -> list[ModuleType]:
-    mods = []
-    for name in _READER_MODULES:
-        try:
-            mods.append(importlib.import_module(f"{__name__}.{name}"))
-        except ModuleNotFoundError as exc:  # a reader still being written must not break the others
-            if exc.name != f"{__name__}.{name}":
-                raise
-    return mods
-
-
-READERS: list[ModuleType] = _load()
+READERS: list[ModuleType] = [importlib.import_module(f"{__name__}.{name}") for name in _READER_MODULES]
 FORMATS: dict[str, ModuleType] = {m.FORMAT: m for m in READERS}
 for _m in READERS:
     for _alias in getattr(_m, "ALIASES", ()):

@@ -29,6 +29,7 @@ from ..errors import InputError
 from ..io import HDF5_MAGIC, Peek, compression, memory_bytes, read_bytes
 from ..profile import UNITS, Profile, ProfileBuilder, SampleInfo, taxon_key
 from ..taxonomy.lineage import Lineage, parse_prefixed
+from ..taxonomy.metaphlan_version import version_from_generated_by
 from ..taxonomy.ranks import RANKS
 from .base import parse_taxid, sample_name_from_path
 from .taxonomy_table import (
@@ -314,7 +315,7 @@ def profiler_from(generated_by: str) -> tuple[str | None, str | None]:
     version_m = re.search(r"v?(\d+(?:\.\d+)*[\w.+\-]*)", g)
     version = version_m.group(1).rstrip(",") if version_m else None
     if low.startswith("metaphlan"):
-        return "MetaPhlAn", version
+        return "MetaPhlAn", version_from_generated_by(g)
     if low.startswith("motus"):
         return "mOTUs", version
     if low.startswith(("qiime2", "qiime 2")):
@@ -331,15 +332,7 @@ def _is_lineage_id(text: str) -> bool:
 
 def _motus_taxa(ids: list[str], names: list[str]) -> dict[str, tuple[Lineage, str]]:
     """Lineage and taxon key per mOTU, as the mOTUs profile reader makes them (so the two merge)."""
-    try:
-        from .motus import genus_of, genus_vocabulary
-    except ImportError:  # pragma: no cover - the mOTUs reader ships with this one
-        def genus_vocabulary(names: list[str]) -> set[str]:
-            return set()
-
-        def genus_of(name: str, vocabulary: set[str]) -> str | None:
-            words = name.split()
-            return words[0] if len(words) > 1 and words[0][:1].isupper() and words[1][:1].islower() else None
+    from .motus import genus_of, genus_vocabulary
     vocabulary = genus_vocabulary(names)
     out = {}
     for oid, name in zip(ids, names, strict=True):

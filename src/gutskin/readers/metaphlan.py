@@ -25,6 +25,7 @@ from ..errors import InputError
 from ..io import Peek, read_text
 from ..profile import Profile, ProfileBuilder, SampleInfo
 from ..taxonomy.lineage import parse_prefixed
+from ..taxonomy.metaphlan_version import metaphlan_version
 from .base import (
     last_taxid,
     parse_taxid,
@@ -83,17 +84,7 @@ def sniff(peek: Peek) -> bool:
 
 
 def _version_from_db(db: str | None, reads_line: bool) -> str | None:
-    if db is None:
-        return "4" if reads_line else None
-    if db.startswith("mpa_v20") or db.startswith("v20"):
-        return "2"
-    if db.startswith("v29") or db.startswith("v296"):
-        return "2.9"
-    if db.startswith("mpa_v30") or db.startswith("mpa_v31"):
-        return "4" if reads_line else "3"
-    if "SGB" in db:
-        return "4"
-    return "4" if reads_line else None
+    return metaphlan_version(db, reads_line=reads_line)  # the one rule, shared with reference choice
 
 
 def read(path: Path, peek: Peek | None = None) -> Profile:

@@ -33,8 +33,9 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(url: str, home, port: int) -> subprocess.Popen:
-    env = {**os.environ, "GUTSKIN_DATABASE_URL": url, "GUTSKIN_HOME": str(home), "GUTSKIN_COOKIE_SECURE": "0",
+def _serve(url: str, home, port: int, secure_cookie: bool = False) -> subprocess.Popen:
+    env = {**os.environ, "GUTSKIN_DATABASE_URL": url, "GUTSKIN_HOME": str(home),
+           "GUTSKIN_COOKIE_SECURE": "1" if secure_cookie else "0",
            "GUTSKIN_SECRET_KEY": "crash-test-key"}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "gutskin.web.main:app", "--host", "127.0.0.1",
                              "--port", str(port), "--log-level", "warning"], env=env,

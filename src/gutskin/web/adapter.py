@@ -1,7 +1,7 @@
-"""The one place the web app calls gutskin's library: reading uploads, building and rendering reports, the safety
-gate, trial plans, calendars and analyses — the same functions the CLI calls.
+"""The one place the web app calls gutskin's library: reading uploads, the analysis engine and the report
+(``gutskin.engine.analyse`` → ``gutskin.report.to_report``), the safety gate (``gutskin.engine.gate_for``), trial
+plans, calendars and analyses — the same functions the CLI calls.
 
-When the engine (``gutskin.engine.analyse`` + ``gutskin.report.to_report``) lands, only this module changes.
 Everything here is synchronous and CPU-bound: routes call it from a worker thread, never on the event loop.
 """
 
@@ -15,20 +15,22 @@ import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .. import __version__
+from ..engine import Resources, analyse, default_resources
+from ..engine import gate_for as engine_gate
 from ..errors import InputError, RefusedError
 from ..knowledge.questionnaire import Questionnaire, parse_questionnaire
 from ..profile import Profile
 from ..readers import read
-from ..report import Report, build_report, render_html, render_json
+from ..report import Report, render_html, render_json, to_report
 from ..report.render import pdf_bytes
-from ..safety import SafetyGate, elimination_gate
+from ..safety import SafetyGate
 from ..trial.analysis import analyze
 from ..trial.calendar import to_ics
 from ..trial.chart import timeline_svg
@@ -127,12 +129,29 @@ def questionnaire_from_answers(answers: dict[str, Any] | None) -> Questionnaire 
     return parse_questionnaire(answers)
 
 
+_resources: Resources | None = None
+
+
+def use_resources(resources: Resources | None) -> None:
+    """The engine resources of this process (the app loads them once at start-up)."""
+    global _resources
+    _resources = resources
+
+
+def resources() -> Resources:
+    return _resources or default_resources()
+
+
 def build(data: bytes, filename: str, sample: str, answers: dict[str, Any] | None) -> Report:
     """The report for one sample of an upload, with the person's questionnaire answers (if any)."""
     up = read_upload(data, filename)
     if sample not in up.samples:
         raise InputError(f"no sample named {sample!r} in this file", field="sample")
-    return build_report(up.profile, sample, questionnaire_from_answers(answers))
+    res = resources()
+    (analysis,) = analyse(up.profile, res, questionnaires=questionnaire_from_answers(answers), samples=[sample],
+                          input_name=_safe_filename(filename))
+    now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return to_report(analysis, res, generated_at=now)
 
 
 def report_from_json(text: str) -> Report:
@@ -167,8 +186,7 @@ def report_pdf(report: Report) -> bytes:
 # ------------------------------------------------------------------------------------------ trials
 def gate_for(answers: dict[str, Any] | None) -> SafetyGate:
     """The safety gate, through the one mapping every entry point uses (``Questionnaire.gate_inputs``)."""
-    q = questionnaire_from_answers(answers) or Questionnaire()
-    return elimination_gate(**q.gate_inputs())
+    return engine_gate(questionnaire_from_answers(answers))
 
 
 def new_plan(food: str, condition: str, start: date, design: str, gate: SafetyGate) -> dict[str, Any]:

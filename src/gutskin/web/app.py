@@ -12,7 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..engine import Resources, Settings
 from ..store import Database, upgrade
+from . import adapter
 from .config import WebConfig
 from .deps import LoginRequired
 
@@ -32,6 +34,8 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         if config.migrate_on_start:
             upgrade(config.database_url)
         app.state.database = Database(config.database_url)
+        # The engine's resources (knowledge base, references), loaded once for this worker.
+        adapter.use_resources(Resources.load(Settings(home=config.home)))
         try:
             yield
         finally:

@@ -42,9 +42,17 @@ class Group:
     groups: list[Group] = field(default_factory=list)
 
 
+_UNITS = {"cm": "(cm)", "kg": "(kg)", "0_10": "(0–10)"}
+_ACRONYMS = {"bmi": "BMI", "ige": "IgE"}
+
+
 def _label(name: str) -> str:
-    words = name.replace("_0_10", " (0–10)").replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
+    for suffix, unit in _UNITS.items():
+        if name.endswith("_" + suffix):
+            name = name[: -len(suffix) - 1] + " " + unit
+    words = [_ACRONYMS.get(w, w) for w in name.replace("_", " ").split()]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def _strip_optional(annotation: Any) -> Any:

@@ -269,3 +269,40 @@ def test_same_inputs_give_the_same_bundle(bundle):
     again = export_fhir(EXAMPLE, questionnaire=QUESTIONNAIRE, trial=(PLAN, DIARY), issued="2026-03-02T09:00:00Z",
                         pdf=False)
     assert json.dumps(again, sort_keys=True) == json.dumps(bundle, sort_keys=True)
+
+
+OTHER_PROFILES = [
+    "kraken2/bracken__sample_test.report",
+    "bracken/bracken__sample_output_species_abundance.txt",
+    "motus/motus__ERR878216_both_counts.profile",
+    "biom/biom-format__rich_sparse_otu_table_hdf5.biom",
+    "consumer_ubiome/ubiome__sprague-ubiome-150815.csv",
+    "sylph/benchpro__sylph__Gastrointestinal_0.profile",
+    "metaphlan/benchpro__MetaPhlAn4__GTDB__r207__0.profile_gtdb.tsv",
+    "cami_profile/benchpro__mOTUs3__1.profile.tsv",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("relpath", OTHER_PROFILES)
+def test_other_profilers_export_valid_bundles(relpath):
+    from tests.conftest import fixture
+
+    src = fixture(relpath)
+    profile = gutskin.read(src)
+    sample = profile.samples[0] if profile.n_samples > 1 else None
+    b = export_fhir(src, sample=sample, issued="2026-01-01T00:00:00Z", pdf=False)
+    assert model_errors(b) == [] and structural_errors(b) == []
+    shares = [o for o in _resources(b, "Observation") if _code(o) == "taxon-relative-abundance"]
+    assert shares and all(0 <= o["valueQuantity"]["value"] <= 100 for o in shares)
+
+
+def test_a_merged_table_needs_a_sample(capsys):
+    from gutskin.cli import main
+    from tests.conftest import fixture
+
+    src = fixture("metaphlan_merged/generated__metaphlan-3.0.14-merge__kefir_v31_3samples.txt")
+    with pytest.raises(SystemExit) as exc:
+        main(["export", "--fhir", str(src), "-o", "/tmp/never-written.json"])
+    assert exc.value.code == 2 and "--sample" in capsys.readouterr().err
+    assert not Path("/tmp/never-written.json").exists()

@@ -162,3 +162,15 @@ def test_a_file_changed_after_ingest_is_not_mixed_in(tmp_path: Path) -> None:
     assert len(result.bad) == 1 and "already ingested" in result.bad[0][1]
     after = CohortStore(out).read_partition("p000001")
     assert (after.values != before.values).nnz == 0
+
+
+@pytest.mark.slow
+def test_parallel_reading_writes_the_same_store(tmp_path: Path, cohort_dir: Path) -> None:
+    out = tmp_path / "parallel"
+    ingest(inputs(), out, partition_size=40, workers=2)
+    a, b = CohortStore(cohort_dir), CohortStore(out)
+    assert a.partition_ids() == b.partition_ids()
+    for pid in a.partition_ids():
+        pa_, pb_ = a.read_partition(pid), b.read_partition(pid)
+        assert pa_.samples == pb_.samples and list(pa_.taxa.index) == list(pb_.taxa.index)
+        assert (pa_.values != pb_.values).nnz == 0

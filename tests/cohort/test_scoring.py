@@ -147,7 +147,7 @@ def test_dask_local_cluster_gives_the_same_table(cohort_dir: Path, tmp_path: Pat
 
 def test_unreachable_scheduler_is_one_clear_error(cohort_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot reach a Dask scheduler"):
-        score_cohort(cohort_dir, tmp_path / "s.parquet", executor=Executor(dask="tcp://127.0.0.1:9"))
+        score_cohort(cohort_dir, tmp_path / "s.parquet", executor=Executor(dask="tcp://127.0.0.1:9", connect_timeout=2))
 
 
 def test_slurm_job_script_runs_a_plain_dask_worker() -> None:

@@ -62,6 +62,8 @@ def ingest_cmd(
                                        "for scoring and reports)."),
     fmt: str | None = typer.Option(None, "--format", "-f", help="Input format for every file, overriding "
                                    "detection."),
+    workers: int | None = typer.Option(None, "--workers", "-w", help="Processes reading files in parallel "
+                                       "(default: one per core)."),
 ) -> None:
     """Stream profiles into a partitioned long-format Parquet store with a samples table and a manifest.
 
@@ -69,15 +71,19 @@ def ingest_cmd(
     skips every partition already written; a half-written partition is never visible. Files that cannot be
     read are listed with their reason in COHORT_DIR/bad_files.tsv and the rest go on.
     """
+    from ..cohort.executors import default_workers
     from ..cohort.ingest import ingest
 
+    if workers is not None and workers < 1:
+        raise InputError("--workers must be at least 1", field="--workers")
     with _progress("ingest") as progress:
         task = progress.add_task("ingest", total=len(inputs), note="")
 
         def tick(path: str, samples: int, files: int) -> None:
             progress.update(task, completed=files, note=f"{samples:,} samples")
 
-        result = ingest(inputs, out, partition_size=partition_size, fmt=fmt, progress=tick)
+        result = ingest(inputs, out, partition_size=partition_size, fmt=fmt, progress=tick,
+                        workers=min(default_workers() if workers is None else workers, len(inputs)))
     resumed = f" ({result.skipped_samples:,} already there, skipped)" if result.skipped_samples else ""
     typer.echo(f"wrote {out}: {result.n_samples:,} samples in {result.n_partitions} partitions{resumed}", err=True)
     if result.bad:

@@ -25,6 +25,8 @@ class Executor:
 
     workers: int = 1
     dask: str | None = None
+    #: seconds to wait for the Dask scheduler to answer
+    connect_timeout: float = 30.0
 
     def describe(self) -> str:
         if self.dask:
@@ -36,7 +38,7 @@ class Executor:
         if not items:
             return iter(())
         if self.dask:
-            return _dask_map(self.dask, func, items)
+            return _dask_map(self.dask, func, items, self.connect_timeout)
         if self.workers <= 1:
             return ((item, func(item)) for item in items)
         return _pool_map(self.workers, func, items)
@@ -64,23 +66,24 @@ def _pool_map(workers: int, func: Callable[[str], Any], items: Sequence[str]) ->
             raise
 
 
-def connect(address: str) -> Any:
+def connect(address: str, timeout: float = 30.0) -> Any:
     """A ``distributed.Client`` for a scheduler address (``tcp://host:8786``) or a scheduler file (``*.json``)."""
     from distributed import Client
 
     try:
         if address.endswith(".json") and Path(address).is_file():
-            return Client(scheduler_file=address, timeout="30s")
-        return Client(address, timeout="30s")
+            return Client(scheduler_file=address, timeout=f"{timeout}s")
+        return Client(address, timeout=f"{timeout}s")
     except (OSError, TimeoutError) as exc:
         raise InputError(f"cannot reach a Dask scheduler at {address!r} ({exc}); start one first (see "
                          "docs/cohort.md) or leave out --dask", field="--dask") from None
 
 
-def _dask_map(address: str, func: Callable[[str], Any], items: Sequence[str]) -> Iterator[tuple[str, Any]]:
+def _dask_map(address: str, func: Callable[[str], Any], items: Sequence[str],
+              timeout: float) -> Iterator[tuple[str, Any]]:
     from distributed import as_completed as dask_completed
 
-    client = connect(address)
+    client = connect(address, timeout)
     try:
         futures = client.map(func, list(items), pure=False, key=[f"gutskin-{i}" for i in _unique_keys(items)])
         owner = {f.key: item for f, item in zip(futures, items, strict=True)}

@@ -11,8 +11,11 @@ cannot be read is listed in ``bad_files.tsv`` with its one-line reason and the o
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,33 +126,159 @@ def _remaining(n: int, done: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+class Ingestor:
+    """Adds profiles to a cohort store, partition by partition; :func:`ingest` feeds it files.
+
+    Library users with profiles already in memory (a pipeline, a benchmark) can use it directly::
+
+        with Ingestor(out, partition_size=5000) as ing:
+            for profile, label in profiles:
+                ing.add(profile, ident=label, path=label)
+    """
+
+    def __init__(self, out: str | os.PathLike[str], partition_size: int = DEFAULT_PARTITION_SIZE) -> None:
+        if partition_size < 1:
+            raise InputError("the partition size must be at least 1", field="--partition-size")
+        out_path = Path(out)
+        if out_path.exists() and not out_path.is_dir():
+            raise InputError("exists and is not a folder; give a folder for the cohort", out_path)
+        out_path.mkdir(parents=True, exist_ok=True)
+        self.root = out_path
+        self.partition_size = partition_size
+        self.store = CohortStore(out_path)
+        self.manifest = self.store.open_for_ingest(partition_size, _engine.VERSION)
+        self.done: dict[str, list[tuple[int, int]]] = {}
+        self.n_file: dict[str, int] = {}
+        self.seen: dict[str, tuple[str, str]] = {}  # sample id → (file identity, path): ids are unique in a cohort
+        for src in self.store.committed_sources(self.manifest):
+            self.done.setdefault(src["file"], []).append((src["start"], src["stop"]))
+            self.n_file[src["file"]] = src["n_file"]
+            for s in src.get("samples", []):
+                self.seen[s] = (src["file"], src["path"])
+        self.bad: list[tuple[str, str]] = []
+        self.pending: dict[str, _Pending] = {}
+        self.new_partitions = 0
+        self.skipped = 0
+        self.n_before = self.manifest.n_samples
+
+    def __enter__(self) -> Ingestor:
+        return self
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is None:
+            self.finish()
+
+    @property
+    def n_samples(self) -> int:
+        """Samples committed or waiting for their partition."""
+        return self.manifest.n_samples + sum(p.n for p in self.pending.values())
+
+    def is_done(self, ident: str) -> bool:
+        """Whether every sample of the input ``ident`` is committed already (then it need not be read)."""
+        spans = self.done.get(ident)
+        if spans is not None and not _remaining(self.n_file[ident], spans):
+            self.skipped += sum(b - a for a, b in spans)
+            return True
+        return False
+
+    def refuse(self, path: str, reason: str) -> None:
+        self.bad.append((path, reason))
+
+    def add(self, profile: Profile, ident: str, path: str) -> None:
+        """Queue the samples of one input (those not committed before) and commit every full partition."""
+        dupes = [s for s in profile.samples if s in self.seen and self.seen[s][0] != ident]
+        if dupes:
+            self.refuse(path, f"{path}: sample names already ingested from {self.seen[dupes[0]][1]}: "
+                              f"{', '.join(dupes[:5])}{' …' if len(dupes) > 5 else ''}; every sample needs "
+                              "a unique name in a cohort")
+            return
+        for s in profile.samples:
+            self.seen[s] = (ident, path)
+        group = group_of(profile)
+        key = _group_key(group)
+        if profile.n_samples > 1:
+            # a merged table keeps to its own partitions: index coverage and warnings then read exactly as
+            # for the table alone, and samples of two tables never change each other's scores
+            key += f"|file={ident}"
+        already = self.done.get(ident, [])
+        self.skipped += sum(b - a for a, b in already)
+        size = self.partition_size
+        for a, b in _remaining(profile.n_samples, already):
+            start = a
+            while start < b:
+                pend = self.pending.setdefault(key, _Pending(group))
+                take = min(size - pend.n, b - start)
+                whole = (start, take) == (0, profile.n_samples)
+                chunk = profile if whole else profile.take_samples(range(start, start + take))
+                pend.chunks.append(chunk)
+                pend.sources.append({"file": ident, "path": path, "start": start, "stop": start + take,
+                                     "n_file": profile.n_samples, "samples": chunk.samples})
+                pend.n += take
+                start += take
+                if pend.n >= size:
+                    self._flush(key)
+        if profile.n_samples > 1 and key in self.pending:
+            self._flush(key)
+
+    def _flush(self, key: str) -> None:
+        pend = self.pending.pop(key)
+        self.store.commit_partition(self.manifest, _union(pend.chunks), pend.group, pend.sources)
+        self.new_partitions += 1
+
+    def finish(self) -> IngestResult:
+        for key in list(self.pending):
+            self._flush(key)
+        self.store.finish(self.manifest, self.bad)
+        return IngestResult(self.root, self.manifest.n_samples, len(self.manifest.partitions), self.new_partitions,
+                            self.skipped if self.n_before else 0, self.bad)
+
+
+def _read(path: Path, fmt: str | None, taxonomy: object | None) -> Profile | str:
+    """One input as a Profile, or its one-line reason (a worker's task: errors travel back as text)."""
+    try:
+        return _engine.read_input(path, fmt, taxonomy)
+    except InputError as exc:
+        return exc.one_line()
+    except RefusedError as exc:
+        return f"{path}: {exc}"
+
+
+def _read_all(paths: list[Path], fmt: str | None, taxonomy: object | None,
+              workers: int) -> Iterator[tuple[Path, Profile | str]]:
+    """Read ``paths`` in order; with workers, several at a time but never more than 2 per worker in flight."""
+    if workers <= 1:
+        for path in paths:
+            yield path, _read(path, fmt, taxonomy)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        window: deque = deque()
+        it = iter(paths)
+        for path in it:
+            window.append((path, pool.submit(_read, path, fmt, taxonomy)))
+            if len(window) >= 2 * workers:
+                break
+        while window:
+            path, fut = window.popleft()
+            nxt = next(it, None)
+            if nxt is not None:
+                window.append((nxt, pool.submit(_read, nxt, fmt, taxonomy)))
+            yield path, fut.result()
+
+
 def ingest(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *,
-           partition_size: int = DEFAULT_PARTITION_SIZE, fmt: str | None = None,
+           partition_size: int = DEFAULT_PARTITION_SIZE, fmt: str | None = None, workers: int = 1,
            progress: Callable[[str, int, int], None] | None = None) -> IngestResult:
     """Stream ``inputs`` into the cohort store at ``out`` (created or resumed).
 
-    ``progress(file, samples_done, files_done)`` is called after each input file.
+    ``workers`` processes read files in parallel (partitions are still committed in input order, so the
+    store is the same whatever the number of workers). ``progress(file, samples_done, files_done)`` is called
+    after each input file.
     """
-    if partition_size < 1:
-        raise InputError("the partition size must be at least 1", field="--partition-size")
-    store = CohortStore(out)
     paths = [Path(p) for p in inputs]
     if not paths:
         raise InputError("no input files given")
-    out_path = Path(out)
-    if out_path.exists() and not out_path.is_dir():
-        raise InputError("exists and is not a folder; give a folder for the cohort", out_path)
-    out_path.mkdir(parents=True, exist_ok=True)
-    manifest = store.open_for_ingest(partition_size, _engine.VERSION)
-    done: dict[str, list[tuple[int, int]]] = {}
-    n_file: dict[str, int] = {}
-    seen: dict[str, tuple[str, str]] = {}  # sample id → (file identity, path): ids are unique in a cohort
-    for src in store.committed_sources(manifest):
-        done.setdefault(src["file"], []).append((src["start"], src["stop"]))
-        n_file[src["file"]] = src["n_file"]
-        for s in src.get("samples", []):
-            seen[s] = (src["file"], src["path"])
-    bad: list[tuple[str, str]] = []
+    ing = Ingestor(out, partition_size)
     taxonomies = [p for p in paths if fmt is None and _safe_is_taxonomy(p)]
     tables = [p for p in paths if p not in taxonomies]
     taxonomy = None
@@ -157,77 +286,33 @@ def ingest(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
         try:
             taxonomy = _engine.load_taxonomies(taxonomies)
         except InputError as exc:
-            bad.extend((str(p), exc.one_line()) for p in taxonomies)
-    pending: dict[str, _Pending] = {}
-    new_parts = 0
-    skipped = 0
-    n_before = manifest.n_samples
-
-    def flush(key: str) -> None:
-        nonlocal new_parts
-        pend = pending.pop(key)
-        profile = _union(pend.chunks)
-        store.commit_partition(manifest, profile, pend.group, pend.sources)
-        new_parts += 1
-
-    for k, path in enumerate(tables):
+            for p in taxonomies:
+                ing.refuse(str(p), exc.one_line())
+    todo: list[tuple[Path, str]] = []
+    files_done = 0
+    for path in tables:
         try:
             ident = file_identity(path)
         except OSError:
-            bad.append((str(path), InputError("file not found", path).one_line()))
+            ing.refuse(str(path), InputError("file not found", path).one_line())
+            files_done += 1
             continue
-        spans = done.get(ident)
-        if spans is not None and not _remaining(n_file[ident], spans):
-            skipped += sum(b - a for a, b in spans)
-            if progress:
-                progress(str(path), manifest.n_samples, k + 1)
+        if ing.is_done(ident):
+            files_done += 1
             continue
-        try:
-            profile = _engine.read_input(path, fmt, taxonomy)
-        except (InputError, RefusedError) as exc:
-            bad.append((str(path), exc.one_line() if isinstance(exc, InputError) else f"{path}: {exc}"))
-            if progress:
-                progress(str(path), manifest.n_samples, k + 1)
-            continue
-        dupes = [s for s in profile.samples if s in seen and seen[s][0] != ident]
-        if dupes:
-            bad.append((str(path), f"{path}: sample names already ingested from {seen[dupes[0]][1]}: "
-                                   f"{', '.join(dupes[:5])}{' …' if len(dupes) > 5 else ''}; every sample needs "
-                                   "a unique name in a cohort"))
-            continue
-        for s in profile.samples:
-            seen[s] = (ident, str(path))
-        group = group_of(profile)
-        key = _group_key(group)
-        if profile.n_samples > 1:
-            # a merged table keeps to its own partitions: index coverage and warnings then read exactly as
-            # for the table alone, and samples of two tables never change each other's scores
-            key += f"|file={ident}"
-        already = done.get(ident, [])
-        skipped += sum(b - a for a, b in already)
-        for a, b in _remaining(profile.n_samples, already):
-            start = a
-            while start < b:
-                pend = pending.setdefault(key, _Pending(group))
-                take = min(partition_size - pend.n, b - start)
-                chunk = profile.take_samples(range(start, start + take)) if (start, take) != (0, profile.n_samples) \
-                    else profile
-                pend.chunks.append(chunk)
-                pend.sources.append({"file": ident, "path": str(path), "start": start, "stop": start + take,
-                                     "n_file": profile.n_samples, "samples": chunk.samples})
-                pend.n += take
-                start += take
-                if pend.n >= partition_size:
-                    flush(key)
-        if profile.n_samples > 1 and key in pending:
-            flush(key)
+        todo.append((path, ident))
+    if progress:
+        progress("", ing.n_samples, files_done)
+    idents = dict(todo)
+    for path, result in _read_all([p for p, _ in todo], fmt, taxonomy, workers):
+        if isinstance(result, str):
+            ing.refuse(str(path), result)
+        else:
+            ing.add(result, idents[path], str(path))
+        files_done += 1
         if progress:
-            progress(str(path), manifest.n_samples + sum(p.n for p in pending.values()), k + 1)
-    for key in list(pending):
-        flush(key)
-    store.finish(manifest, bad)
-    return IngestResult(Path(out), manifest.n_samples, len(manifest.partitions), new_parts,
-                        skipped if n_before else 0, bad)
+            progress(str(path), ing.n_samples, files_done)
+    return ing.finish()
 
 
 def _safe_is_taxonomy(path: Path) -> bool:

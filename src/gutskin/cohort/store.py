@@ -279,16 +279,20 @@ def read_partition(folder: Path) -> Profile:
     for col in ["key", "rank", "name", "lineage", *LINEAGE_COLUMNS]:
         taxa[col] = taxa[col].astype(object).where(taxa[col].notna(), None)
     taxa = taxa.set_index("key")
-    info = [_info_from_row(row) for row in samples.itertuples(index=False)]
+    # samples of one input share their provenance: build each distinct SampleInfo once
+    cache: dict[tuple, SampleInfo] = {}
+    info = []
+    for row in samples[[*INFO_FIELDS, "extra"]].itertuples(index=False, name=None):
+        key = tuple(None if (isinstance(x, float) and x != x) else x for x in row)
+        item = cache.get(key)
+        if item is None:
+            item = cache[key] = _info_from_values(key)
+        info.append(item)
     layout = str(samples["layout"].iat[0]) if n else "clades"
     return Profile(values, samples["sample"].tolist(), taxa, info, layout=layout)
 
 
-def _info_from_row(row: Any) -> SampleInfo:
-    def opt(x: object) -> Any:
-        return None if x is None or (isinstance(x, float) and x != x) else x
-
-    return SampleInfo(source=row.source, format=row.format, units=row.units, profiler=opt(row.profiler),
-                      profiler_version=opt(row.profiler_version), database=opt(row.database), method=row.method,
-                      unclassified=opt(row.unclassified), unclassified_share=opt(row.unclassified_share),
-                      extra=json.loads(row.extra) if row.extra else {})
+def _info_from_values(values: tuple) -> SampleInfo:
+    fields = dict(zip((*INFO_FIELDS, "extra"), values, strict=True))
+    extra = fields.pop("extra")
+    return SampleInfo(**fields, extra=json.loads(extra) if extra else {})

@@ -6,7 +6,6 @@ ends as one line on stderr and exit status 2 (see :func:`main`).
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
@@ -23,16 +22,12 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# Command modules, each adding its commands to ``app`` on import. A missing module (work in progress)
-# is skipped so the rest of the CLI keeps working.
-_COMMAND_MODULES = ["profiles", "score", "reference", "insights", "kb", "trial", "report", "serve", "cohort", "retest"]
-_COMMAND_MODULES += ["export", "fhir_import"]  # FHIR export and import (issue 17)
-for _name in _COMMAND_MODULES:
-    try:
-        importlib.import_module(f"{__name__}.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"{__name__}.{_name}":
-            raise
+# Command modules add their commands to ``app`` when imported: one line per command group, in --help order.
+# isort: off
+from . import profiles, score, reference, insights, kb, trial, report  # noqa: E402,F401
+from . import serve, cohort, retest  # noqa: E402,F401
+from . import export, fhir_import  # noqa: E402,F401  (FHIR export and import, issue 17)
+# isort: on
 
 
 @app.callback()

@@ -35,9 +35,10 @@ def report(
                                               help="Your answers (YAML or JSON; see examples/questionnaire.yaml)."),
     trial: tuple[Path, Path] | None = typer.Option(None, "--trial", metavar="PLAN DIARY",
                                                    help="An elimination-trial plan and its diary, to add the results."),
-    reference: str | None = typer.Option(None, "--reference", "-r",
+    reference: str | None = typer.Option(None, "--reference",
                                          help="Healthy reference by name (see 'gutskin reference list'); default: "
                                               "the best match for the profile."),
+    old_reference: str | None = typer.Option(None, "-r", hidden=True),
     to: str | None = typer.Option(None, "--to", help="html, pdf or json, when -o is a folder (default html)."),
     fmt: str | None = typer.Option(None, "--format", "-f", help="Input format, overriding detection."),
 ) -> None:
@@ -45,6 +46,11 @@ def report(
     suggestions, elimination trial, and methods with their limits. Not a diagnosis."""
     from ..readers import read
     from ..report import format_for, to_report, write_report
+    from .score import deprecated
+
+    if old_reference is not None:
+        deprecated("-r", "--reference")
+        reference = old_reference
 
     trial_files = tuple(trial) if trial and all(trial) else None
     for p in (questionnaire, *(trial_files or ())):

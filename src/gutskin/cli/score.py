@@ -26,10 +26,9 @@ __all__ = ["parse_metrics", "score", "score_profile", "write_table"]
 
 METRICS_HELP = (
     "Comma-separated metrics or groups. Alpha: " + ", ".join(ALPHA_METRICS) + " (shannon in nats, natural log; "
-    "chao1/ace need integer counts). Indices: " + ", ".join(INDEX_METRICS) + " (hmp2_dysbiosis needs --reference-profiles). "
-    "Composition: phyla, fb_ratio, guilds. Groups: all (default; adds hmp2_dysbiosis when --reference-profiles is "
-    "given), "
-    "alpha, indices, composition."
+    "chao1/ace need integer counts). Indices: " + ", ".join(INDEX_METRICS) + " (hmp2_dysbiosis needs "
+    "--reference-profiles). Composition: phyla, fb_ratio, guilds. Groups: all (default; adds hmp2_dysbiosis when "
+    "--reference-profiles is given), alpha, indices, composition."
 )
 
 

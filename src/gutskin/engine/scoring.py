@@ -143,7 +143,7 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
             continue
         if name == "hmp2_dysbiosis":
             if reference_profiles is None:
-                raise InputError("hmp2_dysbiosis needs a healthy reference set: give --reference FILE...",
+                raise InputError("hmp2_dysbiosis needs a healthy reference set: give --reference-profiles FILE...",
                                  field="--metrics")
             res = hmp2_dysbiosis_result(profile, reference_profiles, rank=rank)
         else:

@@ -213,10 +213,8 @@ def _coverage(mh: list[str], mn: list[str], mh_found: list[str], mn_found: list[
 
 
 def _renamed_present(all_names: list[str], found: list[str], present: set[str]) -> list[tuple[str, str]]:
-    try:
-        from ..taxonomy.synonyms import aliases
-    except ImportError:  # pragma: no cover
-        return []
+    from ..taxonomy.synonyms import aliases
+
     out = []
     for n in all_names:
         if n in found:

@@ -8,7 +8,9 @@ inverted-index kernel; the fallback is scipy's own ``cdist``/``pdist``.
 Which path runs:
 
 * ``GUTSKIN_NO_NUMBA=1`` in the environment, or numba not installed → numpy/scipy only.
-* :func:`set_backend` / :func:`use_backend` switch at run time (``"auto"``, ``"numba"``, ``"numpy"``).
+* :func:`set_backend` / :func:`use_backend` switch at run time (``"auto"``, ``"numba"``, ``"numpy"``). The
+  choice is a context variable, not a process global: it applies to the current thread or asyncio task only,
+  so a test forcing the numpy path cannot change what a server's other requests run.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -31,22 +34,22 @@ if not os.environ.get("GUTSKIN_NO_NUMBA"):
     except ImportError:  # the "fast" extra is not installed
         HAVE_NUMBA = False
 
-_backend = "auto"
+_backend: ContextVar[str] = ContextVar("gutskin_kernel_backend", default="auto")
 
 
 def set_backend(name: str) -> None:
-    """Choose the kernel path: ``"auto"`` (numba when installed), ``"numba"`` or ``"numpy"``."""
-    global _backend
+    """Choose the kernel path for the current thread/task: ``"auto"`` (numba when installed), ``"numba"`` or
+    ``"numpy"``."""
     if name not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {name!r}")
     if name == "numba" and not HAVE_NUMBA:
         raise ValueError("the numba backend needs the optional extra 'fast' (pip install gutskin[fast])")
-    _backend = name
+    _backend.set(name)
 
 
 def backend() -> str:
     """The path that will actually run: ``"numba"`` or ``"numpy"``."""
-    if _backend == "numpy" or not HAVE_NUMBA:
+    if _backend.get() == "numpy" or not HAVE_NUMBA:
         return "numpy"
     return "numba"
 
@@ -54,12 +57,13 @@ def backend() -> str:
 @contextlib.contextmanager
 def use_backend(name: str) -> Iterator[None]:
     """Temporarily switch the kernel path (tests use this to force the numpy fallback)."""
-    old = _backend
-    set_backend(name)
+    if name not in BACKENDS or (name == "numba" and not HAVE_NUMBA):
+        set_backend(name)  # raises with the reason
+    token = _backend.set(name)
     try:
         yield
     finally:
-        set_backend(old)
+        _backend.reset(token)
 
 
 # ---------------------------------------------------------------------------------------------- alpha sums

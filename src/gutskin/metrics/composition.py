@@ -34,17 +34,9 @@ import yaml
 from ..errors import RefusedError
 from ..profile import Profile
 from ..taxonomy.ranks import RANK_INDEX
+from ..taxonomy.synonyms import aliases as _synonym_aliases  # the shared rename table, beside the YAML's aliases
+from ..taxonomy.synonyms import normalise as _normalise
 from ._table import rank_resolution
-
-try:  # the shared rename table; the YAML's own alias lists are used either way
-    from ..taxonomy.synonyms import aliases as _synonym_aliases
-    from ..taxonomy.synonyms import normalise as _normalise
-except ImportError:  # pragma: no cover - only while the taxonomy package is incomplete
-    _synonym_aliases = None
-
-    def _normalise(name: str) -> str:
-        text = re.sub(r"^[a-zA-Z]__", "", name.strip())
-        return " ".join(text.replace("_", " ").lower().split())
 
 
 def normalise(name: Any) -> str:
@@ -57,9 +49,8 @@ def normalise(name: Any) -> str:
 def name_keys(name: str, extra: list[str] | tuple[str, ...] = ()) -> set[str]:
     """Normalised keys of ``name``, its listed aliases and every synonym the rename table knows."""
     names = {name, *extra}
-    if _synonym_aliases is not None:
-        for n in list(names):
-            names |= set(_synonym_aliases(n))
+    for n in list(names):
+        names |= set(_synonym_aliases(n))
     return {normalise(n) for n in names if n}
 
 
@@ -183,7 +174,7 @@ def phylum_shares(profile: Profile) -> Shares:
                 mask |= suffixed
         col = f"phylum.{p.name}"
         masks[col] = mask
-        old = sorted({a for a in (_synonym_aliases(p.name) if _synonym_aliases else set()) if a != p.name})
+        old = sorted({a for a in _synonym_aliases(p.name) if a != p.name})
         labels[col] = f"{p.name} ({', '.join(old)}) share" if old else f"{p.name} share"
         used |= mask
     masks["phylum.other"] = ~used

@@ -10,8 +10,10 @@ chart relies on colour alone (the person is a labelled marker, zones carry words
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
+from contextvars import ContextVar
 from html import escape
 
 from markupsafe import Markup
@@ -33,19 +35,22 @@ MUTED = "#555555"
 FONT = "font-family:DejaVu Sans,Verdana,Arial,sans-serif"
 W = 400  # viewBox width of every chart
 
-_counter = 0
+# element ids are numbered per rendered document; the counter lives in a context variable so two reports
+# rendered at once (threads of a web server, asyncio tasks) never share or race on it
+_ids: ContextVar[itertools.count | None] = ContextVar("gutskin_chart_ids", default=None)
 
 
 def _uid(prefix: str) -> str:
-    global _counter
-    _counter += 1
-    return f"{prefix}{_counter}"
+    counter = _ids.get()
+    if counter is None:
+        counter = itertools.count(1)
+        _ids.set(counter)
+    return f"{prefix}{next(counter)}"
 
 
 def reset_ids() -> None:
     """Start element ids afresh (one report per document, so ids stay short and deterministic)."""
-    global _counter
-    _counter = 0
+    _ids.set(itertools.count(1))
 
 
 def _svg(height: float, title: str, desc: str, body: list[str], cls: str = "chart", width: float = W) -> Markup:

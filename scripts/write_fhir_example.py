@@ -31,7 +31,7 @@ def bundle_text() -> str:
     problems = check_bundle(bundle)
     if problems:
         raise SystemExit(f"the example Bundle failed validation: {problems[:3]}")
-    return json.dumps(bundle, indent=1, ensure_ascii=False) + "\n"
+    return json.dumps(bundle, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def main(argv: list[str]) -> int:

@@ -297,12 +297,31 @@ def test_other_profilers_export_valid_bundles(relpath):
     assert shares and all(0 <= o["valueQuantity"]["value"] <= 100 for o in shares)
 
 
-def test_a_merged_table_needs_a_sample(capsys):
+def test_a_merged_table_needs_a_sample(capsys, tmp_path):
     from gutskin.cli import main
     from tests.conftest import fixture
 
     src = fixture("metaphlan_merged/generated__metaphlan-3.0.14-merge__kefir_v31_3samples.txt")
     with pytest.raises(SystemExit) as exc:
-        main(["export", "--fhir", str(src), "-o", "/tmp/never-written.json"])
+        main(["export", "--fhir", str(src), "-o", str(tmp_path / "bundle.json")])
     assert exc.value.code == 2 and "--sample" in capsys.readouterr().err
-    assert not Path("/tmp/never-written.json").exists()
+    assert not (tmp_path / "bundle.json").exists()
+
+
+def test_a_value_that_is_not_a_number_is_marked_absent_never_written_as_nan():
+    from gutskin.export import build_bundle
+    from gutskin.export.source import ExportInput, Measure, Placement
+
+    inp = ExportInput(
+        sample="s1", issued="2026-01-01T00:00:00Z", conclusion="c", html="<html></html>", pdf=None,
+        profiler="MetaPhlAn", profiler_version="4", database=None, method="shotgun", gutskin_version="x",
+        kb_version=None, input_file="s1.txt", reference=None,
+        measures=[Measure(key="diversity:fb_ratio", section="diversity", code="diversity-fb_ratio", label="F/B",
+                          value=float("nan"), unit="1", placement=Placement(percentile=float("nan")))])
+    b = build_bundle(inp)
+    (obs,) = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "Observation"
+              and _code(e["resource"]) == "diversity-fb_ratio"]
+    assert "valueQuantity" not in obs and "component" not in obs
+    assert obs["dataAbsentReason"]["coding"][0]["code"] == "not-a-number"
+    json.dumps(b, allow_nan=False)
+    assert model_errors(b) == [] and structural_errors(b) == []

@@ -24,6 +24,7 @@ DIAGNOSTIC_SERVICE = "http://terminology.hl7.org/CodeSystem/v2-0074"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 SDC_OBSERVATION_EXTRACT = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observationExtract"
 
 # Published codes used, each with the source it was checked against (docs/fhir.md cites them again).
@@ -44,6 +45,7 @@ PUBLISHED: dict[tuple[str, str], tuple[str, str]] = {
     (OBSERVATION_CATEGORY, "survey"): ("Survey", "HL7 observation-category"),
     (DIAGNOSTIC_SERVICE, "MB"): ("Microbiology", "HL7 v2 table 0074"),
     (CONDITION_CLINICAL, "active"): ("Active", "HL7 condition-clinical"),
+    (DATA_ABSENT_REASON, "not-a-number"): ("Not a Number (NaN)", "HL7 data-absent-reason"),
     (CONDITION_VERIFICATION, "confirmed"): ("Confirmed", "HL7 condition-ver-status"),
     (CONDITION_VERIFICATION, "unconfirmed"): ("Unconfirmed", "HL7 condition-ver-status"),
     (CONDITION_CATEGORY, "problem-list-item"): ("Problem List Item", "HL7 condition-category"),

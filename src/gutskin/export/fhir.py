@@ -22,6 +22,7 @@ same Bundle.
 from __future__ import annotations
 
 import base64
+import math
 import uuid
 from datetime import date
 from typing import Any
@@ -56,6 +57,10 @@ class _Ids:
 def _num(v: float) -> float:
     """Round away binary noise from a scaled float (12 significant digits, far below any method's precision)."""
     return float(f"{v:.12g}")
+
+
+def _finite(v: float | None) -> bool:
+    return v is not None and math.isfinite(v)
 
 
 def _qty(value: float, unit: str, fraction: bool = False) -> dict[str, Any]:
@@ -161,8 +166,10 @@ def _observation(m: Measure, inp: ExportInput, patient: str, specimen: str, prof
         "code": codes.concept("gutskin", m.code, m.label), "subject": {"reference": patient},
         "issued": inp.issued,
     }
-    if m.value is not None:
+    if _finite(m.value):
         obs["valueQuantity"] = _qty(m.value, m.unit, m.fraction)
+    else:  # computed but not a number (e.g. a ratio with an empty denominator): say so, never write NaN
+        obs["dataAbsentReason"] = codes.concept(codes.DATA_ABSENT_REASON, "not-a-number")
     p = m.placement
     if p is not None and p.status in _INTERPRETATION:
         obs["interpretation"] = [codes.concept(codes.V3_INTERPRETATION, _INTERPRETATION[p.status], p.status)]
@@ -177,7 +184,7 @@ def _observation(m: Measure, inp: ExportInput, patient: str, specimen: str, prof
         obs["method"] = method
         obs["specimen"] = {"reference": specimen}
         obs["device"] = {"reference": profiler}
-    if p is not None and inp.reference is not None and p.typical_low is not None and p.typical_high is not None:
+    if p is not None and inp.reference is not None and _finite(p.typical_low) and _finite(p.typical_high):
         ref = inp.reference
         obs["referenceRange"] = [{
             "low": _qty(p.typical_low, m.unit, m.fraction), "high": _qty(p.typical_high, m.unit, m.fraction),
@@ -196,15 +203,15 @@ def _observation(m: Measure, inp: ExportInput, patient: str, specimen: str, prof
     if m.condition is not None:
         comps.append(_component("skin-condition",
                                 valueCodeableConcept=codes.condition_concept(m.condition, m.condition_label)))
-    if m.interval is not None:
+    if m.interval is not None and all(_finite(x) for x in m.interval):
         comps.append(_component("lean-interval-low", valueQuantity=_qty(m.interval[0], "1")))
         comps.append(_component("lean-interval-high", valueQuantity=_qty(m.interval[1], "1")))
-    if m.coverage is not None:
+    if _finite(m.coverage):
         comps.append(_component("index-coverage", valueQuantity=_qty(m.coverage, "%", True)))
     if p is not None:
         for code, v in (("reference-percentile", p.percentile), ("reference-percentile-ci-low", p.ci_low),
                         ("reference-percentile-ci-high", p.ci_high), ("reference-prevalence", p.prevalence)):
-            if v is not None:
+            if _finite(v):
                 comps.append(_component(code, valueQuantity=_qty(v, "%", True)))
     if comps:
         obs["component"] = comps
@@ -288,7 +295,7 @@ def _trial(inp: ExportInput, add: Any, ids: _Ids, patient: str,
         qr_urls.append(qr_url)
         for spec in extract:
             value = row[spec["linkId"]]
-            if value is None or value != value:  # NaN: not recorded that day
+            if not _finite(value):  # not recorded that day
                 continue
             unit = codes.DIARY_ITEMS[spec["linkId"]][3] or "1"
             add(f"{key}:{spec['linkId']}", {
@@ -307,11 +314,11 @@ def _trial(inp: ExportInput, add: Any, ids: _Ids, patient: str,
             "method": {"text": r["method"]}, "derivedFrom": [{"reference": u} for u in qr_urls],
             "note": [{"text": r["summary"]}] if r.get("summary") else [],
         }
-        if r.get("effect") is not None:
+        if _finite(r.get("effect")):
             obs["valueQuantity"] = _qty(r["effect"], "{score}")
         comps = [_component("trial-verdict", valueCodeableConcept=codes.concept("gutskin", f"verdict-{r['verdict']}")),
                  _component("trial-food", valueString=str(r["food"]))]
-        if r.get("ci_low") is not None:
+        if _finite(r.get("ci_low")) and _finite(r.get("ci_high")):
             comps.append(_component("effect-ci-low", valueQuantity=_qty(r["ci_low"], "{score}")))
             comps.append(_component("effect-ci-high", valueQuantity=_qty(r["ci_high"], "{score}")))
         obs["component"] = comps

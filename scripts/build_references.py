@@ -15,7 +15,7 @@ from pathlib import Path
 import healthy_sets
 import numpy as np
 
-from gutskin import cohorts
+import cohorts
 from gutskin.reference import build_reference
 from gutskin.reference.registry import SUFFIX
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import cohorts
 import gutskin
-from gutskin import cohorts
 from gutskin.profile import Profile, ProfileBuilder, SampleInfo
 from gutskin.taxonomy.lineage import Lineage, parse_prefixed
 

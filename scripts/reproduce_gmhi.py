@@ -22,7 +22,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from gutskin import __version__, cohorts  # noqa: E402
+sys.path.insert(0, str(ROOT / "scripts"))
+import cohorts  # noqa: E402
+from gutskin import __version__  # noqa: E402
 from gutskin.indices import gmhi_result  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "gmhi-reproduction.md"

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import argparse
 
-from gutskin import cohorts, reference
+import cohorts
+from gutskin import reference
 from gutskin.insights.measure import measure_all
 from gutskin.knowledge.loader import load_kb
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from gutskin import __version__, cohorts, reference
+import cohorts
+from gutskin import __version__, reference
 from gutskin.insights.validation import auc_with_ci, panel_scores
 from gutskin.knowledge.loader import load_kb
 from gutskin.reference.features import sample_metrics

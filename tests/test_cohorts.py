@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gutskin import cohorts
 from gutskin.errors import InputError
+from tests import cohorts
 
 from .conftest import DATA, ROOT
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gutskin import cohorts
 from gutskin.reference.taxa import rank_table
 from gutskin.taxonomy.current import current_genus, current_species, genus_of, is_placeholder
+from tests import cohorts
 from tests.conftest import DATA
 
 

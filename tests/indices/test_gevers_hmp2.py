@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist, pdist, squareform
 
-from gutskin import cohorts
 from gutskin.errors import InputError
 from gutskin.indices import gevers_md, gevers_md_result, hmp2_dysbiosis, hmp2_dysbiosis_result
 from gutskin.profile import ProfileBuilder, SampleInfo
 from gutskin.taxonomy.lineage import parse_prefixed
+from tests import cohorts
 
 from ..conftest import DATA
 

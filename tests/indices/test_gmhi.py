@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gutskin import cohorts
 from gutskin.indices import gmhi, gmhi_result
 from gutskin.indices.gmhi import classify, species_lists
+from tests import cohorts
 
 from ..conftest import DATA, ROOT
 

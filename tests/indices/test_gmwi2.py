@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import gutskin
-from gutskin import cohorts
 from gutskin.indices import gmwi2, gmwi2_result
 from gutskin.indices.gmwi2 import model, nonzero_features
 from gutskin.profile import Profile
+from tests import cohorts
 
 from ..conftest import DATA
 

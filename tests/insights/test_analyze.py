@@ -12,13 +12,14 @@ import pytest
 from scipy import stats
 
 import gutskin
-from gutskin import cohorts, reference
+from gutskin import reference
 from gutskin.errors import RefusedError
 from gutskin.insights import analyze
 from gutskin.insights.panels import _alignment
 from gutskin.insights.validation import auc, auc_with_ci, panel_scores
 from gutskin.knowledge.questionnaire import load_questionnaire
 from gutskin.profile import Profile
+from tests import cohorts
 from tests.conftest import DATA, ROOT, fixture
 
 EXAMPLE = ROOT / "examples" / "SRR1761667_metaphlan.txt"

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from skbio.diversity import alpha_diversity as sk_alpha
 
-from gutskin import cohorts
 from gutskin.errors import InputError, RefusedError
 from gutskin.metrics import ALPHA_METRICS, HAVE_NUMBA, alpha_diversity, use_backend
+from tests import cohorts
 
 from ..conftest import DATA, ROOT
 

@@ -12,10 +12,10 @@ from scipy.spatial.distance import cdist, pdist, squareform
 from skbio.stats.composition import clr as sk_clr
 from skbio.stats.composition import multi_replace
 
-from gutskin import cohorts
 from gutskin.errors import InputError
 from gutskin.metrics import HAVE_NUMBA, aitchison, beta_diversity, bray_curtis, jaccard, use_backend
 from gutskin.metrics.beta import align_profiles
+from tests import cohorts
 
 from ..conftest import DATA
 

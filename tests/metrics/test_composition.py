@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gutskin import cohorts
 from gutskin.metrics import composition_summary, definitions, fb_ratio, guild_shares, phylum_shares
 from gutskin.profile import ProfileBuilder, SampleInfo
 from gutskin.taxonomy.lineage import parse_prefixed
 from gutskin.taxonomy.ranks import RANKS
+from tests import cohorts
 
 from ..conftest import DATA
 

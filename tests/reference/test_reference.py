@@ -16,9 +16,10 @@ import pytest
 from scipy import stats
 
 import gutskin
-from gutskin import cohorts, reference
+from gutskin import reference
 from gutskin.errors import RefusedError
 from gutskin.profile import Profile
+from tests import cohorts
 from tests.conftest import DATA, ROOT, fixture
 
 

@@ -1,4 +1,5 @@
-"""Loaders for the real cohort tables in the shared data folder: each gives a Profile and its metadata.
+"""Test-data loaders (not shipped): the real cohort tables in the shared data folder, each as a Profile and
+its metadata. Tests import ``tests.cohorts``; scripts put the repository root on ``sys.path`` first.
 
 The data are **not** part of the package (several sources carry no licence): every loader reads them from
 a data directory given by the caller, else ``$GUTSKIN_SHARED`` (the shared folder or its ``data/``), else
@@ -33,10 +34,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .profile import Profile, ProfileBuilder, SampleInfo
-from .taxonomy.lineage import Lineage, parse_positional, parse_prefixed
-from .taxonomy.ranks import RANK_INDEX, RANKS
+from gutskin.errors import InputError
+from gutskin.profile import Profile, ProfileBuilder, SampleInfo
+from gutskin.taxonomy.lineage import Lineage, parse_positional, parse_prefixed
+from gutskin.taxonomy.ranks import RANK_INDEX, RANKS
 
 ENV = "GUTSKIN_SHARED"
 
@@ -311,7 +312,7 @@ def psoriasis_100(data_dir: str | os.PathLike[str] | None = None) -> Cohort:
 # ---------------------------------------------------------------------------------------------- GMWI2 examples
 def gmwi2_examples(data_dir: str | os.PathLike[str] | None = None) -> Cohort:
     """The 45 raw MetaPhlAn 3 profiles distributed with GMWI2 (44 kefir-study samples + the README example)."""
-    from .readers import read
+    from gutskin.readers import read
 
     folder = _folder(data_dir, "gmwi2_metaphlan3_examples")
     files = sorted(folder.glob("*_metaphlan.txt")) + sorted((folder / "kefir").glob("*_metaphlan.txt"))

@@ -137,6 +137,83 @@ def extra_jobs(n: int) -> list[Job]:
     return jobs
 
 
+SCENARIO_START = "<!-- scenarios:start (written by scripts/trial_calibration.py --scenarios-only) -->"
+SCENARIO_END = "<!-- scenarios:end -->"
+ACNE = dict(lengths=(14, 42, 28))
+SCENARIOS: list[tuple[str, dict]] = [
+    ("none (reference)", {}),
+    ("28-day cycle, swing ±1 point", {"cycle_amplitude": 1.0}),
+    ("28-day cycle, swing ±2 points", {"cycle_amplitude": 2.0}),
+    ("step at elimination: skin 1 point better from day 1 of the elimination, for good", {"step_at_elimination": -1.0}),
+    ("step at elimination: 2 points better", {"step_at_elimination": -2.0}),
+    ("step at elimination: 1 point worse", {"step_at_elimination": 1.0}),
+    ("flares: one every ~30 days on average, +2 points for 5 days", {"flare_rate": 1 / 30, "flare_size": 2.0}),
+    ("flares: one every ~14 days on average, +3 points for 5 days", {"flare_rate": 1 / 14, "flare_size": 3.0}),
+    ("queue of 3 foods, corrected (each food at one-sided 0.05/3)", {"n_foods": 3}),
+]
+
+
+def scenario_jobs(n: int) -> list[Job]:
+    """Acne defaults, no true effect, one assumption broken at a time (plus the multiplicity correction)."""
+    jobs = []
+    for tag, extra in SCENARIOS:
+        s = Setting(0.5, 2.5, 0.10, 0.0, 0.0, **ACNE, **extra)
+        jobs.append(Job(s, n, washout_days=3, lag_max_days=10, tag="scenario:" + tag))
+    return jobs
+
+
+def scenario_block(results: dict[Job, Outcome], n: int, elapsed: float) -> str:
+    by_tag = {j.tag: o for j, o in results.items() if j.tag.startswith("scenario:")}
+    ref = by_tag["scenario:none (reference)"]
+    lines = [SCENARIO_START, "", "## Table 8 — when the model's assumptions break (no true effect)", "",
+             "Acne defaults (ABA 14/42/28 days, 3-day washout, lag averaged over 0–10 days), phi 0.5, tau 2.5, 10 % "
+             f"missing days, no trend, no effect of the food; {n:,} simulated diaries per row "
+             f"(Monte Carlo SE in brackets; {elapsed:.0f} s). The analysis does not model any of these.", "",
+             "| scenario | false `trigger` % | `not_trigger` % |", "|---|---|---|"]
+    for tag, _ in SCENARIOS:
+        o = by_tag["scenario:" + tag]
+        lines.append(f"| {tag} | {pct(o.trigger, o)} | {pct(o.not_trigger, o)} |")
+    q = by_tag["scenario:queue of 3 foods, corrected (each food at one-sided 0.05/3)"]
+    fw_corr = 1 - (1 - q.trigger) ** 3
+    fw_raw = 1 - (1 - ref.trigger) ** 3
+    def rate(tag: str) -> str:
+        return pct(by_tag["scenario:" + tag].trigger)
+
+    c1, c2 = rate(SCENARIOS[1][0]), rate(SCENARIOS[2][0])
+    s1, s2, s3 = rate(SCENARIOS[3][0]), rate(SCENARIOS[4][0]), rate(SCENARIOS[5][0])
+    f1, f2 = rate(SCENARIOS[6][0]), rate(SCENARIOS[7][0])
+    lines += ["", "Reading it:", "",
+              f"- **Cycle.** False triggers with a 28-day swing of ±1 and ±2 points: {c1} % and {c2} % (reference "
+              f"{pct(ref.trigger)} %). The cycle mostly adds noise, so clear `not_trigger` answers become rarer.",
+              f"- **Step at elimination.** A change that starts together with the elimination and never goes away "
+              f"(a new moisturiser or treatment, the season) gives {s1} % false triggers at 1 point and {s2} % at 2 "
+              f"points ({s3} % when the change makes skin worse). Only the reintroduction phase can show that an "
+              "improvement did not go away with the food, and a lasting change muddles it: this is why the plan says "
+              "to change one thing at a time, and why a `new_skincare` entry in the diary is turned into a warning "
+              "next to the verdict.",
+              f"- **Flares.** Random flares: {f1} % and {f2} % false triggers.",
+              f"- **A queue of foods.** Each food tested at one-sided 0.05 would give a family-wise false-trigger "
+              f"rate of about {100 * fw_raw:.1f} % over three foods with no effect (from the reference row, "
+              f"1 − (1 − p)³); with the Bonferroni rule the analysis applies (0.05/3 per food) it is about "
+              f"{100 * fw_corr:.1f} %.", "",
+              "Reproduce: `.venv/bin/python scripts/trial_calibration.py --scenarios-only` (rewrites only this "
+              "section).", "", SCENARIO_END]
+    return "\n".join(lines)
+
+
+def patch_scenarios(path: Path, block: str) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if SCENARIO_START in text and SCENARIO_END in text:
+        head, rest = text.split(SCENARIO_START, 1)
+        tail = rest.split(SCENARIO_END, 1)[1]
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def pct(p: float, out: Outcome | None = None) -> str:
     if out is None:
         return f"{100 * p:.1f}"
@@ -441,15 +518,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-extra", type=int, default=2000, help="diaries per cell of the extra tables")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="200 diaries per cell (smoke test)")
+    parser.add_argument("--n-scenario", type=int, default=4000, help="diaries per row of Table 8")
+    parser.add_argument("--scenarios-only", action="store_true",
+                        help="run only Table 8 (broken assumptions) and rewrite that section of the document")
     args = parser.parse_args(argv)
     if args.quick:
-        args.n_null = args.n_alt = args.n_extra = 200
+        args.n_null = args.n_alt = args.n_extra = args.n_scenario = 200
+    if args.scenarios_only:
+        started = time.perf_counter()
+        res = run(scenario_jobs(args.n_scenario), args.workers)
+        patch_scenarios(args.output, scenario_block(res, args.n_scenario, time.perf_counter() - started))
+        print(f"wrote Table 8 into {args.output}", file=sys.stderr)
+        return 0
     started = time.perf_counter()
     results = run(main_jobs(args.n_null, args.n_alt) + extra_jobs(args.n_extra), args.workers)
     elapsed = time.perf_counter() - started
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_doc(args.output, results, args, elapsed)
-    print(f"wrote {args.output} ({len(results)} cells, {elapsed:.0f} s)", file=sys.stderr)
+    started = time.perf_counter()
+    res = run(scenario_jobs(args.n_scenario), args.workers)
+    patch_scenarios(args.output, scenario_block(res, args.n_scenario, time.perf_counter() - started))
+    print(f"wrote {args.output} ({len(results) + len(res)} cells, {elapsed:.0f} s)", file=sys.stderr)
     return 0
 
 

@@ -102,8 +102,12 @@ def test_trigger(plan):
     assert r["verdict"] == "trigger"
     assert 2.0 < r["effect"] < 4.0 and r["ci_low"] > 0 and r["bound_low"] > 0
     assert r["p_worse"] > 0.99 and r["p_meaningful"] > 0.9
-    assert "trigger" in r["summary"] and "Keep avoiding dairy" in r["next_step"]
+    assert "worse while eating dairy" in r["summary"] and "unblinded" in r["summary"]
+    assert "sure" not in r["summary"]  # no certainty talk from an unblinded diary
+    assert "clinician or dietitian" in r["next_step"]
     assert any("supervised food challenge" in s for s in r["next_steps"])  # eczema caution
+    # the interval shown is the one the one-sided rule reads: its lower end is above 0
+    assert r["ci_level"] == pytest.approx(0.90) and r["ci_low"] == r["bound_low"] > 0
 
 
 def test_not_trigger(plan):
@@ -123,7 +127,36 @@ def test_inconclusive_with_what_would_settle_it(plan):
     assert r["verdict"] == "inconclusive"
     assert r["ci_low"] < plan.mid < r["ci_high"] or r["ci_low"] < 0 < r["ci_high"]
     assert "Not settled" in r["summary"]
-    assert "days" in r["next_step"] and ("avoid dairy again" in r["next_step"] or "practical" in r["next_step"])
+    # never an extended elimination on one's own: back to eating it, and any second block is planned
+    assert r["next_step"].startswith("Go back to eating dairy as usual; do not extend")
+    later = " ".join(r["next_steps"][1:])
+    assert "extend the elimination by" not in later
+    assert "clinician" in later or "practical" in later or "on your own if you wish" in later
+
+
+def test_no_verdict_before_the_plan_ends(plan):
+    diary = diary_from_levels(plan, {"baseline": 6.5, "elimination": 3.5, "reintroduction": 6.5})
+    cut = diary[diary["date"] <= plan.phases[2].start + timedelta(days=5)]
+    r = analyze(plan, cut)
+    assert r["final"] is False and r["verdict"] == "inconclusive" and r["so_far"] == "trigger"
+    assert r["summary"].startswith("So far") and "no verdict" in r["summary"]
+    assert r["next_step"].startswith("Keep going")
+    full = analyze(plan, diary)
+    assert full["final"] is True and full["so_far"] is None
+
+
+def test_a_queue_of_foods_raises_the_bar_for_each(plan):
+    from gutskin.trial import make_plan
+    from gutskin.trial.analysis import alpha_for
+
+    assert alpha_for(1) == pytest.approx(0.05) and alpha_for(3) == pytest.approx(0.05 / 3)
+    queue = make_plan(["dairy", "eggs", "wheat"], "eczema", "2026-01-05")
+    diary = diary_from_levels(queue, {"baseline": 6.0, "elimination": 4.5, "reintroduction": 6.0}, seed=2)
+    one = analyze(plan, diary_from_levels(plan, {"baseline": 6.0, "elimination": 4.5, "reintroduction": 6.0},
+                                          seed=2))
+    r = analyze(queue, diary)
+    assert r["n_foods"] == 3 and r["ci_level"] == pytest.approx(1 - 0.1 / 3)
+    assert (r["ci_high"] - r["ci_low"]) > (one["ci_high"] - one["ci_low"])  # same data, stricter bar
 
 
 def test_not_enough_days_is_inconclusive_without_numbers(plan):

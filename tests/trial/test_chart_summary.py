@@ -18,7 +18,7 @@ def test_timeline_svg_is_self_contained_and_accessible(plan):
     title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
     assert title is not None and desc is not None
     assert set(root.get("aria-labelledby").split()) == {title.get("id"), desc.get("id")}
-    assert "dairy" in title.text and "95% interval" in desc.text and result["verdict"] != ""
+    assert "dairy" in title.text and "90% interval" in desc.text and result["verdict"] != ""
     # nothing external, nothing executable
     assert "<script" not in svg and "http://" not in svg.replace("http://www.w3.org/2000/svg", "")
     assert "href=\"http" not in svg and "@import" not in svg

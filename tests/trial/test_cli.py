@@ -113,3 +113,24 @@ def test_human_output_with_clirunner(tmp_path: Path):
     assert "gluten" in res.output and "next:" in res.output
     assert runner.invoke(app, ["trial", "calendar", "--plan", str(plan), "-o", str(tmp_path / "c.ics")]).exit_code == 0
     assert runner.invoke(app, ["trial", "template", "--plan", str(plan), "-o", str(tmp_path / "t.csv")]).exit_code == 0
+
+
+def test_full_questionnaire_with_past_anaphylaxis_closes_the_gate_in_trial_plan(tmp_path: Path):
+    """Issue 10, defect 1: trial plan reads the questionnaire through Questionnaire.gate_inputs like every face."""
+    q = tmp_path / "questionnaire.yaml"
+    q.write_text("about_you:\n  age_years: 35\nallergies:\n  past_reactions:\n"
+                 "    - {food: peanut, timing: immediate, anaphylaxis: true}\n")
+    out = tmp_path / "plan.json"
+    res = CliRunner().invoke(app, ["trial", "plan", "--food", "dairy", "--condition", "acne", "--start",
+                                   "2026-01-05", "--questionnaire", str(q), "-o", str(out), "--json"])
+    assert res.exit_code == 3, res.output
+    payload = json.loads(res.output)
+    assert payload["ok"] is False and any("anaphylaxis" in r for r in payload["reasons"])
+    assert not out.exists()
+    flat = tmp_path / "flat.yaml"  # the old flat format is refused with one clear line, not read differently
+    flat.write_text("age_group: adult\nanaphylaxis: true\n")
+    res = CliRunner().invoke(app, ["trial", "plan", "--food", "dairy", "--condition", "acne", "--start",
+                                   "2026-01-05", "--questionnaire", str(flat), "-o", str(out)])
+    # (in-process the InputError surfaces as the exception; the console entry point turns it into exit status 2)
+    assert type(res.exception).__name__ == "InputError" and "unknown key 'age_group'" in str(res.exception)
+    assert not out.exists()

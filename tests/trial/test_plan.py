@@ -165,3 +165,26 @@ def test_unreadable_plan_files(tmp_path: Path):
         load_plan(lst)
     with pytest.raises(InputError, match="file not found"):
         load_plan(tmp_path / "missing.json")
+
+
+def test_trial_defaults_are_keyed_by_knowledge_base_condition_ids():
+    from gutskin.knowledge import load_kb
+    from gutskin.trial.defaults import CONDITIONS, normalise_condition
+
+    kb_ids = set(load_kb().conditions_by_id)
+    assert set(CONDITIONS) <= kb_ids | {"other"}
+    assert {"atopic_dermatitis", "acne", "psoriasis", "rosacea"} <= set(CONDITIONS)
+    assert normalise_condition("eczema") == "atopic_dermatitis"
+    assert make_plan("dairy", "eczema", "2026-01-05").condition == "atopic_dermatitis"
+    for cid in kb_ids:  # every condition a questionnaire can name has a schedule
+        assert defaults_for(cid).condition == cid
+
+
+def test_diary_template_asks_only_what_the_analysis_uses():
+    from gutskin.trial import template_csv
+
+    header = next(line for line in template_csv(make_plan("dairy", "acne", "2026-01-05")).splitlines()
+                  if not line.startswith("#"))
+    cols = header.split(",")
+    assert "sleep_hours" not in cols and "cycle_day" not in cols
+    assert {"stress", "new_skincare", "adhered"} <= set(cols)

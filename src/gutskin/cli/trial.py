@@ -54,8 +54,8 @@ def plan_gate(questionnaire: Path | None, **answers: Any) -> SafetyGate:
 def plan_cmd(
     food: list[str] = typer.Option(..., "--food", help="Food to test; repeat (or comma-separate) to queue more "
                                                        "foods, tested one after another."),
-    condition: str = typer.Option(..., "--condition", help="eczema, acne, psoriasis, rosacea or other: sets "
-                                                           "the default durations, washout and lag."),
+    condition: str = typer.Option(..., "--condition", help="eczema (atopic_dermatitis), acne, psoriasis, rosacea "
+                                                           "or other: sets the default durations, washout and lag."),
     start: str = typer.Option(..., "--start", help="First day of the baseline, YYYY-MM-DD."),
     out: Path = typer.Option(..., "-o", "--output", help="Plan file to write (.json, or .yaml/.yml)."),
     design: str = typer.Option("ABA", "--design", help="ABA (baseline, elimination, reintroduction) or ABAB "
@@ -178,12 +178,15 @@ def analyze_cmd(
         return
     console = Console()
     v = result["verdict"]
-    console.print(f"[bold]{result['food']}[/bold]: [{_VERDICT_STYLE[v]}]{_VERDICT_WORDS[v]}[/{_VERDICT_STYLE[v]}]")
+    words = _VERDICT_WORDS[v] if result.get("final", True) else "no verdict yet (the plan has not ended)"
+    console.print(f"[bold]{result['food']}[/bold]: [{_VERDICT_STYLE[v]}]{words}[/{_VERDICT_STYLE[v]}]")
     if result["effect"] is not None:
-        console.print(f"  effect of eating it  {result['effect']:+.2f} {result['outcome']} points "
-                      f"(95% interval {result['ci_low']:+.2f} to {result['ci_high']:+.2f}; positive = worse)")
-        console.print(f"  P(worse)             {result['p_worse']:.3f}")
-        console.print(f"  P(worse by ≥ {result['mid']:g})     {result['p_meaningful']:.3f}")
+        console.print(f"  difference while eating it  {result['effect']:+.2f} {result['outcome']} points "
+                      f"({result['ci_level']:.0%} interval {result['ci_low']:+.2f} to {result['ci_high']:+.2f}; "
+                      "positive = worse)")
+        if result["n_foods"] > 1:
+            console.print(f"  {result['n_foods']} foods in the queue: each must clear a stricter bar "
+                          f"(one-sided {result['alpha']:.3g}), so the interval is wider")
         console.print(f"  days used            {result['n_days_used']} of {result['n_days_planned']} "
                       f"(autocorrelation {result['autocorrelation']:.2f}, lag ≈ {result['lag_days']:.1f} days)")
     console.print(f"  {result['summary']}")

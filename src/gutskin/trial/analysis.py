@@ -47,12 +47,20 @@ widens the interval exactly as much as the autocorrelation is uncertain; averagi
 data pick the lag instead of assuming one. Everything is vectorised with numpy (no optimiser), so thousands of
 diaries are analysed per second.
 
-Verdict (one-sided 95 % rules against 0 and against ``mid``)
-------------------------------------------------------------
-* ``trigger``: :math:`P(\beta > 0) \ge 0.95` **and** :math:`P(\beta \ge \mathrm{mid}) \ge 0.5` — confidently worse,
-  with a best estimate of at least ``mid``;
-* ``not_trigger``: :math:`P(\beta \ge \mathrm{mid}) \le 0.05` — a worsening of ``mid`` or more is ruled out;
+Verdict (one-sided rules at level :math:`\alpha = 0.05/k` against 0 and against ``mid``)
+--------------------------------------------------------------------------------------
+* ``trigger``: :math:`P(\beta > 0) \ge 1-\alpha` **and** :math:`P(\beta \ge \mathrm{mid}) \ge 0.5` — confidently
+  worse, with a best estimate of at least ``mid``;
+* ``not_trigger``: :math:`P(\beta \ge \mathrm{mid}) \le \alpha` — a worsening of ``mid`` or more is ruled out;
 * ``inconclusive`` otherwise, with what would settle it.
+
+``k`` is the number of foods in the plan's queue (Bonferroni): testing several foods one after another multiplies
+the chances of a false ``trigger``, so each food must clear a stricter bar (one food: 95 %; three foods: 98.3 %).
+The interval shown (``ci_low``/``ci_high``, level :math:`1-2\alpha`: 90 % for one food) is exactly the one the
+rules read: ``trigger`` needs its lower end above 0, ``not_trigger`` its upper end below ``mid``.
+
+No verdict before the plan's end: while planned days are still ahead the result is ``inconclusive`` with
+``final = False`` and ``so_far`` holding what the rules would say today.
 
 ``p_meaningful`` is :math:`P(\beta \ge \mathrm{mid})`. The two rules exclude each other. Operating
 characteristics (false ``trigger`` rate, power, false reassurance) are measured by ``scripts/trial_calibration.py``
@@ -77,6 +85,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ..errors import InputError
+from ..safety import elimination_limits
 from .defaults import KNOWN_COLUMNS, MAX_ELIMINATION_DAYS, MIN_PHASE_DAYS
 from .diary import Diary, load_diary
 from .plan import Plan, Trial, load_plan
@@ -87,9 +96,10 @@ PHI_PRIOR_AB = (3.0, 2.0)
 _PHI_LOGPRIOR = stats.beta.logpdf(PHI_GRID, *PHI_PRIOR_AB)
 _PHI_LOGPRIOR -= np.log(np.exp(_PHI_LOGPRIOR).sum())
 
-TRIGGER_P_WORSE = 0.95      # P(effect > 0) needed for "trigger"
+ALPHA = 0.05                # one-sided level per food before the multiplicity correction
+TRIGGER_P_WORSE = 1 - ALPHA  # P(effect > 0) needed for "trigger" (one food)
 TRIGGER_P_MEANINGFUL = 0.5  # ... and P(effect >= mid) (best estimate at least mid)
-CLEAR_P_MEANINGFUL = 0.05   # "not_trigger" when P(effect >= mid) is at most this
+CLEAR_P_MEANINGFUL = ALPHA  # "not_trigger" when P(effect >= mid) is at most this (one food)
 N_PARAMS = 3                # intercept, effect, trend
 INTERIM_DAYS = 2            # a diary ending more than this many days before the plan is an interim look
 
@@ -314,7 +324,7 @@ def fit(y: np.ndarray, used: np.ndarray, exposure: np.ndarray, taus: Sequence[fl
 
 def analyze_batch(y: np.ndarray, observed: np.ndarray, eating: np.ndarray, *, washout_days: int,
                   lag_max_days: int, mid: float, true_effect: float | None = None,
-                  tau_prior_scale: float | None = None) -> dict[str, np.ndarray]:
+                  tau_prior_scale: float | None = None, alpha: float = ALPHA) -> dict[str, np.ndarray]:
     """The same analysis as :func:`analyze`, vectorised over simulated diaries (all on one plan, all adherent).
 
     ``y`` is (B, T) oriented so that larger = worse; ``observed`` (B, T) marks recorded days; ``eating`` (T,) is
@@ -326,18 +336,23 @@ def analyze_batch(y: np.ndarray, observed: np.ndarray, eating: np.ndarray, *, wa
     post = fit(y, used, eating, taus, tau_logprior=tau_logprior(taus, tau_prior_scale))
     p_worse = post.prob_ge(0.0)
     p_meaningful = post.prob_ge(mid)
-    out = {"verdict": verdicts(p_worse, p_meaningful), "p_worse": p_worse, "p_meaningful": p_meaningful,
-           "mean": post.mean(), "phi": post.phi_mean()}
+    out = {"verdict": verdicts(p_worse, p_meaningful, alpha=alpha), "p_worse": p_worse,
+           "p_meaningful": p_meaningful, "mean": post.mean(), "phi": post.phi_mean()}
     if true_effect is not None:
         at_true = post.cdf(true_effect)
         out["covered"] = (at_true >= 0.025) & (at_true <= 0.975)
     return out
 
 
-def verdicts(p_worse: np.ndarray, p_meaningful: np.ndarray) -> np.ndarray:
+def alpha_for(n_foods: int) -> float:
+    """One-sided level per food for a queue of ``n_foods`` (Bonferroni: family-wise false-trigger rate <= 5 %)."""
+    return ALPHA / max(int(n_foods), 1)
+
+
+def verdicts(p_worse: np.ndarray, p_meaningful: np.ndarray, *, alpha: float = ALPHA) -> np.ndarray:
     """Vectorised verdict rule (see module docstring): array of ``trigger``/``not_trigger``/``inconclusive``."""
-    trig = (p_worse >= TRIGGER_P_WORSE) & (p_meaningful >= TRIGGER_P_MEANINGFUL)
-    clear = p_meaningful <= CLEAR_P_MEANINGFUL
+    trig = (p_worse >= 1 - alpha) & (p_meaningful >= TRIGGER_P_MEANINGFUL)
+    clear = p_meaningful <= alpha
     return np.where(trig, "trigger", np.where(clear, "not_trigger", "inconclusive"))
 
 
@@ -438,9 +453,11 @@ def analyze(plan: Plan | str | Path | dict, diary: Diary | pd.DataFrame | str | 
             lag_max_days: int | None = None) -> dict[str, Any]:
     """Analyse a trial diary against its plan; returns a JSON-ready dict.
 
-    Keys: ``verdict`` (``trigger`` / ``not_trigger`` / ``inconclusive``), ``effect`` (posterior median of the harm
-    of eating the food, outcome units, positive = worse), ``ci_low``/``ci_high`` (95 % interval),
-    ``bound_low``/``bound_high`` (one-sided 95 % bounds the verdict uses), ``p_worse`` (P(effect > 0)),
+    Keys: ``verdict`` (``trigger`` / ``not_trigger`` / ``inconclusive``; never final before the plan ends, see
+    ``final`` and ``so_far``), ``effect`` (posterior median of the harm of eating the food, outcome units,
+    positive = worse), ``ci_low``/``ci_high`` (the interval the verdict reads, level ``ci_level``: 90 % for one
+    food, wider for a queue), ``bound_low``/``bound_high`` (the same two ends), ``alpha`` and ``n_foods`` (the
+    multiplicity correction), ``p_worse`` (P(effect > 0)),
     ``p_meaningful`` (P(effect ≥ mid)), ``n_days_used``, ``warnings``, ``next_step``, ``summary`` (plain words),
     and the details listed in the module docstring. ``plan`` and ``diary`` may be paths or loaded objects.
     """
@@ -456,6 +473,9 @@ def analyze(plan: Plan | str | Path | dict, diary: Diary | pd.DataFrame | str | 
 
 def _analyze_data(data: TrialData, mid: float) -> dict[str, Any]:
     plan, trial = data.plan, data.trial
+    n_foods = len(plan.trials())
+    alpha = alpha_for(n_foods)
+    final = _days_left(data) <= INTERIM_DAYS
     sign = 1.0 if plan.better == "lower" else -1.0
     eat_used = int((data.used & (data.exposure == 1)).sum())
     avoid_used = int((data.used & (data.exposure == 0)).sum())
@@ -469,6 +489,8 @@ def _analyze_data(data: TrialData, mid: float) -> dict[str, Any]:
                        + ("positive = worse (lower is better)" if sign > 0
                           else "sign flipped so that positive = worse (higher is better)")),
         "n_days_planned": trial.n_days, "n_days_recorded": recorded, "n_days_used": n_used,
+        "final": final, "so_far": None, "n_foods": n_foods, "alpha": round(alpha, 6),
+        "ci_level": round(1 - 2 * alpha, 6),
         "n_eating_used": eat_used, "n_avoiding_used": avoid_used,
         "washout_days": data.washout_days, "lag_max_days": data.lag_max_days,
         "phase_means": _phase_means(data),
@@ -493,10 +515,11 @@ def _analyze_data(data: TrialData, mid: float) -> dict[str, Any]:
     y = sign * data.y
     taus = taus_for(data.lag_max_days)
     post = fit(y[None, :], data.used[None, :], data.exposure, taus, tau_logprior=tau_logprior(taus))
-    q = {p: float(post.quantile(p)[0]) for p in (0.025, 0.05, 0.5, 0.95, 0.975)}
+    q = {p: float(post.quantile(p)[0]) for p in (alpha, 0.5, 1 - alpha)}
     p_worse = float(post.prob_ge(0.0)[0])
     p_meaningful = float(post.prob_ge(mid)[0])
-    verdict = str(verdicts(np.array([p_worse]), np.array([p_meaningful]))[0])
+    reading = str(verdicts(np.array([p_worse]), np.array([p_meaningful]), alpha=alpha)[0])
+    verdict = reading if final else "inconclusive"  # no verdict before the plan's end
     phi = float(post.phi_mean()[0])
     tau = float(post.tau_mean()[0])
     slope = sign * float(post.slope_mean()[0])
@@ -514,9 +537,9 @@ def _analyze_data(data: TrialData, mid: float) -> dict[str, Any]:
                         "would make the estimate firmer")
     result = {
         **base,
-        "verdict": verdict,
-        "effect": _round(q[0.5]), "ci_low": _round(q[0.025]), "ci_high": _round(q[0.975]),
-        "bound_low": _round(q[0.05]), "bound_high": _round(q[0.95]),
+        "verdict": verdict, "so_far": None if final else reading,
+        "effect": _round(q[0.5]), "ci_low": _round(q[alpha]), "ci_high": _round(q[1 - alpha]),
+        "bound_low": _round(q[alpha]), "bound_high": _round(q[1 - alpha]),
         "p_worse": _round(p_worse, 4), "p_meaningful": _round(p_meaningful, 4),
         "difference": _round(sign * q[0.5]),
         "autocorrelation": _round(phi), "lag_days": _round(tau, 1), "trend_per_day": _round(slope, 4),
@@ -638,10 +661,12 @@ def _next_steps(data: TrialData, r: dict[str, Any], mid: float, n_used: int) -> 
     food = data.trial.food
     steps: list[str] = []
     verdict = r["verdict"]
+    if not r.get("final", True):
+        return [_next_incomplete(data) or "Keep the diary going until the plan ends, then analyse again."]
     if verdict == "trigger":
-        steps.append(f"Keep avoiding {food} for now and share this result with your clinician or dietitian; plan "
-                     "replacements for its nutrients before avoiding it long term.")
-        if data.plan.condition == "eczema":
+        steps.append(f"Share this result with your clinician or dietitian before avoiding {food} for longer: "
+                     "plan replacements for its nutrients, and remember this was an unblinded diary.")
+        if data.plan.condition == "atopic_dermatitis":
             steps.append("For eczema, confirm with a supervised food challenge before long-term avoidance: "
                          "avoidance diets do not cure eczema and can raise the risk of new allergy [AD-avoid].")
         return steps
@@ -651,28 +676,25 @@ def _next_steps(data: TrialData, r: dict[str, Any], mid: float, n_used: int) -> 
         if nxt:
             steps.append(f"Go on with the next food in the queue ({nxt[0]}).")
         return steps
-    incomplete = _next_incomplete(data)
-    if incomplete:
-        steps.append(incomplete)
+    # inconclusive at the plan's end: never extend an elimination on one's own (safety rules, gutskin.safety)
+    steps.append(f"Go back to eating {food} as usual; do not extend the elimination on your own.")
     est = r["effect"]
     sd = (r["bound_high"] - r["bound_low"]) / (2 * 1.645)
     factors = []
-    if est > 0:   # what would make P(effect > 0) reach 0.95 at this estimate
+    if est > 0:   # what would make P(effect > 0) reach the bar at this estimate
         factors.append((sd / (est / 1.645)) ** 2)
-    if est < mid:  # what would make P(effect >= mid) fall to 0.05 at this estimate
+    if est < mid:  # what would make P(effect >= mid) fall below it
         factors.append((sd / ((mid - est) / 1.645)) ** 2)
     factor = min(factors) if factors else math.inf
     per_day = n_used / data.trial.n_days  # usable share of calendar days
     extra = (factor - 1.0) * n_used / max(per_day, 1e-9)
+    limit = elimination_limits()["elimination_days_caution_after"]
     if factor <= 4.0:
         # whole weeks, and never a block shorter than two weeks: skin needs time to follow the diet
         half = int(max(14, 7 * math.ceil(extra / 14.0)))
-        if data.trial.phases[-1].eating:
-            steps.append(f"To settle it, avoid {food} again for about {half} days and then eat it again for about "
-                         f"{half} days (adding a second elimination–reintroduction cycle), keeping the diary.")
-        else:
-            steps.append(f"To settle it, extend the elimination by {half} days and then reintroduce {food} for "
-                         f"{half} days, keeping the diary.")
+        who = "on your own if you wish" if half <= limit else "only with your clinician or dietitian"
+        steps.append(f"If you still suspect {food}, a second block - about {half} days without it, then {half} days "
+                     f"eating it again, keeping the diary - could settle it; plan that {who}.")
     elif est < mid:
         steps.append(f"A diary trial of practical length is unlikely to settle this: if {food} matters at all, its "
                      f"effect is probably smaller than {mid:g} point(s). Consider moving on to the next food.")
@@ -686,23 +708,25 @@ def _next_steps(data: TrialData, r: dict[str, Any], mid: float, n_used: int) -> 
 
 
 def _summary(r: dict[str, Any], data: TrialData) -> str:
+    """Plain words for an unblinded personal diary: what the scores did, never how 'sure' we are."""
     food, label, mid = data.trial.food, _label(data.outcome), r["mid"]
-    ci = f"95% interval {r['ci_low']:+.1f} to {r['ci_high']:+.1f}"
+    ci = f"{r['ci_level']:.0%} interval {r['ci_low']:+.1f} to {r['ci_high']:+.1f}"
+    caveat = ("This was your own, unblinded diary: expecting a food to matter, and anything else that changed at "
+              "the same time (skincare, season, stress, treatment), can look like a food effect.")
+    direction = "worse" if r["effect"] >= 0 else "better"
+    if not r.get("final", True):
+        lean = {"trigger": "leaning towards worse while eating it", "not_trigger": "not leaning towards worse",
+                "inconclusive": "not leaning either way"}[r["so_far"]]
+        return (f"So far (the plan runs until {data.trial.end}): your {label} scores were about "
+                f"{abs(r['effect']):.1f} points {direction} while eating {food} ({ci}), {lean}. There is no verdict "
+                "before the plan ends.")
     if r["verdict"] == "trigger":
-        return (f"Eating {food} made your {label} worse by about {r['effect']:.1f} points ({ci}). We are "
-                f"{_pct(r['p_worse'])} sure it makes it worse, and {_pct(r['p_meaningful'])} sure by at least "
-                f"{mid:g} — {food} looks like a trigger.")
+        return (f"Your {label} scores were worse while eating {food} than while avoiding it, by about "
+                f"{r['effect']:.1f} points ({ci}; the whole interval is above 0). In this diary {food} looks like "
+                f"a trigger. {caveat}")
     if r["verdict"] == "not_trigger":
-        return (f"The diary rules out that {food} worsens your {label} by {mid:g} or more (estimate "
-                f"{r['effect']:+.1f} points, {ci}; chance of a worsening of {mid:g} or more: "
-                f"{_pct(r['p_meaningful'])}). {food} does not look like a trigger.")
-    return (f"Not settled yet: the estimate is {r['effect']:+.1f} points ({ci}), which fits both no effect and a "
-            f"worsening of {mid:g} or more (chance of at least {mid:g}: {_pct(r['p_meaningful'])}).")
-
-
-def _pct(p: float) -> str:
-    if p > 0.99:
-        return "over 99%"
-    if p < 0.01:
-        return "under 1%"
-    return f"{p:.0%}"
+        return (f"Your {label} scores were not worse by {mid:g} point(s) or more while eating {food} (difference "
+                f"{r['effect']:+.1f} points, {ci}; the whole interval is below {mid:g}). {food} does not look like a "
+                f"trigger. {caveat}")
+    return (f"Not settled: your {label} scores were about {abs(r['effect']):.1f} points {direction} while eating "
+            f"{food} ({ci}), which fits both no effect and a worsening of {mid:g} or more.")

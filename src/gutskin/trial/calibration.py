@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import special
 
-from .analysis import N_PARAMS, TRIGGER_P_WORSE, analyze_batch, fit, verdicts, washout_mask
+from .analysis import N_PARAMS, TRIGGER_P_WORSE, alpha_for, analyze_batch, fit, verdicts, washout_mask
 from .simulate import eating_pattern, simulate_batch
 
 DEFAULT_LENGTHS = (14, 28, 14)
@@ -35,10 +35,24 @@ class Setting:
     trend: float
     effect: float
     lengths: tuple[int, ...] = DEFAULT_LENGTHS
+    cycle_amplitude: float = 0.0     # 28-day cycle swing (acne), outcome points
+    step_at_elimination: float = 0.0  # lasting shift from the first elimination day (e.g. a new moisturiser)
+    flare_rate: float = 0.0           # chance per day that a flare starts
+    flare_size: float = 0.0           # points a flare adds, for 5 days
+    n_foods: int = 1                  # foods in the queue (multiplicity correction of the verdict)
+
+    _SCENARIO = ("cycle_amplitude", "step_at_elimination", "flare_rate", "flare_size", "n_foods")
 
     def seed(self, base: int = 0) -> int:
-        """A reproducible seed of its own for every setting (so cells are independent and re-runnable)."""
-        return zlib.crc32(repr((base, *asdict(self).values())).encode()) & 0x7FFFFFFF
+        """A reproducible seed of its own for every setting (so cells are independent and re-runnable).
+
+        Scenario fields at their defaults are left out, so cells of the main grid keep their seeds.
+        """
+        values = asdict(self)
+        for k in self._SCENARIO:
+            if values[k] == Setting.__dataclass_fields__[k].default:
+                values.pop(k)
+        return zlib.crc32(repr((base, *values.values())).encode()) & 0x7FFFFFFF
 
 
 @dataclass
@@ -75,10 +89,14 @@ def run_setting(setting: Setting, n: int, *, washout_days: int = 2, lag_max_days
     while done < n:
         b = min(block, n - done)
         y, observed, _ = simulate_batch(b, eating, effect=setting.effect, phi=setting.phi, tau=setting.tau,
-                                        missing=setting.missing, trend=setting.trend, rng=rng)
+                                        missing=setting.missing, trend=setting.trend, rng=rng,
+                                        cycle_amplitude=setting.cycle_amplitude,
+                                        step_at_elimination=setting.step_at_elimination,
+                                        flare_rate=setting.flare_rate, flare_size=setting.flare_size)
         if method == "full":
             res = analyze_batch(y, observed, eating, washout_days=washout_days, lag_max_days=lag_max_days,
-                                mid=mid, true_effect=setting.effect, tau_prior_scale=tau_prior_scale)
+                                mid=mid, true_effect=setting.effect, tau_prior_scale=tau_prior_scale,
+                                alpha=alpha_for(setting.n_foods))
         elif method == "plain":
             res = plain_batch(y, observed, eating, mid=mid, true_effect=setting.effect)
         else:

@@ -183,7 +183,8 @@ def _caption(result: dict[str, Any], label: str) -> list[str]:
         first = f"{verdict}: not enough usable days to estimate the effect of {result['food']}."
     else:
         first = (f"{verdict}. Effect of eating {result['food']}: {result['effect']:+.1f} {label} points "
-                 f"(95% interval {result['ci_low']:+.1f} to {result['ci_high']:+.1f}; positive = worse; "
+                 f"({result['ci_level']:.0%} interval {result['ci_low']:+.1f} to {result['ci_high']:+.1f}; "
+                 "positive = worse; "
                  f"smallest change that matters: {result['mid']:g}).")
     return [first, result["summary"], "Next: " + result["next_step"]]
 

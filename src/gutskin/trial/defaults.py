@@ -35,7 +35,7 @@ Skin does not switch with the diet. The analysis (see :mod:`gutskin.trial.analys
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import InputError
 
@@ -94,7 +94,7 @@ class ConditionDefaults:
 
 
 _ECZEMA = ConditionDefaults(
-    "eczema", 14, 28, 14, washout_days=2, lag_max_days=6,
+    "atopic_dermatitis", 14, 28, 14, washout_days=2, lag_max_days=6,
     sources=("AD-elim", "BSACI", "ELIM-MA", "ECO", "RPAH", "SEED"),
     notes=(
         "Eczema guidance: a diagnostic elimination is followed by a food challenge; do not keep avoiding a food "
@@ -119,11 +119,16 @@ _ROSACEA = ConditionDefaults("rosacea", 14, 28, 14, washout_days=2, lag_max_days
 _OTHER = ConditionDefaults("other", 14, 28, 14, washout_days=2, lag_max_days=6,
                            sources=("AD-elim", "BSACI", "RPAH", "SEED"))
 
+#: keyed by the knowledge base's condition ids (one condition vocabulary); conditions without a schedule of their
+#: own use the generic one
 CONDITIONS: dict[str, ConditionDefaults] = {d.condition: d for d in (_ECZEMA, _ACNE, _PSORIASIS, _ROSACEA, _OTHER)}
+for _cid in ("hidradenitis_suppurativa", "chronic_spontaneous_urticaria", "seborrhoeic_dermatitis"):
+    CONDITIONS[_cid] = replace(_OTHER, condition=_cid)
 
 ALIASES: dict[str, str] = {
-    "atopic_dermatitis": "eczema", "atopic-dermatitis": "eczema", "atopic dermatitis": "eczema", "ad": "eczema",
-    "atopic_eczema": "eczema", "atopic eczema": "eczema", "dermatitis": "eczema",
+    "eczema": "atopic_dermatitis", "atopic-dermatitis": "atopic_dermatitis", "atopic dermatitis": "atopic_dermatitis",
+    "ad": "atopic_dermatitis", "atopic_eczema": "atopic_dermatitis", "atopic eczema": "atopic_dermatitis",
+    "dermatitis": "atopic_dermatitis",
     "acne_vulgaris": "acne", "acne vulgaris": "acne",
     "psoriasis_vulgaris": "psoriasis", "plaque_psoriasis": "psoriasis",
     "general": "other", "generic": "other", "skin": "other", "unspecified": "other",
@@ -131,14 +136,15 @@ ALIASES: dict[str, str] = {
 
 
 def normalise_condition(name: str | None) -> str:
-    """Canonical condition key (``eczema``, ``acne``, ``psoriasis``, ``rosacea`` or ``other``)."""
+    """The knowledge base's condition id (``atopic_dermatitis``, ``acne``, ``psoriasis``, ``rosacea``, … or
+    ``other``); ``eczema`` and other common names are accepted."""
     if name is None:
         return "other"
     key = " ".join(name.strip().lower().split())
     key = ALIASES.get(key, ALIASES.get(key.replace(" ", "_"), key))
     if key not in CONDITIONS:
         raise InputError(f"unknown condition {name!r}; expected one of {', '.join(sorted(CONDITIONS))} "
-                         "(or atopic_dermatitis)", field="condition")
+                         "(or eczema)", field="condition")
     return key
 
 
@@ -154,11 +160,11 @@ KNOWN_COLUMNS: dict[str, tuple[float, float, str]] = {
     "lesions": (0.0, 1000.0, "count of spots / lesions today (optional)"),
     "adhered": (0.0, 1.0, "1 = followed the plan today, 0 = did not (e.g. ate the food while eliminating it)"),
     "stress": (0.0, 10.0, "stress today: 0 = none, 10 = extreme"),
-    "sleep_hours": (0.0, 24.0, "hours slept last night"),
-    "cycle_day": (1.0, 60.0, "day of the menstrual cycle, if relevant"),
+    "sleep_hours": (0.0, 24.0, "hours slept last night (no longer asked: the analysis does not use it)"),
+    "cycle_day": (1.0, 60.0, "day of the menstrual cycle (no longer asked: the analysis does not use it)"),
     "new_skincare": (0.0, 1.0, "1 = started a new skin product or treatment today"),
 }
 OUTCOME_COLUMNS = ("skin_score", "itch", "lesions")
-COVARIATE_COLUMNS = ("stress", "sleep_hours", "cycle_day", "new_skincare")
+COVARIATE_COLUMNS = ("stress", "new_skincare")  # asked because the analysis uses them (as warnings)
 TEXT_COLUMNS = ("notes", "phase")  # free text; ``phase`` is pre-filled by the template, informational only
 DEFAULT_MID = 1.0  # smallest change that matters on a 0–10 self-rating (our default; the person can change it)

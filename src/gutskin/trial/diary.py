@@ -14,10 +14,10 @@ column             meaning
 ``itch``           worst itch in the last 24 h, 0 … 10 (itch NRS)
 ``lesions``        optional count of spots/lesions
 ``adhered``        optional; 1 = followed the plan today, 0 = did not (e.g. ate the food while avoiding it)
-``stress``         optional covariate, 0 … 10
-``sleep_hours``    optional covariate, 0 … 24
-``cycle_day``      optional covariate, 1 … 60
-``new_skincare``   optional; 1 on a day a new skin product or treatment was started
+``stress``         optional; 0 … 10 — used: a stress difference between eating and avoiding days is a warning
+``new_skincare``   optional; 1 on a day a new skin product or treatment was started — used: it is a warning
+``sleep_hours``    no longer asked (the analysis does not use it); still accepted, 0 … 24
+``cycle_day``      no longer asked (the analysis does not use it); still accepted, 1 … 60
 ``notes``          optional free text
 ``phase``          pre-filled by the template for orientation; ignored on load
 =================  ========================================================================================
@@ -326,8 +326,8 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-TEMPLATE_COLUMNS = ("date", "phase", "skin_score", "itch", "adhered", "stress", "sleep_hours", "cycle_day",
-                    "new_skincare", "notes")
+# only what the analysis uses is asked for (sleep and cycle day were asked once and never used)
+TEMPLATE_COLUMNS = ("date", "phase", "skin_score", "itch", "adhered", "stress", "new_skincare", "notes")
 
 
 def template_csv(plan: Plan | str | Path) -> str:

@@ -16,6 +16,15 @@ Generative model (larger = worse, as for ``skin_score``), for day :math:`t = 0..
 * each day is missing independently with probability ``missing``; on elimination days the food is eaten by
   mistake with probability ``1 - adherence`` (exposure 1 that day, recorded as ``adhered = 0``).
 
+Scenarios that break the model's assumptions (for calibration, all off by default):
+
+* ``cycle_amplitude`` — a menstrual-cycle swing :math:`A \sin(2\pi(t+u)/P)` (period ``cycle_period``, 28 days;
+  random phase :math:`u` per diary), as in premenstrual acne flares;
+* ``step_at_elimination`` — a lasting shift that starts on the first elimination day and never goes away (a new
+  moisturiser or treatment started together with the diet change; negative = skin improves);
+* ``flare_rate`` / ``flare_size`` / ``flare_days`` — flares that start at random (probability per day) and add
+  ``flare_size`` for ``flare_days`` days, whatever is eaten.
+
 The level :math:`L` is 5 so the 0–10 scale rarely clips.
 """
 
@@ -53,7 +62,9 @@ def trial_eating(trial: Trial) -> np.ndarray:
 
 def simulate_batch(n: int, eating: np.ndarray, *, effect: float, phi: float, tau: float, missing: float,
                    trend: float, sd: float = 1.0, rng: np.random.Generator | None = None,
-                   adherence: float = 1.0, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   adherence: float = 1.0, level: float = LEVEL, cycle_amplitude: float = 0.0,
+                   cycle_period: float = 28.0, step_at_elimination: float = 0.0, flare_rate: float = 0.0,
+                   flare_size: float = 0.0, flare_days: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``n`` diaries on the planned exposure ``eating`` (T,).
 
     Returns ``(y, observed, exposure)``: (n, T) rounded outcomes (NaN where missing), (n, T) recorded-day
@@ -74,6 +85,18 @@ def simulate_batch(n: int, eating: np.ndarray, *, effect: float, phi: float, tau
         noise[:, t] = phi * noise[:, t - 1] + innov[:, t]
     t_c = np.arange(n_t) - (n_t - 1) / 2.0
     y = level + effect * (r - 0.5) + trend * t_c[None, :] + noise
+    if cycle_amplitude:
+        phase = rng.random((n, 1)) * cycle_period
+        y = y + cycle_amplitude * np.sin(2 * np.pi * (np.arange(n_t)[None, :] + phase) / cycle_period)
+    if step_at_elimination:
+        first = int(np.argmax(eating == 0)) if np.any(eating == 0) else n_t
+        y = y + step_at_elimination * (np.arange(n_t) >= first)[None, :]
+    if flare_rate and flare_size:
+        starts = rng.random((n, n_t)) < flare_rate
+        on = np.zeros((n, n_t), dtype=bool)
+        for k in range(max(int(flare_days), 1)):
+            on[:, k:] |= starts[:, : n_t - k]
+        y = y + flare_size * on
     y = np.round(np.clip(y, *SCALE) / STEP) * STEP
     observed = rng.random((n, n_t)) >= missing
     return np.where(observed, y, np.nan), observed, exposure

@@ -84,7 +84,8 @@ def cent_summary(plan: Plan | str | Path, diary: Diary | pd.DataFrame | str | Pa
             "handling": "no imputation: the AR(1) likelihood bridges gaps exactly",
         },
         "statistical_method": result.get("method"),
-        "results": {k: result.get(k) for k in ("verdict", "effect", "ci_low", "ci_high", "p_worse", "p_meaningful",
+        "results": {k: result.get(k) for k in ("verdict", "final", "so_far", "effect", "ci_low", "ci_high",
+                                               "ci_level", "n_foods", "alpha", "p_worse", "p_meaningful",
                                                "n_days_used", "autocorrelation", "lag_days", "trend_per_day",
                                                "summary")},
         "harms": [*(plan_obj.safety or {}).get("cautions", []),
@@ -130,7 +131,8 @@ def cent_text(s: dict[str, Any]) -> str:
     if r.get("effect") is None:
         lines.append(f"Result: {r['verdict']} (not enough usable days).")
     else:
-        lines.append(f"Result: effect {r['effect']:+.2f} (95% interval {r['ci_low']:+.2f} to {r['ci_high']:+.2f}), "
+        lines.append(f"Result: effect {r['effect']:+.2f} ({r['ci_level']:.0%} interval {r['ci_low']:+.2f} to "
+                     f"{r['ci_high']:+.2f}, the interval the one-sided verdict rule reads), "
                      f"P(worse) {r['p_worse']:.3f}, P(at least mid) {r['p_meaningful']:.3f}, "
                      f"{r['n_days_used']} days used; verdict: {r['verdict']}.")
     lines.append(f"Summary: {r['summary']}")

@@ -168,7 +168,7 @@ def scenario_block(results: dict[Job, Outcome], n: int, elapsed: float) -> str:
     lines = [SCENARIO_START, "", "## Table 8 — when the model's assumptions break (no true effect)", "",
              "Acne defaults (ABA 14/42/28 days, 3-day washout, lag averaged over 0–10 days), phi 0.5, tau 2.5, 10 % "
              f"missing days, no trend, no effect of the food; {n:,} simulated diaries per row "
-             f"(Monte Carlo SE in brackets; {elapsed:.0f} s). The analysis does not model any of these.", "",
+             f"(± one Monte Carlo SE; {elapsed:.0f} s). The analysis does not model any of these.", "",
              "| scenario | false `trigger` % | `not_trigger` % |", "|---|---|---|"]
     for tag, _ in SCENARIOS:
         o = by_tag["scenario:" + tag]

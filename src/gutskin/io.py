@@ -60,7 +60,7 @@ class Limits:
     max_ratio: float = 50.0
     ratio_floor_bytes: int = 100 * 1024**2
     #: a questionnaire, plan or other small JSON/YAML document
-    max_document_bytes: int = 5 * 1024**2
+    max_document_bytes: int = 1024**2
     #: metadata.yaml / VERSION inside a .qza (QIIME 2 writes a few hundred bytes)
     max_archive_metadata_bytes: int = 1024**2
     max_depth: int = 32
@@ -352,6 +352,31 @@ def _check_tree(data: Any, path: str | Path | None, *, max_depth: int, max_nodes
                              field=where or None)
 
 
+def _load_yaml(text: str, path: str | Path | None, max_depth: int, max_nodes: int) -> Any:
+    """YAML through libyaml when present (the pure-Python scanner takes seconds per megabyte), after an
+    event pass that refuses aliases, deep nesting and huge documents before anything is built."""
+    import yaml
+
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is None:
+        return yaml.load(text, Loader=_yaml_loader())
+    depth = 0
+    for events, event in enumerate(yaml.parse(text, Loader=fast), start=1):
+        if isinstance(event, yaml.AliasEvent):
+            raise InputError("not valid YAML here: anchors and aliases (& and *) are not accepted", path,
+                             line=event.start_mark.line + 1 if event.start_mark else None)
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > max_depth:
+                raise InputError(f"nested deeper than {max_depth} levels", path,
+                                 line=event.start_mark.line + 1 if event.start_mark else None)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+        if events > 2 * max_nodes:
+            raise InputError(f"more than {max_nodes:,} values; this is not a document gutskin expects", path)
+    return yaml.load(text, Loader=fast)  # libyaml's SafeLoader; aliases were refused above
+
+
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
@@ -396,7 +421,9 @@ def parse_document(text: str, path: str | Path | None = None, *, kind: str = "au
         _check_flow_depth(text, path, max_depth)
     try:
         # the YAML loader is a SafeLoader subclass that refuses aliases
-        data = json.loads(text) if kind == "json" else yaml.load(text, Loader=_yaml_loader())
+        data = json.loads(text) if kind == "json" else _load_yaml(text, path, max_depth, max_nodes)
+    except InputError:
+        raise
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", path, line=exc.lineno) from None
     except yaml.YAMLError as exc:

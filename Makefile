@@ -31,6 +31,7 @@ demo: setup apt
 
 test: setup apt-test
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n 2
 	# the store and web suites again, on a throw-away PostgreSQL cluster (installed from Debian when missing)
 	bash scripts/pg-test-cluster.sh run -- $(BIN)/python -m pytest -q -p no:cacheprovider tests/store tests/web

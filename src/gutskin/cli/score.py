@@ -13,10 +13,9 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from ..engine import INDEX_METRICS, parse_metrics
+from ..engine import ALPHA_METRICS, INDEX_METRICS, parse_metrics
 from ..engine import score as engine_score
 from ..errors import InputError
-from ..metrics.alpha import ALPHA_METRICS
 from ..profile import Profile
 from ..readers import FORMATS, read_many
 from ..taxonomy.ranks import RANKS

@@ -14,7 +14,7 @@ from __future__ import annotations
 from .analysis import analyse, gate_for
 from .model import SCHEMA_VERSION, Analysis
 from .resources import Resources, configure_numba, default_resources
-from .scoring import ALL_METRICS, GROUPS, INDEX_METRICS, Scores, parse_metrics, score
+from .scoring import ALL_METRICS, ALPHA_METRICS, GROUPS, INDEX_METRICS, Scores, parse_metrics, score
 from .settings import Settings
 
 
@@ -31,6 +31,6 @@ def current_name(name: str) -> str:
 
     return resolve(str(name)).replace("_", " ")
 
-__all__ = ["ALL_METRICS", "GROUPS", "INDEX_METRICS", "SCHEMA_VERSION", "Analysis", "Resources", "Scores", "Settings",
-           "analyse", "configure_numba", "current_name", "default_resources", "gate_for", "parse_metrics", "score",
-           "taxon_key"]
+__all__ = ["ALL_METRICS", "ALPHA_METRICS", "GROUPS", "INDEX_METRICS", "SCHEMA_VERSION", "Analysis", "Resources",
+           "Scores", "Settings", "analyse", "configure_numba", "current_name", "default_resources", "gate_for",
+           "parse_metrics", "score", "taxon_key"]

@@ -23,11 +23,13 @@ import math
 from collections.abc import Sequence
 from datetime import date
 
+import pandas as pd
+
 from .. import __version__
 from ..profile import Profile, SampleInfo
 from . import model as M
 from .distances import profile_pair_distances
-from .quantities import SHARE_FLOOR, measure, spec
+from .quantities import SHARE_FLOOR, fold, measure, spec
 from .variability import Variability, family_of, load_variability, percentile_of
 from .wording import direction_evidence, summarise
 
@@ -119,7 +121,7 @@ def _change_text(sp, before: float, after: float, change: float) -> str:
     if sp.scale in ("log", "logshare"):
         if sp.scale == "logshare" and max(before, after) < SHARE_FLOOR:
             return "absent or below 0.1 % both times"
-        return f"×{math.exp(change):.2g}" if change >= 0 else f"÷{math.exp(-change):.2g}"
+        return f"×{fold(math.exp(change))}" if change >= 0 else f"÷{fold(math.exp(-change))}"
     return f"{change:+.3g}"
 
 
@@ -187,8 +189,19 @@ def _distances(a: Profile, b: Profile, family: str, var: Variability, survive: s
     return out
 
 
+def _measured(p: Profile, panels: bool, memo: dict | None) -> pd.DataFrame:
+    """measure() once per test (the panels need the engine's full analysis, the slow part)."""
+    if memo is None:
+        return measure(p, panels=panels)
+    key = (id(p), panels)
+    if key not in memo:
+        memo[key] = measure(p, panels=panels)
+    return memo[key]
+
+
 def compare_pair(a: Profile, b: Profile, ta: M.TestInfo, tb: M.TestInfo, ia: int, ib: int,
-                 var: Variability | None = None, trial: dict | None = None) -> M.PairComparison:
+                 var: Variability | None = None, trial: dict | None = None,
+                 memo: dict | None = None) -> M.PairComparison:
     """One pair of single-sample profiles (``a`` before ``b``)."""
     var = var or load_variability()
     flags, refusal, survive = _flags(a, b, ta, tb)
@@ -205,7 +218,7 @@ def compare_pair(a: Profile, b: Profile, ta: M.TestInfo, tb: M.TestInfo, ia: int
         caveat = "compared across a change of profiler, version or database: a change may be the method's"
     low = any(t.total_reads is not None and t.total_reads < VERY_LOW_DEPTH for t in (ta, tb))
     with_panels = family == "shotgun" and "panel" in survive
-    ma, mb = measure(a, panels=with_panels), measure(b, panels=with_panels)
+    ma, mb = _measured(a, with_panels, memo), _measured(b, with_panels, memo)
     va, vb = ma.iloc[0], mb.iloc[0]
     refs = {next(iter(m.attrs.get("reference", {}).values()), None) for m in (ma, mb)}
     if with_panels and len(refs) > 1:
@@ -263,7 +276,9 @@ def compare_tests(profiles: Sequence[Profile], *, labels: Sequence[str] | None =
     labs = list(labs) if labs else [None] * n
     tests = [test_info(p, lab_, d, lb) for p, lab_, d, lb in zip(profiles, labels, dates, labs, strict=True)]
     pairs = [(i, i + 1) for i in range(n - 1)] + ([(0, n - 1)] if n > 2 else [])
-    comparisons = [compare_pair(profiles[i], profiles[j], tests[i], tests[j], i, j, var, trial) for i, j in pairs]
+    memo: dict = {}
+    comparisons = [compare_pair(profiles[i], profiles[j], tests[i], tests[j], i, j, var, trial, memo)
+                   for i, j in pairs]
     notes = [
         "“Usual variation” is how much the quantity moves between two tests of the same person when nothing was "
         "done, estimated from real repeated samples (see the method notes). A change inside it may be noise.",

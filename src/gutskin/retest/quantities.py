@@ -70,6 +70,20 @@ class Spec:
         return self.transform(after) - self.transform(before)
 
 
+def fold(x: float) -> str:
+    """A multiplicative factor for people: 1.3, 4.7, 33, 260 (never 2.6e+02)."""
+    return f"{x:,.0f}" if x >= 100 else f"{x:.2g}" if x < 10 else f"{x:.0f}"
+
+
+def limit_text(scale: str, limit: float | None) -> str:
+    """The usual variation in the quantity's own terms: ±0.87 (plain), up to ×4.1 either way (ratios)."""
+    if limit is None:
+        return "—"
+    if scale in ("log", "logshare"):
+        return f"up to ×{fold(math.exp(limit))} either way"
+    return f"±{limit:.2g}"
+
+
 def spec(key: str) -> Spec:
     """The :class:`Spec` of a quantity column name (``shannon``, ``phylum.Bacillota``, ``genus.Blautia`` …)."""
     if key in DISTANCES:

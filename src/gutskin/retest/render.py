@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from . import model as M
+from .quantities import limit_text
 
 BLUE, ORANGE, VERMILLION, GREY, GREEN = "#0072B2", "#E69F00", "#D55E00", "#999999", "#009E73"
 _VERDICT = {M.Verdict.changed: ("changed", VERMILLION), M.Verdict.within: ("within usual variation", GREEN),
@@ -71,7 +72,8 @@ def distance_chart(d: M.DistanceChange) -> str:
             f"<desc>{escape(desc)}</desc>" + "".join(rows) +
             f'<line x1="{left}" x2="{left + width}" y1="{bottom - 6}" y2="{bottom - 6}" stroke="#555"/>' + ticks +
             f'<line x1="{vx:.1f}" x2="{vx:.1f}" y1="{top - 6}" y2="{bottom - 6}" stroke="#000" stroke-width="2" '
-            f'stroke-dasharray="4 2"/><text x="{min(vx, 330):.1f}" y="{top - 10}" font-size="12" font-weight="bold">'
+            f'stroke-dasharray="4 2"/><text x="{vx + (4 if vx < 250 else -4):.1f}" y="{top - 10}" font-size="12" '
+            f'font-weight="bold" text-anchor="{"start" if vx < 250 else "end"}">'
             f"your two tests: {_fmt(d.value)}</text></svg>")
 
 
@@ -155,7 +157,7 @@ def _pair_html(r: M.Retest, c: M.PairComparison) -> str:
         rows = "".join(
             f"<tr><td>{escape(q.label)}</td><td class='num'>{_fmt(q.before)}</td><td class='num'>{_fmt(q.after)}"
             f"</td><td class='num'>{escape(q.change_text or '—')}</td><td class='num'>"
-            f"{('±' + _fmt(q.usual_variation, 2)) if q.usual_variation else '—'}</td><td>{_verdict(q.verdict)}"
+            f"{escape(limit_text(q.scale, q.usual_variation))}</td><td>{_verdict(q.verdict)}"
             + (f"<div class='small'>{escape(q.reason)}</div>" if q.reason else "")
             + (f"<div class='small'>Evidence on direction: {escape(q.evidence)}</div>" if q.evidence else "")
             + "</td></tr>" for q in qs)

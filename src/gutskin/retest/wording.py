@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 
 from . import model as M
-from .quantities import key_genera
+from .quantities import key_genera, limit_text
 
 _CONDITION_NAMES = {"atopic_dermatitis": "eczema (atopic dermatitis)", "hidradenitis_suppurativa":
                     "hidradenitis suppurativa", "chronic_spontaneous_urticaria": "chronic urticaria",
@@ -48,9 +48,10 @@ def direction_evidence(key: str) -> str:
 def _moved(q: M.QuantityChange) -> str:
     word = "rose" if (q.change or 0) > 0 else "fell"
     if q.group == "panel":
-        word = ("moved toward" if (q.change or 0) > 0 else "moved away from") + " the gut pattern reported in the " \
-               "condition"
-    return f"{q.label} {word} ({q.change_text}; usual variation ±{q.usual_variation:.2g} on its scale)"
+        condition = q.label.removesuffix(" panel lean")
+        word = ("moved toward" if (q.change or 0) > 0 else "moved away from") + \
+            f" the gut pattern reported in {condition.lower() if condition != 'Acne' else 'acne'}"
+    return f"{q.label} {word} ({q.change_text}; usual variation {limit_text(q.scale, q.usual_variation)})"
 
 
 def summarise(quantities: list[M.QuantityChange], distances: list[M.DistanceChange],

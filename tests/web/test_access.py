@@ -100,6 +100,8 @@ def test_another_users_object_gives_404(world, method, path):
 
 def test_object_ids_in_queries_and_forms_are_checked_too(world):
     other, rid = world["other"], world["ids"]["report_id"]
+    own = world["owner"].get(f"/trials/new?report_id={rid}")
+    assert own.status_code == 200 and f'name="report_id" value="{rid}"' in own.text
     assert other.get(f"/trials/new?report_id={rid}").status_code == 404
     other.post("/questionnaire", data={"csrf_token": token(other), "about_you.age_group": "adult"})
     r = other.post("/trials", data={"csrf_token": token(other), "food": "dairy", "condition": "acne",

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -137,7 +138,7 @@ def test_journey(server, width):
             page.goto(server + "/account")
             with page.expect_download() as dl:
                 page.click("text=Download everything (zip)")
-            zf = zipfile.ZipFile(io.BytesIO(open(dl.value.path(), "rb").read()))
+            zf = zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes()))
             names = zf.namelist()
             assert json.loads(zf.read("account.json"))["email"] == email
             assert any(n.endswith(PROFILE.name) and zf.read(n) == PROFILE.read_bytes() for n in names)

@@ -16,6 +16,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,13 @@ def report_body(report: Report) -> str:
     return m.group(1) if m else html
 
 
+@lru_cache(maxsize=128)
+def stored_report_body(report_id: int, report_json_text: str) -> str:
+    """:func:`report_body` of a stored report; stored reports never change, so the page is rendered once per
+    worker (the key includes the JSON, so a rebuilt row can never show a stale page)."""
+    return report_body(report_from_json(report_json_text))
+
+
 def report_pdf(report: Report) -> bytes:
     return pdf_bytes(report)
 
@@ -222,6 +230,24 @@ def analyse_trial(plan: dict[str, Any], rows: list[dict[str, Any]]) -> tuple[dic
     diary = load_diary(diary_frame(rows), p)
     result = analyze(p, diary)
     return result, timeline_svg(p, diary, result)
+
+
+def trial_conditions() -> list[str]:
+    """The conditions a trial plan knows defaults for (the knowledge base's ids), most common first."""
+    from ..trial.defaults import CONDITIONS
+
+    return list(CONDITIONS)
+
+
+def trial_condition(name: str) -> str | None:
+    """A report's condition id as a trial condition, or None when plans do not know it."""
+    from ..trial.defaults import normalise_condition
+
+    try:
+        key = normalise_condition(name)
+    except InputError:
+        return None
+    return key if key in trial_conditions() else None
 
 
 def diary_range(column: str) -> tuple[float, float, str]:

@@ -158,7 +158,8 @@ def test_report(upload_id: int, ctx: Ctx = Depends(require_user)):
 def report_page(report_id: int, ctx: Ctx = Depends(require_user)):
     row = owned(ctx, BuiltReport, report_id)
     report = adapter.report_from_json(row.report_json)
-    return ctx.render("report.html.j2", row=row, report=report, body=adapter.report_body(report))
+    return ctx.render("report.html.j2", row=row, report=report,
+                      body=adapter.stored_report_body(row.id, row.report_json))
 
 
 @router.get("/reports/{report_id}/json")

@@ -18,7 +18,7 @@ from .deps import Ctx, csrf_form, require_user
 from .routes_tests import latest_answers
 
 router = APIRouter()
-CONDITIONS = ["acne", "eczema", "psoriasis", "rosacea", "other"]
+CONDITIONS = adapter.trial_conditions()
 MIN_DAYS_FOR_ANALYSIS = 7
 FIELDS = ("skin_score", "itch", "adhered", "stress", "sleep_hours", "notes")
 
@@ -32,9 +32,12 @@ def _suggestion(ctx: Ctx, report_id: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {"report_id": row.id}
     if s is not None and s.food:
         out["food"] = s.food
-    conditions = [c for c in (rep.skin.panels[0].condition if rep.skin.panels else "",) if c]
-    if conditions:
-        out["condition"] = conditions[0]
+    panels = sorted(rep.skin.panels, key=lambda p: not p.relevant)  # the person's own condition first
+    for panel in panels:
+        cond = adapter.trial_condition(panel.condition)
+        if cond is not None:
+            out["condition"] = cond
+            break
     return out
 
 

@@ -321,6 +321,8 @@ def _trial(inp: ExportInput, add: Any, ids: _Ids, patient: str,
         if _finite(r.get("ci_low")) and _finite(r.get("ci_high")):
             comps.append(_component("effect-ci-low", valueQuantity=_qty(r["ci_low"], "{score}")))
             comps.append(_component("effect-ci-high", valueQuantity=_qty(r["ci_high"], "{score}")))
+            if _finite(r.get("ci_level")):
+                comps.append(_component("interval-level", valueQuantity=_qty(r["ci_level"], "%", True)))
         obs["component"] = comps
         if not obs["note"]:
             obs.pop("note")

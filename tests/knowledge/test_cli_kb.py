@@ -89,3 +89,15 @@ def test_bad_input_is_one_line_exit_2():
         assert proc.returncode == 2, proc.stderr
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
         assert len(lines) == 1 and needle in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_grade_changes_lists_the_rubric_changes_since_0_1_0():
+    from typer.testing import CliRunner
+
+    from gutskin.cli import app
+
+    snap = Path(__file__).resolve().parents[2] / "docs" / "kb-grades-0.1.0.json"
+    res = CliRunner().invoke(app, ["kb", "grade-changes", "--since", str(snap)])
+    assert res.exit_code == 0, res.output
+    assert "| rosacea | small intestinal bacterial overgrowth (SIBO) | A ↑ | B ↑ |" in res.output
+    assert "| acne | Bifidobacterium | B ↓ | C ↓ |" in res.output

@@ -250,10 +250,54 @@ def grades(
     for col in cols:
         table.add_column(col, overflow="fold")
     for g in sorted(out, key=lambda g: (g.condition or "", g.grade, g.feature or "")):
-        cells = [g.condition, g.population or "all", kb.features_by_id[g.feature].name,
+        name = kb.features_by_id[g.feature].name + (" (not used as a marker)" if g.marker_to_avoid else "")
+        cells = [g.condition, g.population or "all", name,
                  DIRECTION_ARROW.get(g.direction, g.direction), g.grade, g.conflict_kind or "", str(len(g.rows))]
         table.add_row(*cells, *([g.rationale] if why else []))
     Console().print(table)
+
+
+def grade_changes(kb: KnowledgeBase, snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """Derived grades that differ from a snapshot (``{"grades": {"condition|feature": {...}}}``), with reasons."""
+    old = snapshot.get("grades", {})
+    now = {f"{g.condition}|{g.feature}": g for g in kb.grades()}
+    out = []
+    for key in sorted(set(old) | set(now)):
+        before, g = old.get(key), now.get(key)
+        after = None if g is None else {"grade": g.grade, "direction": g.direction, "conflict_kind": g.conflict_kind}
+        if before == after:
+            continue
+        condition, feature = key.split("|", 1)
+        out.append({"condition": condition, "feature": feature, "before": before, "after": after,
+                    "why": "row removed" if g is None else g.rationale})
+    return out
+
+
+@kb_app.command("grade-changes")
+def grade_changes_cmd(
+    since: Path = typer.Option(..., "--since", help="A grades snapshot (JSON, e.g. docs/kb-grades-0.1.0.json)."),
+    data_dir: Path | None = typer.Option(None, "--kb-dir", help=DIR_HELP),
+) -> None:
+    """Derived grades that changed since a snapshot, as a Markdown table with the reason for each."""
+    from ..io import read_text
+
+    kb = _kb(data_dir)
+    try:
+        snapshot = json.loads(read_text(since))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", since, line=exc.lineno) from None
+
+    def fmt(v: dict[str, Any] | None) -> str:
+        if v is None:
+            return "—"
+        arrow = DIRECTION_ARROW.get(v["direction"], v["direction"])
+        return f"{v['grade']} {arrow}" + (f" ({v['conflict_kind']})" if v.get("conflict_kind") else "")
+
+    typer.echo("| condition | feature | before | after | why (derived rationale) |")
+    typer.echo("|---|---|---|---|---|")
+    for c in grade_changes(kb, snapshot):
+        name = kb.features_by_id[c["feature"]].name if c["feature"] in kb.features_by_id else c["feature"]
+        typer.echo(f"| {c['condition']} | {name} | {fmt(c['before'])} | {fmt(c['after'])} | {c['why']} |")
 
 
 # ------------------------------------------------------------------------------------------------ features, rules

@@ -165,3 +165,12 @@ def test_unknown_rank_and_format_options(tmp_path):
 def test_format_override_reads_as_named_format():
     proc = run("inspect", MPA3, "--format", "metaphlan", "--json")
     assert proc.returncode == 0 and json.loads(proc.stdout)[0]["format"] == "metaphlan"
+
+
+def test_user_text_is_never_console_markup(tmp_path):
+    # a file (or sample) name that looks like rich markup is printed as written, not interpreted or crashed on
+    odd = tmp_path / "[/bold][red]odd.txt"
+    shutil.copy(MPA3, odd)
+    proc = run("inspect", odd)
+    assert proc.returncode == 0, proc.stderr
+    assert "[/bold][red]odd.txt" in proc.stdout

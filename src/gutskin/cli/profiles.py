@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import InputError
@@ -20,7 +21,22 @@ FORMAT_HELP = "Input format, overriding detection from content. One of: " + ", "
 
 
 def _read_inputs(files: list[Path], fmt: str | None):
-    return read_many(files, fmt)
+    """All inputs merged, with a progress line on a terminal (large tables take a while)."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return read_many(files, fmt)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("reading {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("", total=len(files))
+        started = []
+
+        def on_file(path: Path | None) -> None:  # called as each file starts: the previous one is done
+            progress.update(task, completed=len(started), description=escape(Path(path).name if path else ""))
+            started.append(path)
+
+        return read_many(files, fmt, on_file=on_file)
 
 
 def describe(path: Path, fmt: str | None) -> list[dict]:
@@ -57,14 +73,14 @@ def inspect(
     if as_json:
         typer.echo(json.dumps(records, indent=2))
         return
-    console = Console()
+    console = Console(highlight=False)  # file, sample and database names are shown as written
     for path in files:
         recs = [r for r in records if r["file"] == str(path)]
         first = recs[0]
         version = f" {first['profiler_version']}" if first["profiler_version"] else ""
-        console.print(f"[bold]{path}[/bold]")
-        console.print(f"  format    {first['format']}  ({first['profiler'] or 'unknown profiler'}{version})")
-        console.print(f"  database  {first['database'] or 'not stated in the file'}")
+        console.print(f"[bold]{escape(str(path))}[/bold]")
+        console.print(escape(f"  format    {first['format']}  ({first['profiler'] or 'unknown profiler'}{version})"))
+        console.print(escape(f"  database  {first['database'] or 'not stated in the file'}"))
         console.print(f"  method    {first['method']}    values: {first['values']}")
         console.print(f"  samples   {len(recs)}")
         table = Table(show_edge=False, pad_edge=False, box=None)
@@ -75,14 +91,14 @@ def inspect(
         table.add_column("unclass.", justify="right")
         for rec in recs[:50]:
             share = rec["unclassified_share"]
-            table.add_row(rec["sample"], *[str(rec["taxa_per_rank"].get(r, "")) for r in ranks],
+            table.add_row(escape(rec["sample"]), *[str(rec["taxa_per_rank"].get(r, "")) for r in ranks],
                           "not reported" if share is None else f"{share:.1%}")
         console.print("  taxa per rank (" + ", ".join(f"{ABBREV[r]} = {r}" for r in ranks) + ")")
         console.print(table)
         if len(recs) > 50:
             console.print(f"  … and {len(recs) - 50} more samples (use --json for all)")
         for w in first["warnings"]:
-            console.print(f"  [yellow]warning:[/yellow] {w}")
+            console.print(f"  [yellow]warning:[/yellow] {escape(w)}")
 
 
 @app.command()

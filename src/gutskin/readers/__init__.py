@@ -12,7 +12,7 @@ import importlib
 import warnings
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import BinaryIO
@@ -145,7 +145,8 @@ def _read_path(path: Path, format: str | None, name: str | None, **options) -> P
     return profile
 
 
-def read_many(paths: Sequence[str | Path], format: str | None = None) -> Profile:
+def read_many(paths: Sequence[str | Path], format: str | None = None,
+              on_file: Callable[[Path | None], None] | None = None) -> Profile:
     """Read several files into one merged Profile.
 
     Taxonomy-only inputs (a QIIME 2 ``FeatureData[Taxonomy]`` artifact or a ``taxonomy.tsv``) are
@@ -162,6 +163,8 @@ def read_many(paths: Sequence[str | Path], format: str | None = None) -> Profile
     taxonomy = taxonomy_table.load_taxonomies(taxonomies) if taxonomies else None
     profiles = []
     for path in tables:
+        if on_file is not None:  # progress: the file about to be read
+            on_file(path)
         prof = read(path, format)
         if taxonomy is not None:
             prof = taxonomy_table.attach(prof, taxonomy, path, ", ".join(str(t) for t in taxonomies))

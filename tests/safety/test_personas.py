@@ -97,7 +97,8 @@ ADVICE = {
     "vegan with rosacea": {
         "rec-sulfidogenic-high": "absent", "rec-fermented-foods": "given"},
     "teenager with acne": {
-        "rec-acne-dairy-trial": "clinician", "rec-acne-omega3": "given"},
+        "rec-acne-dairy-trial": "clinician", "rec-acne-omega3": "given",
+        "rec-acne-zinc-clinician": "given+supp-zinc-antibiotics"},
     "adult who once had anaphylaxis": {"rec-acne-dairy-trial": "clinician"},
     "adult with nothing answered but acne": {"rec-acne-dairy-trial": "clinician"},
     "adult with no red flags": {"rec-acne-dairy-trial": "given"},

@@ -43,6 +43,13 @@ def _progress(label: str) -> Progress:
                     console=Console(stderr=True), transient=False)
 
 
+def _check_cohort(folder: Path) -> None:
+    """Bad input ends before any progress bar is drawn: one line, nothing else."""
+    from ..cohort.store import CohortStore
+
+    CohortStore(folder).manifest()
+
+
 def _executor(workers: int | None, dask: str | None):
     from ..cohort.executors import Executor, default_workers
 
@@ -115,6 +122,7 @@ def score_cmd(
     """
     from ..cohort.scoring import ScoreJob, score_cohort
 
+    _check_cohort(cohort)
     executor = _executor(workers, dask)
     job = ScoreJob(str(cohort), metrics=metrics, rank=rank, reference=reference, percentiles=not no_percentiles,
                    intervals=intervals, features=features)
@@ -127,6 +135,39 @@ def score_cmd(
         run = score_cohort(cohort, out, job=job, executor=executor, fmt=to, progress=tick)
     typer.echo(f"wrote {out}: {run.n_samples:,} samples from {run.n_partitions} partitions on {run.executor}",
                err=True)
+
+
+@cohort_app.command("report")
+def report_cmd(
+    cohort: Path = typer.Argument(..., help="Cohort folder written by 'gutskin cohort ingest'."),
+    out: Path = typer.Option(..., "-o", "--output", help="Folder for the reports (one file per sample)."),
+    fmt: str = typer.Option("html", "--format", "-f", help="html, pdf or json."),
+    reference: str | None = typer.Option(None, "--reference", help="Reference to compare with (see 'gutskin "
+                                         "reference list'); default: the best method match."),
+    limit: int | None = typer.Option(None, "--limit", help="Only the first N samples of the cohort."),
+    workers: int | None = typer.Option(None, "--workers", "-w", help=_WORKERS_HELP),
+    dask: str | None = typer.Option(None, "--dask", help=_DASK_HELP),
+) -> None:
+    """Write one report per sample (HTML, PDF or JSON), partition by partition, locally or on a Dask cluster.
+
+    Reports already in the folder are kept, so an interrupted run resumes where it stopped.
+    """
+    from ..cohort.reports import ReportJob, report_cohort
+
+    _check_cohort(cohort)
+    if limit is not None and limit < 1:
+        raise InputError("--limit must be at least 1", field="--limit")
+    executor = _executor(workers, dask)
+    job = ReportJob(str(cohort), fmt=fmt.lower(), reference=reference, limit=limit)
+    with _progress("reports") as progress:
+        task = progress.add_task("reports", total=None, note="")
+
+        def tick(done: int, total: int, reports: int) -> None:
+            progress.update(task, completed=done, total=total, note=f"{reports:,} reports")
+
+        run = report_cohort(cohort, out, job=job, executor=executor, progress=tick)
+    kept = f" ({run.n_skipped:,} already there, kept)" if run.n_skipped else ""
+    typer.echo(f"wrote {run.n_reports:,} {fmt.upper()} reports to {out}/{kept} on {run.executor}", err=True)
 
 
 @cohort_app.command("compare")

@@ -97,3 +97,12 @@ def metric_values(profile: Profile, rank: str) -> pd.DataFrame:
     from ..reference.measures import metric_values as _metric_values
 
     return _metric_values(profile, rank)[0]
+
+
+@functools.cache
+def resources() -> object:
+    """The engine resources of this process (knowledge base, references, synonyms), loaded once per worker."""
+    from ..engine import Resources
+    from ..engine.settings import Settings
+
+    return Resources.load(Settings.from_environ(os.environ))

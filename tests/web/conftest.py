@@ -83,3 +83,24 @@ def count_rows(config: WebConfig, model) -> int:
             return s.scalar(select(func.count()).select_from(model))
     finally:
         db.dispose()
+
+
+def make_practitioner(config: WebConfig, c: TestClient, email: str) -> TestClient:
+    """Sign ``c`` up as ``email`` and give the account the practitioner role (as `gutskin admin` would)."""
+    from sqlalchemy import update
+
+    from gutskin.store.models import User
+
+    signup(c, email)
+    db = Database(config.database_url)
+    with db.sessions() as s, s.begin():
+        s.execute(update(User).where(User.email == email).values(role="practitioner"))
+    db.dispose()
+    return c
+
+
+def invite_code(c: TestClient, scope: str) -> str:
+    page = c.post("/account/grants", data={"csrf_token": token(c), "scope": scope})
+    m = re.search(r'<strong class="code">([A-Z0-9-]+)</strong>', page.text)
+    assert m, page.text[:500]
+    return m.group(1)

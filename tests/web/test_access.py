@@ -17,7 +17,7 @@ from gutskin.web.app import create_app
 from gutskin.web.security import token_hash
 
 from ..store.dbutil import fresh_database
-from .conftest import EXAMPLE, client, make_config, signup, token, upload
+from .conftest import EXAMPLE, client, invite_code, make_config, make_practitioner, signup, token, upload
 
 SECRET_NAME = "owner-private-profile.txt"
 
@@ -27,8 +27,9 @@ def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("access")
     with fresh_database(tmp) as url:
         config = make_config(url, tmp)
-        with client(config) as owner, client(config) as other:
+        with client(config) as owner, client(config) as other, client(config) as pract:
             signup(owner, "owner@example.org")
+            make_practitioner(config, pract, "pract@example.org")
             signup(other, "other@example.org")
             t = token(owner)
             owner.post("/questionnaire", data={"csrf_token": t, "about_you.age_group": "adult"})
@@ -42,12 +43,15 @@ def world(tmp_path_factory):
             trial_id = int(tr.url.path.rsplit("/", 1)[1])
             owner.post(f"/trials/{trial_id}/diary", data={"csrf_token": t, "day": start.isoformat(),
                                                            "revision": "0", "skin_score": "4"})
-            ids = {"upload_id": upload_id, "report_id": report_id, "trial_id": trial_id,
+            code = invite_code(owner, "reports_diary")
+            acc = pract.post("/clients", data={"csrf_token": token(pract), "code": code})
+            grant_id = int(acc.url.path.rsplit("/", 1)[1])
+            ids = {"upload_id": upload_id, "report_id": report_id, "trial_id": trial_id, "grant_id": grant_id,
                    "session_id": token_hash(owner.cookies.get("__Host-gutskin"))}
-            yield {"owner": owner, "other": other, "ids": ids}
+            yield {"owner": owner, "other": other, "practitioner": pract, "ids": ids}
 
 
-IDS = ("upload_id", "report_id", "trial_id", "session_id")
+IDS = ("upload_id", "report_id", "trial_id", "session_id", "grant_id")
 
 
 def _api_routes(routes, prefix: str = ""):
@@ -94,8 +98,11 @@ def test_another_users_object_gives_404(world, method, path):
                                   "revision": "0", "skin_score": "5"})
     assert r.status_code == 404, (method, url, r.status_code)
     assert SECRET_NAME not in r.text and "owner@example.org" not in r.text
-    if method == "GET":  # and the owner does get it (so the 404 is the check, not a broken route)
-        assert world["owner"].get(url).status_code == 200
+    if method == "GET":  # and the rightful user does get it (so the 404 is the check, not a broken route)
+        rightful = world["practitioner"] if path.startswith("/clients/") else world["owner"]
+        assert rightful.get(url).status_code == 200
+        if path.startswith("/clients/"):  # the owner has no business on the practitioner's pages either
+            assert world["owner"].get(url).status_code == 404
 
 
 def test_object_ids_in_queries_and_forms_are_checked_too(world):

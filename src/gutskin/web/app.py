@@ -50,9 +50,9 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.mount("/static/report", StaticFiles(directory=report_static), name="report-static")
     app.mount("/static", StaticFiles(directory=static), name="static")
 
-    from . import routes_account, routes_auth, routes_tests, routes_trials
+    from . import routes_account, routes_auth, routes_grants, routes_tests, routes_trials
 
-    for module in (routes_auth, routes_account, routes_tests, routes_trials):
+    for module in (routes_auth, routes_account, routes_tests, routes_trials, routes_grants):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

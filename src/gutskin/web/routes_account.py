@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select, update
 from starlette.concurrency import run_in_threadpool
 
 from ..store.models import (
@@ -138,7 +138,9 @@ def delete_account(ctx: Ctx, user: User) -> str:
     """Remove every row of this user (cascades from ``users``) and their log; leave one anonymous receipt."""
     uid = user.id
     db = ctx.db
-    db.execute(delete(AuditEvent).where(or_(AuditEvent.subject_user_id == uid, AuditEvent.actor_user_id == uid)))
+    db.execute(delete(AuditEvent).where(AuditEvent.subject_user_id == uid))
+    # What a deleted practitioner did to others' data stays in those people's logs, without naming the account.
+    db.execute(update(AuditEvent).where(AuditEvent.actor_user_id == uid).values(actor_user_id=None))
     db.execute(delete(Throttle).where(Throttle.key == "login:acct:" + security.keyed(ctx.config, user.email)))
     db.delete(user)
     db.flush()

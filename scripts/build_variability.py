@@ -229,6 +229,7 @@ class Measured:
     genus: pd.DataFrame
     within: list[tuple[str, str, str]]
     between: list[tuple[str, str]]
+    references: list[str] = dataclasses.field(default_factory=list)  # the panels' reference(s)
 
 
 def scaled_values(values: pd.DataFrame) -> pd.DataFrame:
@@ -243,7 +244,9 @@ def measure_set(rs: RepeatSet, rng: np.random.Generator) -> Measured:
     values = measure(rs.profile, panels=rs.family == "shotgun")  # panels need a shotgun reference
     if rs.family == "16S":  # the published indices are defined on shotgun MetaPhlAn species only
         values = values.drop(columns=[c for c in ("gmhi", "gmwi2") if c in values.columns])
-    return Measured(rs, scaled_values(values), genus_table(rs.profile), within_pairs(rs, rng), between_pairs(rs, rng))
+    out = Measured(rs, scaled_values(values), genus_table(rs.profile), within_pairs(rs, rng), between_pairs(rs, rng))
+    out.references = sorted({r for r in values.attrs.get("reference", {}).values() if r})
+    return out
 
 
 def pair_distance_frame(m: Measured, pairs: list[tuple[str, str]]) -> pd.DataFrame:
@@ -451,6 +454,8 @@ def build(shared: Path) -> dict:
             "sources": [cohort_facts(m) for m in ms],
             "quantities": family_estimates(ms),
             "distances": distance_summary(ms),
+            # skin-panel leans depend on the healthy reference they are measured against
+            "panel_references": sorted({r for m in ms for r in m.references}),
         }
     families["shotgun"]["gaps"] = ("No technical replicate pair exists in the shotgun data (the kefir re-extraction "
                                    "has no original in the set), so the shotgun estimate is technical + biological "

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 import gutskin
-from gutskin.retest import Retest, Verdict, compare_tests, load_variability, render_html, since_last_test, timeline
+from gutskin.retest import (
+    Retest,
+    Verdict,
+    compare_tests,
+    load_variability,
+    render_fragment,
+    render_html,
+    since_last_test,
+    timeline,
+)
 from gutskin.retest.model import SCHEMA_VERSION
 from gutskin.retest.variability import percentile_of
 from tests.conftest import ROOT, data, fixture
@@ -143,6 +152,9 @@ def test_html_has_charts_words_and_no_value_judgements(same_person: Retest) -> N
     lowered = html.lower()
     assert "improved" not in lowered and "worse" not in lowered
     assert "Servetas" in html and "Vandeputte" in html
+    section = render_fragment(same_person)
+    assert section.startswith("<style>") and "<section class=\"retest\"" in section and "<html" not in section
+    assert "Since your last test" in section
 
 
 def test_percentile_of_handles_ties_and_ends() -> None:

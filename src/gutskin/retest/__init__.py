@@ -15,10 +15,21 @@ from __future__ import annotations
 
 from .compare import compare_pair, compare_tests
 from .model import SCHEMA_VERSION, PairComparison, Retest, Verdict
-from .render import render_fragment, render_html
+from .render import embed_in_report, render_fragment, render_html
 from .timeline import since_last_test, timeline
 from .variability import load_variability
 
-__all__ = ["SCHEMA_VERSION", "PairComparison", "Retest", "Verdict", "compare_pair", "compare_tests",
-           "load_variability", "render_fragment", "render_html",
-           "since_last_test", "timeline"]
+__all__ = [
+           "SCHEMA_VERSION",
+           "PairComparison",
+           "Retest",
+           "Verdict",
+           "compare_pair",
+           "compare_tests",
+           "embed_in_report",
+           "load_variability",
+           "render_fragment",
+           "render_html",
+           "since_last_test",
+           "timeline",
+]

@@ -133,8 +133,10 @@ def _quantity(key: str, before: float, after: float, family: str, var: Variabili
     base = {"key": key, "label": sp.label, "group": sp.group, "scale": sp.scale, "before": clean[0],
             "after": clean[1]}
     if sp.group not in survive:
-        return M.QuantityChange(**base, verdict=M.Verdict.cannot,
-                                reason="not comparable after the change of profiler, version or database")
+        why = ("its usual variation is known only against another healthy reference (see the notes above)"
+               if sp.group == "panel" and "phylum" in survive else
+               "not comparable after the change of profiler, version or database")
+        return M.QuantityChange(**base, verdict=M.Verdict.cannot, reason=why)
     if None in clean:
         why = ("needs integer read counts; a relative-abundance profile cannot give it" if key in ("chao1", "ace")
                else "not computed, or not finite, for " + ("both tests" if clean == [None, None] else "one test"))
@@ -221,11 +223,19 @@ def compare_pair(a: Profile, b: Profile, ta: M.TestInfo, tb: M.TestInfo, ia: int
     ma, mb = _measured(a, with_panels, memo), _measured(b, with_panels, memo)
     va, vb = ma.iloc[0], mb.iloc[0]
     refs = {next(iter(m.attrs.get("reference", {}).values()), None) for m in (ma, mb)}
+    estimated_with = set(var.family(family).get("panel_references", []))
     if with_panels and len(refs) > 1:
         survive = survive - {"panel"}
         flags.append(M.Flag(code="reference_differs", severity="note",
                             text="The skin panels of the two tests were measured against different healthy "
                                  "references, so their leans are not compared."))
+    elif with_panels and not refs <= estimated_with:
+        survive = survive - {"panel"}
+        flags.append(M.Flag(code="reference_differs", severity="note",
+                            text=f"The skin panels were measured against {', '.join(sorted(map(str, refs)))}; their "
+                                 "usual variation was estimated against "
+                                 f"{', '.join(sorted(estimated_with)) or 'no reference'}, so their leans are not "
+                                 "compared."))
     keys = [k for k in va.index if k in vb.index]
     quantities = []
     for key in keys:

@@ -29,6 +29,7 @@ CSS = """
 .retest .v-cannot_compare{color:#666}.retest .small{font-size:.85rem;color:#444}
 .retest svg{max-width:640px;width:100%;height:auto;display:block;margin:.3rem 0}
 .retest .summary li{margin:.2rem 0}.retest .tests td,.retest .tests th{font-size:.88rem}
+.retest .tests td:nth-child(-n+2){white-space:nowrap}
 """
 
 
@@ -167,8 +168,9 @@ def _pair_html(r: M.Retest, c: M.PairComparison) -> str:
     return "".join(parts)
 
 
-def render_fragment(r: M.Retest, *, heading: str = "Since your last test") -> str:
-    """The retest as a ``<section>`` for embedding in a report."""
+def render_fragment(r: M.Retest, *, heading: str = "Since your last test", css: bool = True) -> str:
+    """The retest as a ``<section>`` for embedding in a report (its own ``.retest``-scoped ``<style>`` unless
+    ``css=False``)."""
     tests = "".join(
         f"<tr><td>{escape(t.label)}</td><td>{escape(t.date or '—')}</td><td>{escape(t.source)}</td>"
         f"<td>{escape(t.method)}</td><td>{escape(' '.join(x for x in (t.profiler, t.profiler_version) if x) or '—')}"
@@ -176,7 +178,8 @@ def render_fragment(r: M.Retest, *, heading: str = "Since your last test") -> st
     anchors = "".join(f"<li>{escape(a.finding)} <span class='small'>{escape(a.citation)}</span></li>"
                       for a in r.anchors)
     notes = "".join(f"<li>{escape(n)}</li>" for n in r.notes)
-    return (f'<section class="retest" aria-label="{escape(heading)}"><h2>{escape(heading)}</h2>'
+    return ((f"<style>{CSS}</style>" if css else "") +
+            f'<section class="retest" aria-label="{escape(heading)}"><h2>{escape(heading)}</h2>'
             "<table class='tests'><thead><tr><th>test</th><th>date</th><th>file</th><th>method</th><th>profiler</th>"
             f"<th>database</th><th>lab</th></tr></thead><tbody>{tests}</tbody></table>"
             + "".join(_pair_html(r, c) for c in r.comparisons)
@@ -191,5 +194,16 @@ def render_html(r: M.Retest, *, title: str = "gutskin retest") -> str:
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width,initial-scale=1'>"
             f"<title>{escape(title)}</title><style>body{{max-width:52rem;margin:1rem auto;padding:0 1rem}}"
-            f"{CSS}</style></head><body>" + render_fragment(r, heading="Did your gut change between tests?")
+            f"{CSS}</style></head><body>" + render_fragment(r, heading="Did your gut change between tests?", css=False)
             + "</body></html>\n")
+
+
+def embed_in_report(report_html: str, r: M.Retest) -> str:
+    """The report's HTML with the "since your last test" section placed before its methods section (else before
+    ``</main>`` or ``</body>``). The hook for ``gutskin report NEW --previous OLD``."""
+    section = render_fragment(r)
+    for anchor in ('<section id="methods"', "</main>", "</body>"):
+        at = report_html.find(anchor)
+        if at >= 0:
+            return report_html[:at] + section + report_html[at:]
+    return report_html + section

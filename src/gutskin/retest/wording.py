@@ -50,7 +50,7 @@ def _moved(q: M.QuantityChange) -> str:
     if q.group == "panel":
         condition = q.label.removesuffix(" panel lean")
         word = ("moved toward" if (q.change or 0) > 0 else "moved away from") + \
-            f" the gut pattern reported in {condition.lower() if condition != 'Acne' else 'acne'}"
+            f" the gut pattern reported in {condition.lower()}"
     return f"{q.label} {word} ({q.change_text}; usual variation {limit_text(q.scale, q.usual_variation)})"
 
 

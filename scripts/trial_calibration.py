@@ -169,6 +169,10 @@ def scenario_block(results: dict[Job, Outcome], n: int, elapsed: float) -> str:
              "Acne defaults (ABA 14/42/28 days, 3-day washout, lag averaged over 0–10 days), phi 0.5, tau 2.5, 10 % "
              f"missing days, no trend, no effect of the food; {n:,} simulated diaries per row "
              f"(± one Monte Carlo SE; {elapsed:.0f} s). The analysis does not model any of these.", "",
+             "The verdict rule for one food is unchanged by the multiplicity rule (one-sided 0.05), so Tables 1-7 "
+             "still hold; what changed is what is shown beside it: the 90 % interval whose ends are the two "
+             "one-sided bounds the rule reads (a queue of k foods uses 0.05/k per food and a 1 − 0.1/k interval), "
+             "and no verdict before the plan's last day (a 'so far' reading instead).", "",
              "| scenario | false `trigger` % | `not_trigger` % |", "|---|---|---|"]
     for tag, _ in SCENARIOS:
         o = by_tag["scenario:" + tag]

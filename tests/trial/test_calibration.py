@@ -26,3 +26,17 @@ def test_trend_does_not_create_triggers_and_plain_method_is_worse_there():
     assert full.trigger <= 0.09
     plain = run_setting(s, 300, seed=2, method="plain")
     assert plain.n == 300 and 0.0 <= plain.trigger <= 1.0
+
+
+def test_a_lasting_change_at_elimination_is_the_scenario_that_fakes_a_trigger():
+    """Table 8 in miniature: a moisturiser started with the elimination looks like a food effect; a cycle does not."""
+    from gutskin.trial.calibration import Setting, run_setting
+
+    base = dict(phi=0.5, tau=2.5, missing=0.1, trend=0.0, effect=0.0, lengths=(14, 42, 28))
+    ref = run_setting(Setting(**base), 300, washout_days=3, lag_max_days=10, seed=7)
+    step = run_setting(Setting(**base, step_at_elimination=-2.0), 300, washout_days=3, lag_max_days=10, seed=7)
+    cycle = run_setting(Setting(**base, cycle_amplitude=1.0), 300, washout_days=3, lag_max_days=10, seed=7)
+    assert step.trigger > 0.3 > ref.trigger
+    assert cycle.trigger < 0.08
+    queue = run_setting(Setting(**base, n_foods=3), 300, washout_days=3, lag_max_days=10, seed=7)
+    assert queue.trigger <= ref.trigger + 0.01

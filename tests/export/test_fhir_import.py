@@ -160,3 +160,70 @@ def test_the_shipped_example_bundle_is_valid_and_imports(tmp_path):
 
     shown = set(re.findall(r"urn:uuid:[0-9a-f-]{36}", (ROOT / "docs" / "fhir.md").read_text(encoding="utf-8")))
     assert shown and shown <= {e["fullUrl"] for e in bundle["entry"]}
+
+
+# ------------------------------------------------------------------------------------------ property: any answers
+def _answers_strategy():
+    """Random questionnaire answers drawn from the questionnaire model itself (types, choices and bounds)."""
+    import typing
+
+    import annotated_types
+    from hypothesis import strategies as st
+    from pydantic import BaseModel
+
+    from gutskin.knowledge.questionnaire import Questionnaire
+
+    def for_annotation(ann, metadata=()):
+        origin = typing.get_origin(ann)
+        if origin in (typing.Union, __import__("types").UnionType):
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            return for_annotation(args[0], metadata)
+        if origin is typing.Annotated:
+            base, *meta = typing.get_args(ann)
+            flat = [x for m in meta for x in (getattr(m, "metadata", None) or [m])]  # Field(ge=…) inside Annotated
+            return for_annotation(base, [*metadata, *flat])
+        if origin is list:
+            return st.lists(for_annotation(typing.get_args(ann)[0]), max_size=3)
+        if origin is typing.Literal:
+            return st.sampled_from(typing.get_args(ann))
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            return model(ann)
+        lo = next((m.ge for m in metadata if isinstance(m, annotated_types.Ge)), 0)
+        hi = next((m.le for m in metadata if isinstance(m, annotated_types.Le)), 100)
+        if ann is bool:
+            return st.booleans()
+        if ann is int:
+            return st.integers(int(lo), int(hi))
+        if ann is float:
+            return st.floats(float(lo), float(hi), allow_nan=False, allow_infinity=False)
+        return st.text(alphabet="abcdefghijklmnopqrstuvwxyz éü-'", min_size=1, max_size=12).map(str.strip).filter(bool)
+
+    def model(cls):
+        fields = {n: f for n, f in cls.model_fields.items() if n != "schema_version"}
+        parts = {n: for_annotation(f.annotation, f.metadata) for n, f in fields.items()}
+        required = {n: s for n, s in parts.items() if fields[n].is_required()}
+        return st.fixed_dictionaries(required, optional={n: s for n, s in parts.items() if n not in required})
+
+    return model(Questionnaire)
+
+
+@pytest.mark.slow
+def test_any_questionnaire_round_trips_through_fhir():
+    from hypothesis import HealthCheck, assume, given, settings
+
+    from gutskin.errors import InputError
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                      HealthCheck.filter_too_much])
+    @given(_answers_strategy())
+    def check(data):
+        try:  # answers the model refuses as a whole (e.g. a BMI it derives out of range) are no questionnaire
+            q = parse_questionnaire(data)
+        except InputError:
+            assume(False)
+        qr = forms.questionnaire_response(q, "x", "urn:uuid:00000000-0000-0000-0000-000000000001", "2026-01-01")
+        back = forms.questionnaire_from_response(qr)
+        assert back.model_dump() == q.model_dump()
+        assert forms.questionnaire_yaml(back) == forms.questionnaire_yaml(q)
+
+    check()

@@ -3,7 +3,8 @@
 The intake questionnaire's FHIR form is generated from the gutskin questionnaire model itself (one item per
 answer, ``linkId`` = the dotted answer path), so export and import cannot drift apart. Fixed answer values are
 Codings from the shipped ``gutskin-answer`` CodeSystem whose codes are the values exactly as a questionnaire file
-writes them. An answered-but-empty list (``food_allergies: []``) is an item without answers.
+writes them. An answered-but-empty list (``food_allergies: []``, ``conditions: []``) is an item without answers
+or children, and so is an answered-but-empty section (``skin: {}``); FHIR JSON has no empty arrays.
 
 The diary form has one item per diary column (in the diary's own column order); items with a code in
 :data:`~gutskin.export.codes.EXTRACTED_DIARY_ITEMS` carry the SDC ``observationExtract`` flag and are also exported
@@ -103,8 +104,11 @@ def _response_items(items: list[dict[str, Any]], data: dict[str, Any]) -> list[d
             continue
         value = data[name]
         if item["type"] == "group":
+            if item.get("repeats") and not value:  # answered with an empty list: the item alone says so
+                out.append({"linkId": item["linkId"]})
             for one in value if item.get("repeats") else [value]:
-                out.append({"linkId": item["linkId"], "item": _response_items(item["item"], one)})
+                children = _response_items(item["item"], one)
+                out.append({"linkId": item["linkId"], **({"item": children} if children else {})})
         elif item.get("repeats"):
             out.append({"linkId": item["linkId"], **({"answer": [_answer(item, v) for v in value]} if value else {})})
         else:
@@ -143,11 +147,12 @@ def _data_from_items(form_items: list[dict[str, Any]], items: list[dict[str, Any
             raise InputError(f"QuestionnaireResponse item {link!r} is not in the gutskin questionnaire")
         name = link.rsplit(".", 1)[-1]
         if spec["type"] == "group":
-            value = _data_from_items(spec["item"], it.get("item", []))
             if spec.get("repeats"):
-                out.setdefault(name, []).append(value)
+                group = out.setdefault(name, [])
+                if it.get("item"):  # an item without children stands for an empty list
+                    group.append(_data_from_items(spec["item"], it["item"]))
             else:
-                out[name] = value
+                out[name] = _data_from_items(spec["item"], it.get("item", []))
         elif spec.get("repeats"):
             out[name] = [_value_of(spec, a) for a in it.get("answer", [])]
         else:

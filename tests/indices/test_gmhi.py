@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from gutskin.indices import gmhi, gmhi_result
-from gutskin.indices.gmhi import classify, species_lists
+from gutskin.indices.gmhi_2020 import classify, species_lists
 from tests import cohorts
 
 from ..conftest import DATA, ROOT

@@ -11,7 +11,7 @@ import pytest
 
 import gutskin
 from gutskin.indices import gmwi2, gmwi2_result
-from gutskin.indices.gmwi2 import model, nonzero_features
+from gutskin.indices.gmwi2_2024 import model, nonzero_features
 from gutskin.profile import Profile
 from tests import cohorts
 

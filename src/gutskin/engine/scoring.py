@@ -14,14 +14,14 @@ import pandas as pd
 
 from ..errors import InputError, RefusedError
 from ..indices import IndexInfo, IndexResult
-from ..indices.gevers import INFO as GEVERS_INFO
-from ..indices.gevers import gevers_md_result
-from ..indices.gmhi import INFO as GMHI_INFO
-from ..indices.gmhi import gmhi_result
-from ..indices.gmwi2 import INFO as GMWI2_INFO
-from ..indices.gmwi2 import gmwi2_result
-from ..indices.hmp2 import INFO as HMP2_INFO
-from ..indices.hmp2 import hmp2_dysbiosis_result
+from ..indices.gevers_2014 import INFO as GEVERS_INFO
+from ..indices.gevers_2014 import gevers_md_result
+from ..indices.gmhi_2020 import INFO as GMHI_INFO
+from ..indices.gmhi_2020 import gmhi_result
+from ..indices.gmwi2_2024 import INFO as GMWI2_INFO
+from ..indices.gmwi2_2024 import gmwi2_result
+from ..indices.hmp2_2019 import INFO as HMP2_INFO
+from ..indices.hmp2_2019 import hmp2_dysbiosis_result
 from ..metrics._table import rank_resolution
 from ..metrics.alpha import ALPHA_METRICS, COUNT_METRICS, alpha_diversity
 from ..metrics.composition import composition_summary

@@ -9,19 +9,21 @@ function               index                                                    
 :func:`hmp2_dysbiosis` HMP2 dysbiosis score (Lloyd-Price et al. 2019)               a reference set
 =====================  ===========================================================  ======================
 
-Each ``name(profile)`` returns a pandas Series by sample whose ``attrs`` carry ``coverage`` and
-``warnings``; each ``name_result(profile)`` returns an :class:`IndexResult` with values, coverage,
-warnings, contributing taxa and intermediate details. Applied to input in another naming, an index is
-still computed where that makes sense, and says how much of its signature it could find.
+Modules are named for the index and its paper's year (``gmhi_2020``, ``gmwi2_2024``, ``gevers_2014``,
+``hmp2_2019``), so ``gutskin.indices.gmhi`` is only ever the function. Each ``name(profile)`` returns a
+pandas Series by sample whose ``attrs`` carry ``coverage`` and ``warnings``; each ``name_result(profile)``
+returns an :class:`IndexResult` with values, coverage, warnings, contributing taxa and intermediate details.
+Applied to input in another naming, an index is still computed where that makes sense, and says how much of its
+signature it could find.
 """
 
 from __future__ import annotations
 
 from ._common import IndexInfo, IndexResult, Naming
-from .gevers import gevers_md, gevers_md_result
-from .gmhi import gmhi, gmhi_result
-from .gmwi2 import gmwi2, gmwi2_result
-from .hmp2 import hmp2_dysbiosis, hmp2_dysbiosis_result
+from .gevers_2014 import gevers_md, gevers_md_result
+from .gmhi_2020 import gmhi, gmhi_result
+from .gmwi2_2024 import gmwi2, gmwi2_result
+from .hmp2_2019 import hmp2_dysbiosis, hmp2_dysbiosis_result
 
 __all__ = [
     "IndexInfo",

@@ -31,6 +31,12 @@ def bundle() -> dict:
                        pdf=False)
 
 
+@pytest.fixture(scope="module")
+def shipped() -> dict:
+    """examples/fhir/bundle.json: a valid Bundle to damage (independent of the live export)."""
+    return json.loads((ROOT / "examples" / "fhir" / "bundle.json").read_text(encoding="utf-8"))
+
+
 def _resources(bundle: dict, rtype: str) -> list[dict]:
     return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == rtype]
 
@@ -64,8 +70,8 @@ def test_every_resource_validates_with_the_r4b_models(bundle):
 
 
 @pytest.mark.parametrize("damage", ["unknown_element", "missing_status", "wrong_type"])
-def test_the_model_check_bites(bundle, damage):
-    broken = copy.deepcopy(bundle)
+def test_the_model_check_bites(shipped, damage):
+    broken = copy.deepcopy(shipped)
     obs = next(e["resource"] for e in broken["entry"] if e["resource"]["resourceType"] == "Observation"
                and "valueQuantity" in e["resource"])
     if damage == "unknown_element":
@@ -77,8 +83,8 @@ def test_the_model_check_bites(bundle, damage):
     assert any("Observation" in p for p in model_errors(broken))
 
 
-def test_status_codes_are_checked(bundle):
-    broken = copy.deepcopy(bundle)
+def test_status_codes_are_checked(shipped):
+    broken = copy.deepcopy(shipped)
     obs = next(e["resource"] for e in broken["entry"] if e["resource"]["resourceType"] == "Observation")
     obs["status"] = "probably"
     assert any("not an R4 Observation.status code" in p for p in structural_errors(broken))
@@ -96,9 +102,11 @@ def test_structure_is_sound(bundle):
     ("two_values", "more than one value[x]"),
     ("foreign_item", "not in its Questionnaire"),
     ("duplicate_url", "appears twice"),
+    ("empty_array", "is empty"),
 ])
-def test_structural_check_bites(bundle, damage, expected):
-    b = copy.deepcopy(bundle)
+def test_structural_check_bites(shipped, damage, expected):
+    assert structural_errors(shipped) == []
+    b = copy.deepcopy(shipped)
     obs = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "Observation"
            and "valueQuantity" in e["resource"]]
     if damage == "dangling":
@@ -114,6 +122,8 @@ def test_structural_check_bites(bundle, damage, expected):
         qr["item"].append({"linkId": "not.a.question", "answer": [{"valueString": "x"}]})
     elif damage == "duplicate_url":
         b["entry"].append(copy.deepcopy(b["entry"][-1]))
+    elif damage == "empty_array":
+        obs[0]["note"] = []
     assert any(expected in p for p in structural_errors(b)), damage
 
 

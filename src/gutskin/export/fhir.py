@@ -277,7 +277,7 @@ def _trial(inp: ExportInput, add: Any, ids: _Ids, patient: str,
                        f"({plan.better} is better), smallest change that matters {plan.mid:g}.",
         "subject": {"reference": patient},
         "period": {"start": plan.first_day.isoformat(), "end": plan.last_day.isoformat()},
-        "addresses": [{"reference": conditions[cond]}] if cond in conditions else [],
+        **({"addresses": [{"reference": conditions[cond]}]} if cond in conditions else {}),
         "activity": activities, **({"note": notes} if notes else {})})
     out: list[str] = []
     if diary is None:

@@ -9,7 +9,8 @@ no npm, PyPI or Debian package ships it (see docs/fhir.md). So every export is c
   resource id, every reference and canonical resolving inside the Bundle, every code from the shipped gutskin
   CodeSystems or the table of verified published codes, one ``value[x]`` per Observation and component, UCUM
   quantities, the required-binding status codes, QuestionnaireResponse answers matching their Questionnaire items,
-  and the invariants obs-6, obs-7, qrs-1, qrs-2, con-3 and the required elements of each resource type used.
+  and the invariants obs-6, obs-7, qrs-1, qrs-2, con-3, the required elements of each resource type used, and no
+  empty array, object or string anywhere (a JSON rule of FHIR).
 """
 
 from __future__ import annotations
@@ -73,6 +74,14 @@ def _walk(obj: Any, path: str):
             yield from _walk(v, f"{path}[{i}]")
 
 
+def _empties(obj: Any, path: str) -> list[str]:
+    if isinstance(obj, dict):
+        return [path] if not obj else [p for k, v in obj.items() for p in _empties(v, f"{path}.{k}")]
+    if isinstance(obj, list):
+        return [path] if not obj else [p for i, v in enumerate(obj) for p in _empties(v, f"{path}[{i}]")]
+    return [path] if isinstance(obj, str) and not obj.strip() else []
+
+
 def _value_keys(obj: dict[str, Any]) -> list[str]:
     return [k for k in obj if k.startswith("value") and k[5:6].isupper()]
 
@@ -112,6 +121,8 @@ def structural_errors(bundle: dict[str, Any]) -> list[str]:
                 out.append(f"{where}: {field} {res[field]!r} is not an R4 {rtype}.{field} code")
         if rtype not in _REQUIRED and rtype != "Bundle":
             out.append(f"{where}: resource type not expected in a gutskin export")
+        out.extend(f"{where}: {p} is empty (FHIR JSON has no empty arrays, objects or strings)"
+                   for p in _empties(res, rtype))
         for path, node in _walk(res, rtype):
             ref = node.get("reference")
             if isinstance(ref, str) and ref not in full_urls:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import jinja2
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
@@ -50,17 +52,27 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.mount("/static/report", StaticFiles(directory=report_static), name="report-static")
     app.mount("/static", StaticFiles(directory=static), name="static")
 
-    from . import routes_account, routes_auth, routes_grants, routes_tests, routes_trials
+    from . import routes_account, routes_api, routes_auth, routes_grants, routes_tests, routes_tokens, routes_trials
 
-    for module in (routes_auth, routes_account, routes_tests, routes_trials, routes_grants):
+    for module in (routes_auth, routes_account, routes_tests, routes_trials, routes_grants, routes_tokens,
+                   routes_api):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse("/login", status_code=303)
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        return await _http(request, HTTPException(404, "Not found"))  # a malformed id in a page URL
+
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers={**(exc.headers or {}), "Cache-Control": "no-store"})
         env = request.app.state.templates
         html = env.get_template("error.html.j2").render(status=exc.status_code, message=exc.detail, user=None)
         return HTMLResponse(html, status_code=exc.status_code, headers={"Cache-Control": "no-store"})

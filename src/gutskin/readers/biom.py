@@ -31,14 +31,14 @@ from ..profile import UNITS, Profile, ProfileBuilder, SampleInfo, taxon_key
 from ..taxonomy.lineage import Lineage, parse_prefixed
 from ..taxonomy.metaphlan_version import version_from_generated_by
 from ..taxonomy.ranks import RANKS
-from .base import parse_taxid, sample_name_from_path
-from .taxonomy_table import (
+from ..taxonomy.taxon_strings import (
     feature_rank,
     is_unassigned,
     lineage_from_taxonomy,
     parse_canonical,
     taxonomy_style,
 )
+from .base import parse_taxid, sample_name_from_path
 
 FORMAT = "biom"
 DESCRIPTION = "BIOM table: JSON 1.0 (QIIME 1, MetaPhlAn --biom, mOTUs -B) or HDF5 2.1 (QIIME 2 export)"

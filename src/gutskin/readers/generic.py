@@ -40,9 +40,9 @@ from ..io import peek as _peek
 from ..profile import LONG_COLUMNS, Profile, SampleInfo, taxon_key
 from ..taxonomy.lineage import Lineage
 from ..taxonomy.ranks import RANK_INDEX, RANKS, rank_word
+from ..taxonomy.taxon_strings import feature_rank, is_unassigned, lineage_from_taxonomy, parse_canonical
 from . import biom as biom_reader
 from .base import NA_STRINGS, parse_taxid, sample_name_from_path
-from .taxonomy_table import feature_rank, is_unassigned, lineage_from_taxonomy, parse_canonical
 
 FORMAT = "generic"
 ALIASES = ("table", "long", "taxpasta", "biom_tsv")

@@ -16,7 +16,6 @@ Taxon strings seen in the wild, all parsed by :func:`lineage_from_taxonomy`:
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,17 +24,20 @@ import pandas as pd
 from ..errors import InputError
 from ..io import Peek, peek, read_text
 from ..profile import Profile, ProfileBuilder
-from ..taxonomy.lineage import Lineage, guess_style, parse_positional, parse_prefixed
-from ..taxonomy.ranks import PREFIX_RANK, RANK_INDEX, RANKS
+from ..taxonomy.taxon_strings import (  # noqa: F401 - re-exported: readers and tests import them from here
+    _HAS_PREFIX,
+    UNASSIGNED_WORDS,
+    feature_rank,
+    is_unassigned,
+    lineage_from_taxonomy,
+    parse_canonical,
+    taxonomy_style,
+)
 
 FORMAT = "qiime2_taxonomy"
 DESCRIPTION = "QIIME 2 taxonomy.tsv (Feature ID, Taxon[, Confidence]); give it with its feature table"
 
 _ID_HEADERS = ("Feature ID", "#OTUID", "#OTU ID", "Feature.ID", "FeatureID", "OTU ID", "#Feature ID")
-#: words that stand for "no assignment" in place of a lineage
-UNASSIGNED_WORDS = {"unassigned", "unclassified", "unknown", "no hit", "no_hit", "unidentified", "none"}
-_HAS_PREFIX = re.compile(r"^\s*(?:[a-zA-Z]__|D_\d+__)")
-_CANONICAL_PART = re.compile(r"^([a-z])__(.*)$", re.S)
 
 
 def _is_header(cols: list[str]) -> bool:
@@ -79,96 +81,6 @@ def is_taxonomy(path: str | Path) -> bool:
     from . import qiime2
 
     return qiime2.is_taxonomy_artifact(p)
-
-
-# ---------------------------------------------------------------------------------------------- lineages
-def is_unassigned(text: str) -> bool:
-    """``Unassigned``, ``Unassigned;__;__``, ``unclassified``…: a row that names no taxon at all."""
-    first = re.split(r"[;|]", str(text).strip(), maxsplit=1)[0].strip()
-    return first.lower() in UNASSIGNED_WORDS or not first.strip("_ ")
-
-
-def lineage_from_taxonomy(value: object, naming: str = "verbatim") -> Lineage:
-    """A lineage from a taxonomy string or list (QIIME, Greengenes 1/2, SILVA, MetaPhlAn, GTDB, plain).
-
-    ``naming="verbatim"`` keeps names as written (QIIME and Greengenes: ``g__WAL_1855D`` is a name with an
-    underscore); ``naming="metaphlan"`` reads ``k__``/``s__`` names the MetaPhlAn way, underscores standing
-    for spaces (``s__Bacteroides_uniformis``). ``Unassigned`` and blanks give an empty lineage. Raises
-    :class:`ValueError` for strings that mix prefixed and unprefixed elements.
-    """
-    if value is None or (isinstance(value, float) and value != value):
-        return Lineage.empty()
-    if isinstance(value, (list, tuple)):
-        parts = [str(p).strip() for p in value]
-    else:
-        text = str(value).strip()
-        sep = "|" if "|" in text else ";"
-        parts = [p.strip() for p in text.split(sep)]
-    parts = [p for p in parts if p and p.strip("_ ")]  # drop '' and QIIME's bare '__' placeholders
-    if not parts or is_unassigned(parts[0]):
-        return Lineage.empty()
-    if not any(_HAS_PREFIX.match(p) for p in parts):
-        return parse_positional(list(parts))
-    style = guess_style(parts)
-    if naming != "metaphlan":
-        greengenes = style == "metaphlan"
-        lineage, _, _ = parse_prefixed(";".join(parts), "gtdb")  # 'gtdb' keeps names exactly as written
-        return _join_epithet(Lineage(lineage.names, "greengenes" if greengenes else style))
-    if style == "plain":  # e.g. a lone 's__Genus_species': MetaPhlAn naming, unless GTDB-like spaces show
-        style = "gtdb" if any(" " in p for p in parts) else "metaphlan"
-    lineage, _, _ = parse_prefixed(";".join(parts), style)
-    return _join_epithet(lineage)
-
-
-def _join_epithet(lineage: Lineage) -> Lineage:
-    """Greengenes 13_8 writes only the epithet at species (``g__Bacteroides; s__uniformis``)."""
-    species, genus = lineage.get("species"), lineage.get("genus")
-    if not (species and genus and " " not in species):
-        return lineage
-    if species[:1].islower() and lineage.style in ("metaphlan", "greengenes"):
-        return lineage.with_name("species", f"{genus} {species}")
-    # Greengenes also writes strain-like epithets that start upper-case or with a digit (g__Dorea; s__D168):
-    # still an epithet, so the species keeps its genus (else "D168" would pose as a genus of its own)
-    if (lineage.style == "greengenes" and "_" not in species and not species.startswith(genus.split()[0])
-            and (species[:1].isupper() or species[:1].isdigit())):
-        return lineage.with_name("species", f"{genus} {species}")
-    return lineage
-
-
-def parse_canonical(text: object) -> Lineage:
-    """Our own lineage string ``d__Bacteria|p__Firmicutes|…`` back into a :class:`Lineage`.
-
-    Names are kept verbatim (they are already display names). Ranks are read in order, so a second
-    ``s__`` after the species is the strain (older writers used ``s`` for both).
-    """
-    if text is None or (isinstance(text, float) and text != text) or pd.isna(text):
-        return Lineage.empty()
-    text = str(text).strip()
-    if not text:
-        return Lineage.empty()
-    names: list[str | None] = [None] * len(RANKS)
-    last = -1
-    for part in text.split("|"):
-        m = _CANONICAL_PART.match(part.strip())
-        if not m:
-            raise ValueError(f"lineage element {part!r} is not like 'g__Name'")
-        letter, name = m.group(1), m.group(2)
-        rank = "strain" if letter == "t" else PREFIX_RANK.get(letter)
-        if rank is None:
-            raise ValueError(f"lineage element {part!r} has an unknown rank prefix {letter!r}")
-        idx = RANK_INDEX[rank]
-        if idx <= last and rank == "species" and last == RANK_INDEX["species"]:
-            idx = RANK_INDEX["strain"]
-        if idx <= last:
-            raise ValueError(f"lineage element {part!r} is out of rank order")
-        names[idx] = name
-        last = idx
-    return Lineage(tuple(names), "plain")
-
-
-def feature_rank(lineage: Lineage) -> str:
-    """The rank a feature (ASV, OTU, mOTU) is filed under: the deepest rank its lineage names."""
-    return lineage.deepest_rank or "feature"
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -245,18 +157,6 @@ def load_taxonomies(paths: list[Path]) -> pd.Series:
             origin.setdefault(fid, path)
     return pd.Series(list(merged.values()), index=pd.Index(list(merged), dtype=object, name="feature"),
                      dtype=object, name="taxon")
-
-
-def taxonomy_style(taxa: pd.Series) -> str | None:
-    """``greengenes``, ``greengenes2``, ``silva`` or ``None``: which 16S reference the strings come from."""
-    sample = [str(t) for t in taxa.head(200)]
-    if any(t.startswith("D_0__") for t in sample):
-        return "silva"
-    if any(t.startswith("d__") for t in sample):
-        return "greengenes2" if any(re.search(r"_\d{4,}\b", t) for t in sample) else "gtdb-style"
-    if any(t.startswith("k__") for t in sample):
-        return "greengenes"
-    return None
 
 
 def attach(profile: Profile, taxonomy: pd.Series, path: Path, taxonomy_path: str | Path | None = None) -> Profile:

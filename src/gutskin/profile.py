@@ -417,14 +417,21 @@ class Profile:
     @classmethod
     def from_long(cls, frame: pd.DataFrame, source: str = "<dataframe>") -> Profile:
         """Build a Profile from the standard long table (the inverse of :meth:`to_long`)."""
-        from .readers.generic import profile_from_long  # local import: readers depend on this module
-
         return profile_from_long(frame, source)
 
     def write(self, path: str, to: str | None = None, rank: str | None = None) -> None:
         from .writers import write_profile
 
         write_profile(self, path, to=to, rank=rank)
+
+
+def profile_from_long(frame: pd.DataFrame, source: str = "<dataframe>", first_line: int | None = None) -> Profile:
+    """A Profile from the standard long table (the inverse of :meth:`Profile.to_long`), for callers that hold
+    a DataFrame rather than a file (the web app, the store). Same checks as reading the file: one bad cell
+    refuses the table, naming its row."""
+    from .readers.generic import profile_from_long as _from_long  # local import: readers depend on this module
+
+    return _from_long(frame, source, first_line)
 
 
 def _check_mergeable(profiles: list[Profile]) -> None:

@@ -227,3 +227,16 @@ def test_any_questionnaire_round_trips_through_fhir():
         assert forms.questionnaire_yaml(back) == forms.questionnaire_yaml(q)
 
     check()
+
+
+def test_a_foreign_shaped_response_is_one_line_not_a_crash(tmp_path, capsys):
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "QuestionnaireResponse", "status": "completed",
+                      "questionnaire": forms.QUESTIONNAIRE_URL + "|1.0",
+                      "item": [{"linkId": "about_you", "item": [{"linkId": "about_you.age_group",
+                                                                 "answer": [{"valueInteger": 3}]}]}]}}]}
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    code, err = _run(["import", "--fhir", str(path), "-o", str(tmp_path)], capsys)
+    assert code == 2 and str(path) in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "questionnaire.yaml").exists()

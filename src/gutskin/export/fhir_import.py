@@ -94,14 +94,19 @@ def import_bundle(path: str | Path, out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     if not out.is_dir():
         raise InputError("the output folder does not exist", out)
+    try:  # everything is read and checked before anything is written
+        q = questionnaire_of(bundle)
+        diaries = [(frame, diary_csv(frame, comments)) for _, frame, comments in diaries_of(bundle)]
+    except InputError as exc:
+        raise exc.at(Path(path)) from None
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:  # a foreign Bundle's shape
+        raise InputError(f"a QuestionnaireResponse or Questionnaire is not in the shape gutskin exports "
+                         f"({type(exc).__name__}: {exc})", Path(path)) from None
+    if q is None and not diaries:
+        raise InputError("the Bundle holds no gutskin questionnaire response and no trial diary", Path(path))
     written = []
-    q = questionnaire_of(bundle)
     if q is not None:
         written.append(write_atomic(out / "questionnaire.yaml", forms.questionnaire_yaml(q)))
-    diaries = diaries_of(bundle)
-    for i, (_, frame, comments) in enumerate(diaries, 1):
-        name = "diary.csv" if len(diaries) == 1 else f"diary-{i}.csv"
-        written.append(write_atomic(out / name, diary_csv(frame, comments)))
-    if not written:
-        raise InputError("the Bundle holds no gutskin questionnaire response and no trial diary", Path(path))
+    for i, (_, text) in enumerate(diaries, 1):
+        written.append(write_atomic(out / ("diary.csv" if len(diaries) == 1 else f"diary-{i}.csv"), text))
     return written

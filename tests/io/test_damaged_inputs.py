@@ -261,6 +261,13 @@ def test_reading_a_stream_with_a_name_equals_reading_the_path():
             assert by_stream.samples == ["upload-1"]
 
 
+def test_a_parquet_long_table_reads_from_a_stream(tmp_path):
+    out = tmp_path / "long.parquet"
+    write_profile(gutskin.read(KRAKEN), out)
+    by_stream = gutskin.read(io.BytesIO(out.read_bytes()), name="long.parquet")
+    assert np.isclose(by_stream.values.sum(), gutskin.read(out).values.sum())
+
+
 def test_a_damaged_stream_names_the_upload():
     with pytest.raises(InputError, match=r"^my-upload\.txt"):
         gutskin.read(io.BytesIO(b"\x1f\x8b\x08\x00garbage"), name="my-upload.txt")

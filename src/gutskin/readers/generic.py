@@ -35,7 +35,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import InputError
-from ..io import PEEK_BYTES, Peek, compression, read_bytes, read_text
+from ..io import PEEK_BYTES, Peek, compression, memory_bytes, read_bytes, read_text
 from ..io import peek as _peek
 from ..profile import LONG_COLUMNS, Profile, SampleInfo, taxon_key
 from ..taxonomy.lineage import Lineage
@@ -233,7 +233,8 @@ def _check_header(header: list[str], path: Path | str, line: int | None) -> None
 
 def _read_parquet(path: Path) -> Profile:
     try:
-        source = io.BytesIO(read_bytes(path)) if compression(path) else path  # .parquet.gz works too
+        # .parquet.gz and uploads (in-memory sources) are read from their plain bytes
+        source = io.BytesIO(read_bytes(path)) if compression(path) or memory_bytes(path) is not None else path
         frame = pd.read_parquet(source)
     except InputError:
         raise

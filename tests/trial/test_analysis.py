@@ -245,3 +245,23 @@ def test_result_has_the_documented_keys(plan):
     import json
 
     json.dumps(r)  # JSON-ready
+
+
+def test_covariates_the_diary_asks_for_are_used_in_a_sensitivity_check(plan):
+    levels = {"baseline": 6.0, "elimination": 4.0, "reintroduction": 6.0}
+    diary = diary_from_levels(plan, levels, seed=3)
+    diary["new_skincare"] = [1.0 if d == plan.phases[1].start + timedelta(days=20) else 0.0 for d in diary["date"]]
+    diary["stress"] = [8.0 if i % 9 == 0 else 3.0 for i in range(len(diary))]
+    r = analyze(plan, diary)
+    checks = {c["what"].split(" (")[0]: c for c in r["sensitivity"]}
+    assert any(k.startswith("the days from") for k in checks) and "high-stress days" in checks
+    stress = checks["high-stress days"]
+    assert stress["verdict"] == r["verdict"] == "trigger" and stress["n_days_used"] < r["n_days_used"]
+    skincare = next(c for k, c in checks.items() if k.startswith("the days from"))
+    assert skincare["verdict"] == "trigger"  # baseline against 20 days of elimination before the new product
+    early = diary.assign(new_skincare=[1.0 if d == plan.phases[1].start + timedelta(days=2) else 0.0
+                                       for d in diary["date"]])
+    check = next(c for c in analyze(plan, early)["sensitivity"] if c["what"].startswith("the days from"))
+    assert check["verdict"] is None and "too few days" in check["note"]
+    plain = analyze(plan, diary_from_levels(plan, levels, seed=3))
+    assert plain["sensitivity"] == []

@@ -457,7 +457,8 @@ def analyze(plan: Plan | str | Path | dict, diary: Diary | pd.DataFrame | str | 
     ``final`` and ``so_far``), ``effect`` (posterior median of the harm of eating the food, outcome units,
     positive = worse), ``ci_low``/``ci_high`` (the interval the verdict reads, level ``ci_level``: 90 % for one
     food, wider for a queue), ``bound_low``/``bound_high`` (the same two ends), ``alpha`` and ``n_foods`` (the
-    multiplicity correction), ``p_worse`` (P(effect > 0)),
+    multiplicity correction), ``sensitivity`` (the same rule without the days the diary's ``new_skincare`` and
+    ``stress`` columns flag; a changed reading adds a warning), ``p_worse`` (P(effect > 0)),
     ``p_meaningful`` (P(effect ≥ mid)), ``n_days_used``, ``warnings``, ``next_step``, ``summary`` (plain words),
     and the details listed in the module docstring. ``plan`` and ``diary`` may be paths or loaded objects.
     """
@@ -548,8 +549,59 @@ def _analyze_data(data: TrialData, mid: float) -> dict[str, Any]:
     steps = _next_steps(data, result, mid, n_used)
     result["next_steps"] = steps
     result["next_step"] = steps[0]
+    result["sensitivity"] = _sensitivity(data, y, taus, mid, alpha, reading)
+    for check in result["sensitivity"]:
+        if check.get("verdict") not in (None, reading):
+            warnings.append(f"the reading changes when {check['what']} are left out ({check['verdict']} instead of "
+                            f"{reading}): treat the result with extra care")
     result["summary"] = _summary(result, data)
     return result
+
+
+def _column(data: TrialData, name: str) -> np.ndarray | None:
+    """A diary column laid out on the trial's days (NaN where not recorded), or None when the diary lacks it."""
+    frame = data.diary.frame
+    if name not in frame.columns:
+        return None
+    out = np.full(len(data.days), np.nan)
+    pos = {d: i for i, d in enumerate(data.days)}
+    for d, v in zip(frame["date"], frame[name], strict=False):
+        if d in pos and v is not None and not (isinstance(v, float) and np.isnan(v)):
+            out[pos[d]] = float(v)
+    return out
+
+
+def _sensitivity(data: TrialData, y: np.ndarray, taus: np.ndarray, mid: float, alpha: float,
+                 reading: str) -> list[dict[str, Any]]:
+    """Re-read the diary without the days its covariates flag (the covariates the diary asks for are used here).
+
+    * ``new_skincare``: the days from the first new product or treatment onward (a lasting change that can look
+      like a food effect, see Table 8 of docs/trial-calibration.md);
+    * ``stress``: days rated 7 or more out of 10.
+    Each check reports the verdict the same rule gives on the remaining days, or why it could not be run.
+    """
+    checks: list[tuple[str, np.ndarray]] = []
+    skincare = _column(data, "new_skincare")
+    if skincare is not None and np.any(skincare == 1):
+        first = int(np.argmax(skincare == 1))
+        keep = np.arange(len(data.days)) < first
+        checks.append((f"the days from {data.days[first]} (new skincare or treatment) onward", keep))
+    stress = _column(data, "stress")
+    if stress is not None and np.any(stress >= 7):
+        checks.append(("high-stress days (7 or more out of 10)", ~(stress >= 7)))
+    out: list[dict[str, Any]] = []
+    for what, keep in checks:
+        used = data.used & keep
+        eat, avoid = int((used & (data.exposure == 1)).sum()), int((used & (data.exposure == 0)).sum())
+        if eat < 7 or avoid < 7 or int(used.sum()) < N_PARAMS + 10:
+            out.append({"what": what, "verdict": None, "n_days_used": int(used.sum()),
+                        "note": "too few days remain to check"})
+            continue
+        post = fit(y[None, :], used[None, :], data.exposure, taus, tau_logprior=tau_logprior(taus))
+        pw, pm = float(post.prob_ge(0.0)[0]), float(post.prob_ge(mid)[0])
+        out.append({"what": what, "verdict": str(verdicts(np.array([pw]), np.array([pm]), alpha=alpha)[0]),
+                    "effect": _round(float(post.quantile(0.5)[0])), "n_days_used": int(used.sum())})
+    return out
 
 
 def _design_label(trial: Trial) -> str:

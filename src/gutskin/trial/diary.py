@@ -14,8 +14,10 @@ column             meaning
 ``itch``           worst itch in the last 24 h, 0 … 10 (itch NRS)
 ``lesions``        optional count of spots/lesions
 ``adhered``        optional; 1 = followed the plan today, 0 = did not (e.g. ate the food while avoiding it)
-``stress``         optional; 0 … 10 — used: a stress difference between eating and avoiding days is a warning
-``new_skincare``   optional; 1 on a day a new skin product or treatment was started — used: it is a warning
+``stress``         optional; 0 … 10 — used: a sensitivity check without days rated 7+, and a warning when stress
+                   differs between eating and avoiding days
+``new_skincare``   optional; 1 on a day a new skin product or treatment was started — used: a warning, and a
+                   sensitivity check without the days from the first new product onward
 ``sleep_hours``    no longer asked (the analysis does not use it); still accepted, 0 … 24
 ``cycle_day``      no longer asked (the analysis does not use it); still accepted, 1 … 60
 ``notes``          optional free text

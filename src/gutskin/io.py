@@ -235,6 +235,10 @@ def read_bytes(path: str | Path) -> bytes:
     """Whole file, decompressed, within the limits; damage is an InputError naming the file."""
     path = Path(path)
     _raw_head(path, 0)  # clear errors for missing files, folders, permissions
+    size = _raw_size(path)
+    if size > _LIMITS.max_decompressed_bytes:
+        raise InputError(f"the file is {_human(size)}, past the {_human(_LIMITS.max_decompressed_bytes)} limit for "
+                         "one input", path)
     try:
         with open_binary(path) as fh:
             return fh.read()

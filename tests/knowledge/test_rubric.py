@@ -86,3 +86,14 @@ def test_unsourced_urticaria_row_is_gone_and_contrary_psoriasis_rows_are_in(kb):
     assert "csu-gut-alpha-citation-statement" not in ids
     assert {"pso-gut-faecalibacterium-zhang2021", "pso-gut-dorea-formicigenerans-shapiro2019"} <= ids
     assert kb.grade("psoriasis", "taxon-dorea").conflict_kind == "opposite"
+
+
+def test_every_cited_identifier_gives_a_link(kb):
+    for a in kb.association_rows:
+        c = a.citation
+        if c.identifiers:
+            assert c.link and c.link.startswith("https://"), a.id
+        else:
+            assert c.link is None and c.missing_id_reason
+    c = kb.study("AD-SR-PETERSEN19").citation
+    assert c.link == "https://doi.org/10.2340/00015555-3008"

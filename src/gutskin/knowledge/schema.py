@@ -193,6 +193,22 @@ class Citation(_Strict):
         return out
 
     @property
+    def link(self) -> str | None:
+        """One resolvable link for a person to click: DOI, then PubMed, then PMC, then the stored URL."""
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        if self.pmcid:
+            return f"https://pmc.ncbi.nlm.nih.gov/articles/{self.pmcid}/"
+        if self.url:
+            return self.url
+        for other in self.other_ids:  # data-archive accessions resolve at the ENA browser
+            if other.startswith("ENA "):
+                return f"https://www.ebi.ac.uk/ena/browser/view/{other.split(' ', 1)[1]}"
+        return None
+
+    @property
     def short(self) -> str:
         """'Deng Y et al., 2018, Acta Derm Venereol'."""
         parts = [self.authors]

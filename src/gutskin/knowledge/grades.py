@@ -38,6 +38,7 @@ DESIGN_GRADE_CAP: dict[str, str] = {
 HIGH_HETEROGENEITY_I2 = 75.0   # I² at or above this: "considerable" heterogeneity (Cochrane Handbook 10.10.2)
 MA_MIN_PARTICIPANTS = 1000     # below this a pooled estimate is imprecise (GRADE imprecision): A becomes B
 SMALL_STUDY_CASES = 30         # a primary study with fewer cases counts half towards independent replication
+SCREEN_16S_CASES = 50          # a 16S case-control screen with fewer cases counts half too
 
 DOWN_ONE = {"A": "B", "B": "C", "C": "C", "D": "D"}
 

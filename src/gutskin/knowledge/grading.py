@@ -20,7 +20,8 @@ does not say how many of its studies found it, and any estimate that is not stat
   studies), or *independent* cohorts with whole-population findings in the same direction worth at least two
   full studies. Studies sharing a ``cohort`` key count once, and so does a study pooled by a review or
   meta-analysis in the same set (``pools``: no double counting). A small study (fewer than 30 cases, or
-  flagged ``small_sample``) counts half, so two tiny 16S screens do not make B. Findings limited to a subgroup
+  flagged ``small_sample``) and a 16S case-control screen with fewer than 50 cases count half, so two tiny 16S
+  screens do not make B. Findings limited to a subgroup
   (for example men only) support but do not count towards independence, and rows on finer features (a
   species counted for its genus) are shown but not counted — one grade, whoever asks.
 * **C** — a single study, or studies that conflict.
@@ -48,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .grades import DOWN_ONE as _DOWN_ONE
-from .grades import GRADE_LABEL, SMALL_STUDY_CASES, best_grade, grade_at_most  # noqa: F401  (re-exported)
+from .grades import GRADE_LABEL, SCREEN_16S_CASES, SMALL_STUDY_CASES, best_grade, grade_at_most  # noqa: F401
 from .schema import Association
 
 RUBRIC = __doc__.split("Rubric (also in ``docs/knowledge-base.md``)", 1)[1].strip().lstrip("-").strip()
@@ -209,12 +210,17 @@ def grade_rows(
 
 
 def is_small(study) -> bool:
-    """A primary study too small to count as a full replication (fewer than 30 cases, or flagged small)."""
+    """A primary study that counts half towards replication: fewer than 30 cases or flagged ``small_sample``, or a
+    16S case-control screen of many taxa with fewer than 50 cases (many comparisons, pipeline-dependent genus
+    calls: weaker than a shotgun cohort of the same size)."""
     if study.design.value in ("MA", "SR", "POOLED", "GL"):
         return False
     if "small_sample" in {c.value for c in study.caveats}:
         return True
-    return study.n_cases is not None and study.n_cases < SMALL_STUDY_CASES
+    if study.n_cases is not None and study.n_cases < SMALL_STUDY_CASES:
+        return True
+    return (study.design.value == "CC" and study.method.value == "16S" and study.n_cases is not None
+            and study.n_cases < SCREEN_16S_CASES)
 
 
 def rows_from_associations(associations: Iterable[Association], feature: str | None = None) -> list[EvidenceRow]:

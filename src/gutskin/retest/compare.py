@@ -219,7 +219,8 @@ def compare_pair(a: Profile, b: Profile, ta: M.TestInfo, tb: M.TestInfo, ia: int
     if survive != {"alpha", "index", "phylum", "guild", "taxon", "distance", "panel"}:
         caveat = "compared across a change of profiler, version or database: a change may be the method's"
     low = any(t.total_reads is not None and t.total_reads < VERY_LOW_DEPTH for t in (ta, tb))
-    with_panels = family == "shotgun" and "panel" in survive
+    # panel leans need the engine's full analysis; worth it only where their usual variation is known
+    with_panels = family == "shotgun" and "panel" in survive and bool(var.family(family).get("panel_references"))
     ma, mb = _measured(a, with_panels, memo), _measured(b, with_panels, memo)
     va, vb = ma.iloc[0], mb.iloc[0]
     refs = {next(iter(m.attrs.get("reference", {}).values()), None) for m in (ma, mb)}
@@ -251,7 +252,8 @@ def compare_pair(a: Profile, b: Profile, ta: M.TestInfo, tb: M.TestInfo, ia: int
             key="panels", label="Skin panel leans", group="panel", scale="diff", before=None, after=None,
             verdict=M.Verdict.cannot,
             reason="their test–retest variation is estimated for shotgun profiles only" if family == "16S" else
-            "not comparable after the change of profiler, version or database"))
+            "not comparable after the change of profiler, version or database" if "panel" not in survive else
+            "their test–retest variation has not been estimated for this build"))
     distances = _distances(a, b, family, var, survive)
     changed, unchanged, unknowable = summarise(quantities, distances, family)
     trial_text = _trial_text(trial, ta, tb)

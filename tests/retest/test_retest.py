@@ -174,3 +174,43 @@ def test_shipped_estimates_have_provenance_and_licences() -> None:
         assert est["mdc95"] == pytest.approx(1.96 * math.sqrt(2) * est["sem"], rel=1e-4)
     assert var.family("16S")["quantities"]["shannon"]["technical_sem"] < var.family("16S")["quantities"][
         "shannon"]["sem"]
+
+
+@pytest.fixture(scope="module")
+def moving_pictures():
+    """Moving Pictures (16S V4, Greengenes genus table, CC0): person M3 twice a month apart, and person F4."""
+    import pandas as pd
+
+    table = gutskin.read(data("movingpictures_16s_gut_467/genus_counts.tsv.gz"))
+    meta = pd.read_csv(data("movingpictures_16s_gut_467/metadata.tsv"), sep="\t", index_col="sample_id")
+    meta = meta.loc[table.samples]
+    ok = meta["mislabeled"].fillna(0).astype(int).eq(0)
+
+    def first(subject: str, day_from: int) -> int:
+        rows = meta[ok & meta["host_subject_id"].eq(subject) & meta["days_since_experiment_start"].ge(day_from)]
+        return table.samples.index(rows.sort_values("days_since_experiment_start").index[0])
+
+    return [table.take_samples([i]) for i in (first("M3", 0), first("M3", 30), first("F4", 0))]
+
+
+def test_16s_pairs_use_16s_estimates_and_separate_people(moving_pictures) -> None:
+    m3_a, m3_b, f4 = moving_pictures
+    same = compare_tests([m3_a, m3_b]).comparisons[0]
+    other = compare_tests([m3_a, f4]).comparisons[0]
+    var = load_variability()
+    for c in (same, other):
+        assert c.status == "compared" and c.family == "16S"
+        keys = {q.key for q in c.quantities}
+        assert "gmhi" not in keys and "gmwi2" not in keys  # species-level indices are not computed on genus tables
+        shannon = next(q for q in c.quantities if q.key == "shannon")
+        assert shannon.usual_variation == pytest.approx(var.limit("16S", "shannon"))
+        assert (abs(shannon.change) > shannon.usual_variation) == (shannon.verdict == Verdict.changed)
+    for metric in ("braycurtis", "aitchison"):
+        d_same = next(d for d in same.distances if d.metric == metric)
+        d_other = next(d for d in other.distances if d.metric == metric)
+        # one pair of people need not be further apart than one person over a month; the placement must be
+        # consistent with the values whichever way they fall
+        up = d_same.value < d_other.value
+        assert (d_same.same_person_percentile <= d_other.same_person_percentile) == up or \
+            d_same.same_person_percentile == d_other.same_person_percentile
+        assert (d_same.verdict == Verdict.changed) == (d_same.value > d_same.usual_variation)

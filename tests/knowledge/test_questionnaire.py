@@ -108,3 +108,16 @@ def test_shipped_json_schema_is_current():
         "docs/questionnaire-schema.json'")
     schema = json.loads(SCHEMA_DOC.read_text())
     assert schema["additionalProperties"] is False and "required" not in schema
+
+
+def test_one_condition_vocabulary_questionnaire_kb_and_trials():
+    import typing
+
+    from gutskin.knowledge import load_kb
+    from gutskin.knowledge.questionnaire import ConditionId
+    from gutskin.trial.defaults import CONDITIONS
+
+    kb_ids = set(load_kb().conditions_by_id)
+    asked = set(typing.get_args(ConditionId)) - {"other"}
+    assert asked == kb_ids
+    assert set(CONDITIONS) == kb_ids | {"other"}

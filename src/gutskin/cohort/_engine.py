@@ -106,3 +106,22 @@ def resources() -> object:
     from ..engine.settings import Settings
 
     return Resources.load(Settings.from_environ(os.environ))
+
+
+class PartitionProfile(Profile):
+    """A partition's Profile that computes each rank view once.
+
+    The driver asks for the same rank several times (alpha diversity, every index, composition, reference
+    values), and rolling thousands of samples up to a rank is a sparse product each time. A Profile is not
+    changed after it is built, so the views can be kept; the numbers are exactly those of a plain Profile.
+    """
+
+    def __init__(self, profile: Profile) -> None:
+        super().__init__(profile.values, profile.samples, profile.taxa, profile.info, profile.layout)
+        self._views: dict[str, Profile] = {}
+
+    def at_rank(self, rank: str) -> Profile:
+        view = self._views.get(rank)
+        if view is None:
+            view = self._views[rank] = super().at_rank(rank)
+        return view

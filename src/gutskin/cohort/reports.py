@@ -69,7 +69,7 @@ def report_partition(job: ReportJob, pid: str, samples: list[str] | None = None)
     from . import _engine
 
     t0 = time.perf_counter()
-    profile = CohortStore(job.root).read_partition(pid)
+    profile = _engine.PartitionProfile(CohortStore(job.root).read_partition(pid))
     folder = Path(job.folder)
     wanted = samples if samples is not None else profile.samples
     todo = [s for s in wanted if not (folder / f"{file_name(s)}.{job.fmt}").exists()]

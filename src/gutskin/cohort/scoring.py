@@ -52,7 +52,7 @@ class ScoreJob:
 
 def score_partition(job: ScoreJob, pid: str) -> pd.DataFrame:
     """Scores (and percentiles) for every sample of partition ``pid``, indexed by sample."""
-    profile = CohortStore(job.root).read_partition(pid)
+    profile = _engine.PartitionProfile(CohortStore(job.root).read_partition(pid))
     table = _engine.score_table(profile, job.metrics, job.rank)
     table.insert(0, "partition", pid)
     if job.percentiles:

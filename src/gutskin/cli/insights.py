@@ -35,12 +35,14 @@ def insights(
                                         "questionnaire, else all with gut evidence)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (the engine's analysis of the sample)."),
     fmt: str | None = typer.Option(None, "--format", "-f", help="Input format, overriding detection."),
+    taxonomy: Path | None = typer.Option(None, "--taxonomy", help="The taxonomy of a QIIME 2 / BIOM feature table "
+                                         "(taxonomy.qza or taxonomy.tsv); the profile is then read as 16S."),
 ) -> None:
     """Which of this sample's gut findings have human evidence for a skin condition, graded and cited."""
-    from ..readers import read
+    from ..readers import read, read_many
 
     resources = face_resources()
-    profile = read(file, fmt)
+    profile = read_many([file, taxonomy], fmt) if taxonomy is not None else read(file, fmt)
     if sample is None and profile.n_samples != 1:
         raise InputError(f"the input holds {profile.n_samples} samples; name one with --sample "
                          f"(e.g. {profile.samples[0]!r})", field="--sample")

@@ -41,10 +41,12 @@ def report(
     old_reference: str | None = typer.Option(None, "-r", hidden=True),
     to: str | None = typer.Option(None, "--to", help="html, pdf or json, when -o is a folder (default html)."),
     fmt: str | None = typer.Option(None, "--format", "-f", help="Input format, overriding detection."),
+    taxonomy: Path | None = typer.Option(None, "--taxonomy", help="The taxonomy of a QIIME 2 / BIOM feature table "
+                                         "(taxonomy.qza or taxonomy.tsv); the profile is then read as 16S."),
 ) -> None:
     """Write the report: summary, diversity, composition, key microbes, indices, skin evidence,
     suggestions, elimination trial, and methods with their limits. Not a diagnosis."""
-    from ..readers import read
+    from ..readers import read, read_many
     from ..report import format_for, to_report, write_report
     from .score import deprecated
 
@@ -57,7 +59,7 @@ def report(
         if p is not None and not Path(p).is_file():
             raise InputError("file not found", p)
     resources = face_resources()
-    profile = read(file, fmt)
+    profile = read_many([file, taxonomy], fmt) if taxonomy is not None else read(file, fmt)
     samples = list(dict.fromkeys(sample)) or None
     n = len(samples) if samples else profile.n_samples
     to_folder = n > 1 or (len(output) == 1 and output[0].is_dir())

@@ -66,6 +66,8 @@ def score(
     old_reference: list[Path] = typer.Option(None, "--reference", hidden=True),
     fmt: str | None = typer.Option(None, "--format", "-f", help="Input format, overriding detection: "
                                    + ", ".join(sorted(FORMATS)) + "."),
+    taxonomy: Path | None = typer.Option(None, "--taxonomy", help="The taxonomy of a QIIME 2 / BIOM feature table "
+                                         "(taxonomy.qza or taxonomy.tsv), if not given among FILES."),
 ) -> None:
     """Score samples: alpha diversity, composition summaries and published gut-health indices.
 
@@ -83,7 +85,7 @@ def score(
         reference_profiles = [*(reference_profiles or []), *old_reference]
     if rank not in RANKS:
         raise InputError(f"unknown rank {rank!r}; expected one of {', '.join(RANKS)}", field="--rank")
-    profile = read_many(files, fmt)
+    profile = read_many([*files, taxonomy] if taxonomy is not None else files, fmt)
     ref = read_many(reference_profiles, fmt) if reference_profiles else None
     table = score_profile(profile, metrics, rank=rank, reference=ref)
     write_table(table, out)

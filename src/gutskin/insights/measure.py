@@ -22,6 +22,7 @@ from ..errors import RefusedError
 from ..knowledge.base import KnowledgeBase
 from ..knowledge.schema import Feature
 from ..profile import Profile
+from ..reference import calibration
 from ..reference.measures import metric_values
 from ..reference.model import Reference
 from ..reference.percentiles import jeffreys
@@ -29,6 +30,7 @@ from ..reference.registry import TRANSFERABLE, VERSION_MARGIN, relation
 from ..reference.taxa import rank_table
 from ..taxonomy.synonyms import load as load_synonyms
 from ..taxonomy.synonyms import normalise
+from .sanity import absence_is_informative
 
 LOW, HIGH = 0.25, 0.75
 ABSENT_MATTERS = 0.25
@@ -62,6 +64,9 @@ class Measurement:
     measure: str | None = None  # what was measured (metric name or rank)
     matched: list[str] = field(default_factory=list)  # names found in the profile
     reason: str | None = None  # why not measured, or a caveat
+    reference: str | None = None  # the reference it was placed against
+    #: share of independent healthy people low/absent and high against this reference (placement study)
+    healthy_tails: tuple[float, float] | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -113,6 +118,24 @@ class SampleMeasurer:
 
     # ------------------------------------------------------------------ per kind
     def measure(self, feature: Feature) -> Measurement:
+        m = self._measure(feature)
+        m.reference = self.reference.name
+        cal = calibration.feature(self.reference.name, feature.id)
+        if cal is not None:
+            m.healthy_tails = (cal["low"], cal["high"])
+            if not cal["placed"] and m.status in ("low", "high", "typical", "absent"):
+                m.status = "not_measured"
+                m.reason = (f"not placed against {self.reference.name}: tested on independent healthy people, "
+                            f"{cal['low']:.0%} were low or absent and {cal['high']:.0%} high where about 25 % each "
+                            "is expected, so this placement would mislead (docs/placement.md)")
+        if m.status == "absent":
+            ok, why = absence_is_informative(self.sample, m.typical_low)
+            if not ok:
+                m.status = "not_measured"
+                m.reason = f"not detected, but {why}"
+        return m
+
+    def _measure(self, feature: Feature) -> Measurement:
         base = Measurement(feature=feature.id, name=feature.display_name, status="not_measured")
         if not feature.measurable_in_stool_profile:
             base.reason = "not something a stool profile measures"

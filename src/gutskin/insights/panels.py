@@ -20,14 +20,19 @@ in research groups; it is not a probability of having the condition and never a 
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
 
 import numpy as np
 
 from ..knowledge.base import KnowledgeBase
+from ..knowledge.grades import PANEL_EVIDENCE_WEIGHT
+from ..reference import calibration
 from .measure import Measurement
 
-GRADE_WEIGHT = {"A": 3.0, "B": 2.0, "C": 1.0, "D": 0.0}
+GRADE_WEIGHT = PANEL_EVIDENCE_WEIGHT  # the grades vocabulary's scale for panels (gutskin.knowledge.grades)
 CONFLICT_FACTOR = 0.5
 BOOTSTRAP = 2000
 LOWER_SIDE = {"low", "absent"}
@@ -59,6 +64,11 @@ class PanelItem:
     measurement: Measurement
     evidence: list[EvidenceLine] = field(default_factory=list)
     rationale: str = ""
+    #: the subgroup the finding was reported in (men, women, …), when every evidence row is subgroup-only
+    subgroup: str | None = None
+    #: may this item be a main point? Never for grade D, conflicting evidence, a subgroup the person is not known
+    #: to belong to, or a feature the placement study found misplaced against this reference
+    main_point_eligible: bool = True
 
 
 @dataclass
@@ -72,9 +82,33 @@ class Panel:
     counts: dict[str, int]
     statement: str
     notes: list[str] = field(default_factory=list)
+    #: the lean before the placement-study check (``score`` is None when the lean is not calibrated)
+    raw_score: float | None = None
+    raw_interval: tuple[float, float] | None = None
+    #: placement-study result for this condition against this reference (see reference.calibration.lean)
+    lean_calibration: dict = field(default_factory=dict)
+    #: does the lean separate patients from controls? {"status": "validated" | "not_validated" |
+    #: "validated_no_separation", "auc", "ci", "cohorts"} (docs/validation.md)
+    validation: dict = field(default_factory=dict)
+    #: the lean may be a main point only if it is calibrated and validated with an interval above chance
+    lean_main_point: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def panel_validation(condition: str) -> dict:
+    """The validation of a condition's lean (scripts/validate_psoriasis.py writes insights/data/validation.json)."""
+    data = _validation_table().get(condition)
+    if data is None:
+        return {"status": "not_validated", "auc": None, "ci": None, "cohorts": []}
+    return data
+
+
+@cache
+def _validation_table() -> dict:
+    path = resources.files(__package__).joinpath("data/validation.json")
+    return json.loads(path.read_text(encoding="utf-8")).get("conditions", {}) if path.is_file() else {}
 
 
 def _alignment(direction: str, status: str) -> str:
@@ -104,8 +138,18 @@ def _score(items: list[PanelItem]) -> tuple[float | None, tuple[float, float] | 
     return score, (float(np.quantile(boot, 0.05)), float(np.quantile(boot, 0.95)))
 
 
+def _subgroup(rows, sex: str | None) -> tuple[str | None, bool]:
+    """(subgroup when every row is subgroup-only, whether the person is known to belong to it)."""
+    groups = {a.subgroup for a in rows}
+    if not rows or None in groups:
+        return None, True
+    label = ", ".join(sorted(g for g in groups if g))
+    person = {"male": "men", "female": "women", "man": "men", "woman": "women"}.get((sex or "").lower(), sex)
+    return label, person is not None and person in groups
+
+
 def build_panel(condition: str, measurements: dict[str, Measurement], kb: KnowledgeBase,
-                population: str | None = "adult") -> Panel:
+                population: str | None = "adult", *, sex: str | None = None) -> Panel:
     cond = kb.condition(condition)
     avoid = set(cond.avoid_as_marker)
     items: list[PanelItem] = []
@@ -121,6 +165,9 @@ def build_panel(condition: str, measurements: dict[str, Measurement], kb: Knowle
         if fid in avoid:
             weight = 0.0
         rows = kb.associations(condition, fid, population=population)
+        subgroup, belongs = _subgroup(rows, sex)
+        if subgroup and not belongs:
+            weight = 0.0  # a finding in men (or women, or another subgroup) applies only to matching people
         evidence = [EvidenceLine(
             association=a.id, direction=a.direction.value, grade=a.grade, design=a.design.value, size=a.size,
             population=a.effective_population.value, citation=a.citation.short,
@@ -128,7 +175,9 @@ def build_panel(condition: str, measurements: dict[str, Measurement], kb: Knowle
         items.append(PanelItem(
             feature=fid, name=kb.feature(fid).display_name, grade=summary.grade, grade_label=summary.grade_label,
             direction=summary.direction, conflict=summary.conflict, alignment=_alignment(summary.direction, m.status),
-            weight=weight, measurement=m, evidence=evidence, rationale=summary.rationale))
+            weight=weight, measurement=m, evidence=evidence, rationale=summary.rationale, subgroup=subgroup,
+            main_point_eligible=(summary.grade in ("A", "B", "C") and not summary.conflict and weight > 0
+                                 and (not subgroup or belongs) and m.status != "not_measured")))
     order = {"toward": 0, "away": 1, "neither": 2, "no_direction": 3, "unknown": 4}
     items.sort(key=lambda i: (order[i.alignment], -i.weight, i.name))
     score, interval = _score(items)
@@ -141,9 +190,30 @@ def build_panel(condition: str, measurements: dict[str, Measurement], kb: Knowle
     if items and counts["unknown"] > measurable:
         notes.append(f"{counts['unknown']} of {len(items)} findings could not be checked in this profile "
                      "(naming, rank or method); the summary rests on the rest")
+    subgroup_items = [i.name for i in items if i.subgroup and i.weight == 0 and i.feature not in avoid]
+    if subgroup_items:
+        notes.append("reported only in a subgroup the person is not known to belong to, so not scored: "
+                     + ", ".join(sorted(set(subgroup_items))))
+    ref_name = next((m.reference for m in measurements.values() if m.reference), None)
+    lean_cal = calibration.lean(ref_name, condition) if ref_name else {"status": "not_studied"}
+    validation = panel_validation(condition)
+    raw_score, raw_interval = score, interval
+    statement = _statement(cond.name, counts, score, interval)
+    if lean_cal["status"] == "not_calibrated" and score is not None:
+        score, interval = None, None
+        statement = (f"Tested on independent healthy people, the summary lean for {_lower(cond.name)} against this "
+                     f"reference was off-centre (healthy median {lean_cal['healthy_median']:+.2f} where 0 is "
+                     "expected), so no overall lean is shown; the individual findings below still are.")
+    lean_main = (lean_cal["status"] == "calibrated" and validation.get("status") == "validated"
+                 and validation.get("ci") is not None and validation["ci"][0] > 0.5)
     return Panel(condition=condition, name=cond.name, gut_evidence=cond.gut_evidence, items=items, score=score,
-                 interval=interval, counts=counts, statement=_statement(cond.name, counts, score, interval),
-                 notes=notes)
+                 interval=interval, counts=counts, statement=statement, notes=notes, raw_score=raw_score,
+                 raw_interval=raw_interval, lean_calibration=lean_cal, validation=validation,
+                 lean_main_point=lean_main)
+
+
+def _lower(name: str) -> str:
+    return name[0].lower() + name[1:] if len(name) > 1 and not name[1].isupper() else name
 
 
 def _statement(name: str, counts: dict[str, int], score: float | None, interval) -> str:

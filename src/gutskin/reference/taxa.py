@@ -5,7 +5,8 @@ the profile has species (shotgun profilers), over the whole species total as den
 genus (``Lachnospiraceae bacterium``) stay in the denominator without a genus. Only profiles without species (16S
 genus tables, genus-only exports) use their genus rows, through
 :func:`gutskin.taxonomy.current.current_genus`. A profiler's own genus column is not trusted where the species
-name says otherwise (MetaPhlAn 3 files *R. gnavus* under Blautia).
+name says otherwise (MetaPhlAn 3 files *R. gnavus* under Blautia). Shares are of Bacteria and Archaea only:
+viruses (mostly phages), host reads and fungi would otherwise dilute every bacterial share.
 """
 
 from __future__ import annotations
@@ -55,12 +56,24 @@ def _species_name(row: pd.Series) -> str:
     return name
 
 
+#: domains left out of taxon shares: shares are of the bacterial and archaeal community (phages, host reads
+#: and fungi are reported by the sample sanity checks instead of diluting every bacterial share)
+NON_PROKARYOTE = ("viruses", "eukaryota", "eukarya")
+
+
+def prokaryotes(view: Profile) -> Profile:
+    """Only taxa whose domain is Bacteria or Archaea (or not stated)."""
+    dom = view.taxa["domain"].astype(object).map(lambda d: str(d).lower() if isinstance(d, str) else "")
+    keep = ~dom.isin(NON_PROKARYOTE).to_numpy()
+    return view if keep.all() else view.take_taxa(keep)
+
+
 def _species_view(profile: Profile) -> Profile | None:
-    """Species abundances of a shotgun-style profile, or ``None`` (16S, or no species)."""
+    """Bacterial and archaeal species of a shotgun-style profile, or ``None`` (16S, or no species)."""
     if any(i.method == "16S" for i in profile.info):
         return None  # amplicon species calls are not reliable enough to define genera
     try:
-        return profile.at_rank("species")
+        return prokaryotes(profile.at_rank("species"))
     except RefusedError:
         return None
 
@@ -111,7 +124,7 @@ def rank_table(profile: Profile, rank: str) -> RankTable | None:
     if rank == "species":
         return None
     try:
-        view = profile.at_rank("genus")
+        view = prokaryotes(profile.at_rank("genus"))
     except RefusedError:
         return None
     values = _normalised(view.values)

@@ -1,0 +1,292 @@
+"""Sample sanity checks: does this profile look like a stool community that can be compared at all?
+
+Run before anything is placed; each check that fires returns a coded :class:`SanityFinding` (the engine puts them
+first in the Analysis, most severe first). Codes:
+
+==========================  ========  =====================================================================
+code                        severity  fires when
+==========================  ========  =====================================================================
+``c_difficile_dominant``    stop      *Clostridioides difficile* is ≥ 30 % of the bacterial community
+``enterobacteriaceae_bloom`` stop      Enterobacteriaceae are ≥ 30 % of the bacteria (≥ 60 % in infants)
+``dominant_taxon``          warn      one species ≥ 75 % (one genus ≥ 95 % for genus-only profiles)
+``not_stool_oral``          stop      oral genera ≥ 30 % and typical stool genera < 10 % (a mouth sample?)
+``not_stool_skin``          stop      skin/nose/environment genera ≥ 30 % and typical stool genera < 10 %
+``host_dominant``           warn      human reads are ≥ 50 % of what was classified
+``viral_dominant``          warn      viruses (in stool mostly bacteriophages) are ≥ 30 % of what was classified
+``fungi_high``              warn      fungi are ≥ 5 % of what was classified
+``high_unknown``            warn      ≥ 50 % of reads could not be assigned
+``low_depth``               warn      fewer than 10,000 classified reads (shotgun) or 1,000 (16S)
+==========================  ========  =====================================================================
+
+Bacterial shares (everything gutskin compares) are computed without viruses, host and fungi
+(:func:`gutskin.reference.taxa.prokaryotes`). :func:`absence_is_informative` says whether "not detected" can mean
+"absent" in this sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import RefusedError
+from ..profile import Profile
+from ..taxonomy.current import current_genus, current_species, genus_of
+
+#: one taxon's share of the bacteria above which it "dominates": about the 98th–99th percentile of healthy adults
+#: in the GMHI and CAMDA sets at species rank; genus-rank (16S) shares run higher (Bacteroides)
+DOMINANT = {"species": 0.75, "genus": 0.95}
+CDIFF = 0.30
+ENTERO = {"adult": 0.30, "infant": 0.60}  # E. coli is a normal early coloniser of infants
+NOT_STOOL = 0.30
+STOOL_CORE_MIN = 0.10
+HOST = 0.50
+VIRAL = 0.30
+FUNGI = 0.05
+UNKNOWN = 0.50
+MIN_READS = {"shotgun": 10_000, "16S": 1_000}
+
+ORAL_GENERA = {"Streptococcus", "Veillonella", "Haemophilus", "Neisseria", "Rothia", "Porphyromonas", "Gemella",
+               "Granulicatella", "Actinomyces", "Leptotrichia", "Fusobacterium", "Aggregatibacter", "Capnocytophaga",
+               "Oribacterium", "Campylobacter", "Lautropia", "Solobacterium", "Atopobium", "Megasphaera"}
+#: skin, nose and environmental genera (a palm or a swab of a surface looks like this, stool does not)
+SKIN_GENERA = {"Cutibacterium", "Propionibacterium", "Staphylococcus", "Corynebacterium", "Micrococcus", "Moraxella",
+               "Dolosigranulum", "Kocuria", "Anaerococcus", "Finegoldia", "Peptoniphilus", "Malassezia",
+               "Acinetobacter", "Pseudomonas", "Psychrobacter", "Enhydrobacter", "Janthinobacterium", "Brevundimonas",
+               "Sphingomonas", "Methylobacterium", "Paracoccus", "Deinococcus", "Flavobacterium"}
+#: genera that make up most of an adult (and, with Bifidobacterium, an infant) stool community
+STOOL_CORE = {"Bacteroides", "Phocaeicola", "Faecalibacterium", "Blautia", "Ruminococcus", "Alistipes", "Roseburia",
+              "Agathobacter", "Parabacteroides", "Segatella", "Eubacterium", "Oscillibacter", "Dorea",
+              "Coprococcus", "Akkermansia", "Bifidobacterium", "Anaerostipes", "Subdoligranulum", "Collinsella",
+              "Mediterraneibacter", "Lachnospira", "Fusicatenibacter", "Oscillospira", "Clostridium",
+              "Methanobrevibacter", "Escherichia", "Enterococcus", "Klebsiella"}
+FOOD_STREPTOCOCCI = ("Streptococcus thermophilus", "Streptococcus salivarius subsp. thermophilus")
+ENTEROBACTERIACEAE = {"Escherichia", "Shigella", "Klebsiella", "Enterobacter", "Citrobacter", "Salmonella",
+                      "Proteus", "Morganella", "Serratia", "Cronobacter", "Kluyvera", "Raoultella", "Hafnia"}
+
+
+@dataclass(frozen=True)
+class SanityFinding:
+    code: str
+    severity: str  # stop | warn
+    message: str
+    value: float | None = None
+    taxon: str | None = None
+    taxid: int | None = None
+    details: dict = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+SEVERITY_ORDER = {"stop": 0, "warn": 1}
+
+
+def _domain_shares(view: Profile) -> dict[str, float]:
+    vals = np.asarray(view.values.sum(axis=0)).ravel()
+    total = vals.sum()
+    out: dict[str, float] = {}
+    if total <= 0:
+        return out
+    for d, v in zip(view.taxa["domain"].tolist(), vals, strict=True):
+        key = str(d).lower() if isinstance(d, str) else "unknown"
+        out[key] = out.get(key, 0.0) + float(v / total)
+    return out
+
+
+def _leaf(profile: Profile) -> tuple[Profile | None, str]:
+    # amplicon species calls cover little and are unreliable: 16S profiles are read at genus rank
+    ranks = ("genus", "species") if profile.info[0].method == "16S" else ("species", "genus")
+    for rank in ranks:
+        try:
+            return profile.at_rank(rank), rank
+        except RefusedError:
+            continue
+    return None, ""
+
+
+def _genus(name: str, rank: str) -> str | None:
+    return genus_of(name) if rank == "species" else current_genus(name)
+
+
+def check_sample(profile: Profile, age_group: str = "adult") -> list[SanityFinding]:
+    """Sanity findings for a one-sample profile, most severe first."""
+    age = "infant" if age_group == "infant" else "adult"
+    if profile.n_samples != 1:
+        raise ValueError("check one sample at a time")
+    info = profile.info[0]
+    out: list[SanityFinding] = []
+    view, rank = _leaf(profile)
+    if view is None or view.values.sum() <= 0:
+        return [SanityFinding("low_depth", "warn", "Nothing in this profile could be placed at species or genus "
+                              "level, so it cannot be compared with healthy people.", 0.0)]
+    domains = _domain_shares(view)
+    human = _share_of(view, lambda n, _t: current_species(n) == "Homo sapiens")
+    viral = domains.get("viruses", 0.0)
+    fungi = _share_of(view, lambda n, t: t.get("domain") in ("Eukaryota", "Eukarya")
+                      and current_species(n) != "Homo sapiens" and t.get("phylum") not in ("Chordata",))
+    if human >= HOST:
+        out.append(SanityFinding("host_dominant", "warn", f"{human:.0%} of what was classified is human DNA, not "
+                                 "microbes; the microbial part is small and its shares are uncertain.", human,
+                                 "Homo sapiens", 9606))
+    if viral >= VIRAL:
+        out.append(SanityFinding(
+            "viral_dominant", "warn",
+            f"{viral:.0%} of what was classified is viral. In stool these are mostly bacteriophages — viruses that "
+            "infect bacteria, not people — and a large phage share often follows a bloom of their host bacteria "
+            "(fermented foods such as kefir bring Lactococcus and its phages). gutskin computes every bacterial share "
+            "without the viruses.", viral))
+    if fungi >= FUNGI:
+        top = _top(view, lambda _n, t: t.get("domain") in ("Eukaryota", "Eukarya") and t.get("phylum") != "Chordata")
+        out.append(SanityFinding("fungi_high", "warn", f"Fungi are {fungi:.0%} of what was classified (mostly "
+                                 f"{top[0]}). Fungi are profiled only by some tools, and healthy stool usually "
+                                 "holds well under 1 %; bacterial shares are computed without them.", fungi,
+                                 top[0], top[1]))
+    bact = _prokaryote_shares(view)
+    if bact:
+        names, shares, taxids = bact
+        j = int(np.argmax(shares))
+        top_name, top_share = current_species(names[j]) if rank == "species" else names[j], float(shares[j])
+        genera = [_genus(n, rank) for n in names]
+        entero = float(sum(s for g, s in zip(genera, shares, strict=True) if g in ENTEROBACTERIACEAE))
+        core = float(sum(s for g, s in zip(genera, shares, strict=True) if g in STOOL_CORE))
+        # S. thermophilus is a yoghurt/kefir starter, not a mouth bacterium
+        oral = float(sum(s for n, g, s in zip(names, genera, shares, strict=True)
+                         if g in ORAL_GENERA and not current_species(n).startswith(FOOD_STREPTOCOCCI)))
+        skin = float(sum(s for g, s in zip(genera, shares, strict=True) if g in SKIN_GENERA))
+        cdiff = float(sum(s for n, s in zip(names, shares, strict=True)
+                          if rank == "species" and current_species(n).startswith("Clostridioides difficile")))
+        if cdiff >= CDIFF:
+            out.append(SanityFinding(
+                "c_difficile_dominant", "stop",
+                f"Clostridioides difficile makes up {cdiff:.0%} of the bacteria in this sample. A community this "
+                "dominated by C. difficile is not what healthy stool looks like; it is seen after antibiotics and in "
+                "C. difficile infection. If you have diarrhoea or recently took antibiotics, contact a doctor. "
+                "Nothing else in this report should be read as a comparison with healthy people.", cdiff,
+                "Clostridioides difficile", 1496))
+        elif entero >= ENTERO[age]:
+            out.append(SanityFinding(
+                "enterobacteriaceae_bloom", "stop",
+                f"Enterobacteriaceae (E. coli, Klebsiella and relatives) make up {entero:.0%} of the bacteria; in "
+                "healthy adults they are usually below 1–2 %. Such blooms follow antibiotics, infections, "
+                "inflammation or a sample left warm before freezing. The comparisons below are not meaningful for "
+                "a community in this state.", entero, top_name))
+        elif top_share >= DOMINANT.get(rank, DOMINANT["species"]):
+            out.append(SanityFinding(
+                "dominant_taxon", "warn",
+                f"One taxon, {top_name}, makes up {top_share:.0%} of the bacteria. Fewer than about 2 in 100 healthy "
+                "people's stool is this dominated by one taxon; diversity and every other share are pulled by it.",
+                top_share,
+                top_name, taxids[j]))
+        if core < STOOL_CORE_MIN and oral >= NOT_STOOL:
+            out.append(SanityFinding(
+                "not_stool_oral", "stop",
+                f"This profile looks like a mouth sample, not stool: {oral:.0%} oral bacteria (Streptococcus, "
+                f"Veillonella, Haemophilus, Neisseria …) and only {core:.0%} of the usual stool bacteria. It is not "
+                "compared with healthy stool and no skin pattern is read from it.", oral,
+                details={"oral": oral, "stool_core": core}))
+        elif core < STOOL_CORE_MIN and skin >= NOT_STOOL:
+            out.append(SanityFinding(
+                "not_stool_skin", "stop",
+                f"This profile looks like a skin or nose sample, not stool: {skin:.0%} skin bacteria "
+                f"(Cutibacterium, Staphylococcus, Corynebacterium …) and only {core:.0%} of the usual stool bacteria. "
+                "It is not compared with healthy stool.", skin, details={"skin": skin, "stool_core": core}))
+    unknown = info.unclassified_share
+    if unknown is not None and unknown >= UNKNOWN:
+        out.append(SanityFinding("high_unknown", "warn", f"{unknown:.0%} of the reads could not be assigned to any "
+                                 "taxon. Shares describe only the assigned part, and a taxon not detected here may "
+                                 "simply have been missed, so nothing is called absent.", float(unknown)))
+    reads = classified_reads(profile)
+    floor = MIN_READS.get(info.method, MIN_READS["shotgun"])
+    if reads is not None and reads < floor:
+        out.append(SanityFinding("low_depth", "warn", f"Only {reads:,.0f} reads were classified (below {floor:,}); "
+                                 "rare taxa cannot be seen at this depth and shares are noisy, so nothing is "
+                                 "called absent.", float(reads)))
+    return sorted(out, key=lambda f: SEVERITY_ORDER[f.severity])
+
+
+def check(profile: Profile, age_group: str = "adult") -> dict[str, list[SanityFinding]]:
+    """Sanity findings for every sample."""
+    return {s: check_sample(profile.take_samples([i]), age_group) for i, s in enumerate(profile.samples)}
+
+
+def classified_reads(profile: Profile) -> float | None:
+    """Classified reads of a one-sample count profile (``None`` when the values are not counts)."""
+    if not profile.is_counts:
+        return None
+    view, _ = _leaf(profile)
+    if view is None:
+        return 0.0
+    # the deepest rank's total undercounts reads classified only higher up; the domain total is the better count
+    try:
+        dom = profile.at_rank("domain")
+        total = float(dom.values.sum())
+        if total > 0:
+            return total
+    except RefusedError:
+        pass
+    return float(view.values.sum())
+
+
+def absence_is_informative(profile: Profile, typical_share: float | None = None) -> tuple[bool, str | None]:
+    """Whether "not detected" can be read as "absent" in this one-sample profile, and why not.
+
+    Not when most reads are unassigned, when depth is low, or when the taxon's typical share among healthy
+    carriers (``typical_share``, e.g. the reference's 10th percentile) is below what this depth can detect
+    (about 3 reads).
+    """
+    info = profile.info[0]
+    if info.unclassified_share is not None and info.unclassified_share >= UNKNOWN:
+        return False, (f"{info.unclassified_share:.0%} of reads are unassigned, so a taxon not detected may simply "
+                       "have been missed")
+    reads = classified_reads(profile)
+    if reads is not None:
+        floor = MIN_READS.get(info.method, MIN_READS["shotgun"])
+        if reads < floor:
+            return False, f"only {reads:,.0f} reads were classified, too few to call a taxon absent"
+        if typical_share is not None and np.isfinite(typical_share) and typical_share > 0 and \
+                typical_share * reads < 3:
+            return False, (f"at {reads:,.0f} reads a taxon at its typical share ({typical_share:.2%}) would give "
+                           "fewer than 3 reads, so not detecting it says little")
+    return True, None
+
+
+def _taxon_dict(view: Profile, j: int) -> dict:
+    return {r: view.taxa[r].iat[j] for r in ("domain", "phylum", "family", "genus")}
+
+
+def _share_of(view: Profile, pred) -> float:
+    vals = np.asarray(view.values.sum(axis=0)).ravel()
+    total = vals.sum()
+    if total <= 0:
+        return 0.0
+    names = view.taxa["name"].astype(str).tolist()
+    return float(sum(v for j, (n, v) in enumerate(zip(names, vals, strict=True)) if v > 0 and pred(n, _taxon_dict(
+        view, j))) / total)
+
+
+def _top(view: Profile, pred) -> tuple[str | None, int | None]:
+    vals = np.asarray(view.values.sum(axis=0)).ravel()
+    best, best_j = 0.0, None
+    for j, v in enumerate(vals):
+        if v > best and pred(str(view.taxa["name"].iat[j]), _taxon_dict(view, j)):
+            best, best_j = v, j
+    if best_j is None:
+        return None, None
+    t = view.taxa["taxid"].iat[best_j]
+    return str(view.taxa["name"].iat[best_j]), None if pd.isna(t) else int(t)
+
+
+def _prokaryote_shares(view: Profile) -> tuple[list[str], np.ndarray, list[int | None]] | None:
+    from ..reference.taxa import prokaryotes
+
+    pro = prokaryotes(view)
+    vals = np.asarray(pro.values.sum(axis=0)).ravel()
+    total = vals.sum()
+    if total <= 0:
+        return None
+    keep = vals > 0
+    names = [str(n) for n, k in zip(pro.taxa["name"], keep, strict=True) if k]
+    taxids = [None if pd.isna(t) else int(t) for t, k in zip(pro.taxa["taxid"], keep, strict=True) if k]
+    return names, vals[keep] / total, taxids

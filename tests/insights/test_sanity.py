@@ -1,0 +1,73 @@
+"""Sample sanity checks on real profiler outputs: the message that must come first when a sample is not comparable."""
+
+from __future__ import annotations
+
+import gutskin
+from gutskin.insights.measure import SampleMeasurer
+from gutskin.insights.sanity import absence_is_informative, check_sample
+from gutskin.knowledge.loader import load_kb
+from gutskin.readers import read_many
+from gutskin.reference import choose
+from tests.conftest import DATA, fixture
+
+
+def codes(path, **kw):
+    return [f.code for f in check_sample(gutskin.read(path), **kw)]
+
+
+def test_c_difficile_report_gets_its_own_message_first():
+    found = check_sample(gutskin.read(fixture("kraken2/multiqc__sample_03.report.txt")))
+    assert found[0].code == "c_difficile_dominant" and found[0].severity == "stop"
+    assert found[0].value > 0.99 and found[0].taxid == 1496  # "Peptoclostridium difficile" read as C. difficile
+    assert "doctor" in found[0].message
+
+
+def test_klebsiella_bloom_is_an_enterobacteriaceae_bloom():
+    assert codes(fixture("kraken2/multiqc__issue_2825_no_unassigned__SRR27145089.kraken2.report.txt"))[0] == \
+        "enterobacteriaceae_bloom"
+
+
+def test_phage_dominated_kefir_profile_says_what_phages_are():
+    # real MetaPhlAn 3 profile (kefir study, --add_viruses): 65 % Lactococcus phages
+    found = check_sample(gutskin.read(DATA / "gmwi2_metaphlan3_examples/kefir/Subj032_time1_S22_metaphlan.txt"))
+    assert found[0].code == "viral_dominant"
+    assert "bacteriophages" in found[0].message and "without the viruses" in found[0].message
+    # S. thermophilus (a yoghurt starter) dominating is not read as a mouth sample
+    assert "not_stool_oral" not in [f.code for f in found]
+
+
+def test_nose_profile_is_not_stool():
+    assert codes(fixture("metaphlan/galaxy-iuc__SRS014464-Anterior_nares-abundances.tabular.gz"))[0] == \
+        "not_stool_skin"
+
+
+def test_tongue_samples_of_moving_pictures_are_flagged_and_gut_samples_are_not():
+    table = read_many([fixture("qiime2_qza/q2-composition__table-ancombc.qza"),
+                       fixture("qiime2_taxonomy_tsv/q2-feature-table__moving-pics-taxonomy-gg-13-8__taxonomy.tsv")])
+    results = {s: [f.code for f in check_sample(table.take_samples([i]))] for i, s in enumerate(table.samples)}
+    oral = [s for s, c in results.items() if c and c[0] == "not_stool_oral"]
+    clean = [s for s, c in results.items() if not c]
+    assert oral and clean  # the table mixes body sites: some samples are mouth samples, others gut
+
+
+def test_host_reads_and_fungi_and_empty_classification():
+    assert "host_dominant" in codes(fixture("kraken2/multiqc__issue_1639__test2.kreport.txt"))
+    yeast = codes(fixture("kraken2/taxpasta__2611_se-ERR5766174-db2.kraken2.report.txt.gz"))
+    assert {"fungi_high", "high_unknown", "low_depth"} <= set(yeast)
+
+
+def test_healthy_stool_passes_quietly():
+    assert codes(fixture("metaphlan/taxpasta__ERR7569997.txt")) == [] or \
+        all(f != "c_difficile_dominant" for f in codes(fixture("metaphlan/taxpasta__ERR7569997.txt")))
+
+
+def test_absent_is_not_called_where_most_reads_are_unknown():
+    # the GMWI2 example: 71 % of reads unassigned, so "not detected" is not "absent"
+    profile = gutskin.read(fixture("metaphlan/gmwi2__SRR1761667_metaphlan.txt"))
+    ok, why = absence_is_informative(profile)
+    assert not ok and "unassigned" in why
+    kb = load_kb()
+    measurer = SampleMeasurer(profile, choose(profile).reference, kb)
+    statuses = {f.id: measurer.measure(f) for f in kb.features()}
+    assert not any(m.status == "absent" for m in statuses.values())
+    assert any(m.reason and m.reason.startswith("not detected, but") for m in statuses.values())

@@ -269,6 +269,9 @@ def split_foods(foods: str | Iterable[str]) -> list[str]:
                 out.append(name)
     if not out:
         raise InputError("give at least one food", field="--food")
+    for name in out:
+        if len(name) > MAX_FOOD_CHARS:
+            raise InputError(f"a food name of {len(name):,} characters; at most {MAX_FOOD_CHARS}", field="--food")
     return out
 
 

@@ -348,10 +348,15 @@ def make_plan(
                      "during the next trials and re-plan their dates after each analysis.")
     trials: list[Trial] = []
     day = start
-    for food in food_list:
-        phases = _phases_for(day, design_key, durations)
-        trials.append(Trial(food=food, phases=phases))
-        day = phases[-1].end + timedelta(days=1 + gap_days)
+    try:  # a start date or durations outside what a plan allows: one line naming the field, not a traceback
+        for food in food_list:
+            phases = _phases_for(day, design_key, durations)
+            trials.append(Trial(food=food, phases=phases))
+            day = phases[-1].end + timedelta(days=1 + gap_days)
+    except ValidationError as exc:
+        raise _input_error(exc, None) from None
+    except OverflowError:
+        raise InputError("the plan would run past the last date a calendar holds", field="--start") from None
     safety = None
     if gate is not None:
         safety = {"ok": gate.ok, "reasons": list(gate.reasons), "cautions": list(gate.cautions)}

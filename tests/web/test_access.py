@@ -18,6 +18,7 @@ from gutskin.web.security import token_hash
 
 from ..store.dbutil import fresh_database
 from .conftest import EXAMPLE, client, invite_code, make_config, make_practitioner, signup, token, upload
+from .test_api import make_token
 
 SECRET_NAME = "owner-private-profile.txt"
 
@@ -48,10 +49,15 @@ def world(tmp_path_factory):
             grant_id = int(acc.url.path.rsplit("/", 1)[1])
             ids = {"upload_id": upload_id, "report_id": report_id, "trial_id": trial_id, "grant_id": grant_id,
                    "session_id": token_hash(owner.cookies.get("__Host-gutskin"))}
-            yield {"owner": owner, "other": other, "practitioner": pract, "ids": ids}
+            tokens = {name: make_token(c) for name, c in (("owner", owner), ("other", other),
+                                                              ("practitioner", pract))}
+            ids["day"] = start.isoformat()
+            ids["token_id"] = int(re.search(r"/account/tokens/(\d+)/revoke", owner.get("/account/tokens").text)
+                                  .group(1))
+            yield {"owner": owner, "other": other, "practitioner": pract, "ids": ids, "tokens": tokens}
 
 
-IDS = ("upload_id", "report_id", "trial_id", "session_id", "grant_id")
+IDS = ("upload_id", "report_id", "trial_id", "session_id", "grant_id", "token_id", "day")
 
 
 def _api_routes(routes, prefix: str = ""):
@@ -70,7 +76,7 @@ def _object_routes() -> list[tuple[str, str]]:
     out = []
     for prefix, r in _api_routes(app.routes):
         path = prefix + r.path
-        if "{" in path:
+        if "{" in path and path != "/api/v1/openapi.json":
             for m in sorted(r.methods - {"HEAD"}):
                 out.append((m, path))
     assert len({p for _, p in out}) >= 8, "route enumeration found too few routes; has FastAPI changed?"
@@ -88,21 +94,32 @@ def test_every_object_route_is_covered():
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
-def test_another_users_object_gives_404(world, method, path):
-    other = world["other"]
-    url = re.sub(r"{(\w+)}", lambda m: str(world["ids"][m.group(1)]), path)
+def _request(world, who: str, method: str, path: str, url: str):
+    c = world[who]
+    if path.startswith("/api/"):
+        h = {"Authorization": f"Bearer {world['tokens'][who]}"}
+        if method == "GET":
+            return c.get(url, headers=h)
+        if method == "PUT":
+            return c.put(url, headers=h, json={"skin_score": 5, "revision": 1})
+        return c.post(url, headers=h, files={"file": ("k.txt", EXAMPLE.read_bytes())})
     if method == "GET":
-        r = other.get(url)
-    else:
-        r = other.post(url, data={"csrf_token": token(other), "sample": "x", "day": dt.date.today().isoformat(),
-                                  "revision": "0", "skin_score": "5"})
+        return c.get(url)
+    return c.post(url, data={"csrf_token": token(c), "sample": "x", "day": dt.date.today().isoformat(),
+                             "revision": "0", "skin_score": "5"})
+
+
+def test_another_users_object_gives_404(world, method, path):
+    url = re.sub(r"{(\w+)}", lambda m: str(world["ids"][m.group(1)]), path)
+    r = _request(world, "other", method, path, url)
     assert r.status_code == 404, (method, url, r.status_code)
     assert SECRET_NAME not in r.text and "owner@example.org" not in r.text
+    via_grant = path.startswith(("/clients/", "/api/v1/clients/"))
     if method == "GET":  # and the rightful user does get it (so the 404 is the check, not a broken route)
-        rightful = world["practitioner"] if path.startswith("/clients/") else world["owner"]
-        assert rightful.get(url).status_code == 200
-        if path.startswith("/clients/"):  # the owner has no business on the practitioner's pages either
-            assert world["owner"].get(url).status_code == 404
+        rightful = "practitioner" if via_grant else "owner"
+        assert _request(world, rightful, method, path, url).status_code == 200
+        if via_grant:  # the owner has no business on the practitioner's pages either
+            assert _request(world, "owner", method, path, url).status_code == 404
 
 
 def test_object_ids_in_queries_and_forms_are_checked_too(world):

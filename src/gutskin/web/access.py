@@ -23,8 +23,17 @@ SCOPE_ALLOWS = {
 }
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit on every database; a bigger number names nothing
+
+
+def _get(ctx: Ctx, model: type[T], object_id: Any) -> T | None:
+    if isinstance(object_id, int) and not 1 <= object_id <= MAX_ID:
+        return None
+    return ctx.db.get(model, object_id)
+
+
 def owned(ctx: Ctx, model: type[T], object_id: Any) -> T:
-    obj = ctx.db.get(model, object_id)
+    obj = _get(ctx, model, object_id)
     if obj is None or ctx.user is None or getattr(obj, "user_id", None) != ctx.user.id:
         raise NotFound()
     return obj
@@ -32,7 +41,7 @@ def owned(ctx: Ctx, model: type[T], object_id: Any) -> T:
 
 def live_grant(ctx: Ctx, grant_id: int, need: str = "reports") -> Grant:
     """The grant ``grant_id`` if the signed-in user is its grantee, it is live and allows ``need``; else 404."""
-    g = ctx.db.get(Grant, grant_id)
+    g = _get(ctx, Grant, grant_id)
     if (g is None or ctx.user is None or g.grantee_user_id != ctx.user.id or g.accepted_at is None
             or g.revoked_at is not None or need not in SCOPE_ALLOWS.get(g.scope, set())):
         raise NotFound()
@@ -41,7 +50,7 @@ def live_grant(ctx: Ctx, grant_id: int, need: str = "reports") -> Grant:
 
 def client_object(ctx: Ctx, grant: Grant, model: type[T], object_id: Any) -> T:
     """An object of the grant's client (the person who granted), else 404."""
-    obj = ctx.db.get(model, object_id)
+    obj = _get(ctx, model, object_id)
     if obj is None or getattr(obj, "user_id", None) != grant.user_id:
         raise NotFound()
     return obj

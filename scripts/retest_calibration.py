@@ -271,7 +271,9 @@ $G retest A.txt B.txt --trial plan.json                 # names an elimination t
 
 From Python: `compare_tests([before, after], dates=[...])` returns a `Retest` (pydantic, schema
 `gutskin.retest/1`); `render_html(retest)` gives a standalone page and `render_fragment(retest)` the section the
-report embeds as "since your last test". A web timeline calls `compare_tests` on a person's stored tests in date
+report embeds as "since your last test" (`since_last_test(current, previous)` builds it, `embed_in_report(html,
+retest)` places it before the report's methods; the `gutskin report NEW --previous OLD` option itself is not wired
+yet). A web timeline calls `compare_tests` on a person's stored tests in date
 order (one comparison per consecutive pair, plus first → last).
 
 ## What is compared, on which scale
@@ -299,6 +301,12 @@ HTML). Every repeat sample below comes from a real person:
 **16S (genus tables):**
 
 {_sources(facts["16S"])}
+16S genus tables pool reads not resolved to a genus in rows ending above genus (`…;f__Lachnospiraceae;g__`);
+the scripts keep them as placeholder genera (`Lachnospiraceae (unresolved genus)`) so every read counts at every
+rank. (Read as they are, a lineage ending at phylum makes `Profile.at_rank("phylum")` keep only such rows and the
+phylum shares come out empty — reported to the maintainers; a person's 16S table with such rows shows its phylum
+shares as "cannot compare" until that is fixed.)
+
 Technical vs biological. The 16S technical part comes from HMP1 stool specimens sequenced in two to four runs
 (same SRS specimen accession; the HMP1 provenance describes them as visits, but the accessions show they are the
 same specimen). The biological part (plus technical) comes from Poyet's donors (weeks to months), TwinsUK (mostly

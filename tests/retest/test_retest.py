@@ -214,3 +214,37 @@ def test_16s_pairs_use_16s_estimates_and_separate_people(moving_pictures) -> Non
         assert (d_same.same_person_percentile <= d_other.same_person_percentile) == up or \
             d_same.same_person_percentile == d_other.same_person_percentile
         assert (d_same.verdict == Verdict.changed) == (d_same.value > d_same.usual_variation)
+
+
+def test_skin_panel_leans_compared_against_their_reference(same_person: Retest) -> None:
+    var = load_variability()
+    assert var.family("shotgun")["panel_references"], "rebuild with scripts/build_variability.py"
+    c = same_person.comparisons[0]
+    panels = [q for q in c.quantities if q.group == "panel"]
+    assert panels
+    if "reference_differs" in {f.code for f in c.flags}:  # the engine now picks another reference: said, not used
+        assert all(q.verdict == Verdict.cannot for q in panels)
+        return
+    compared = [q for q in panels if q.verdict != Verdict.cannot]
+    assert compared
+    for q in compared:
+        assert q.key.startswith("panel.") and -1 <= q.before <= 1 and -1 <= q.after <= 1
+        assert (abs(q.change) > q.usual_variation) == (q.verdict == Verdict.changed)
+
+
+def test_trial_between_tests_is_named_without_claiming_cause() -> None:
+    import json as _json
+
+    from gutskin.retest.compare import _trial_text, trial_from_plan
+    from gutskin.retest.model import TestInfo
+
+    plan = trial_from_plan(_json.loads((ROOT / "examples" / "trial" / "dairy-eczema-plan.json").read_text()))
+    assert plan["food"] == "dairy" and plan["start"] < plan["end"]
+
+    def info(d: str) -> TestInfo:
+        return TestInfo(label=d, sample="s", source="f", date=d, method="shotgun")
+
+    text = _trial_text(plan, info("2025-12-01"), info("2026-04-01"))
+    assert "dairy" in text and "cannot tell whether it caused" in text
+    assert _trial_text(plan, info("2026-04-01"), info("2026-06-01")) == ""  # the trial was before both tests
+    assert _trial_text(plan, TestInfo(label="a", sample="s", source="f", method="shotgun"), info("2026-06-01")) == ""

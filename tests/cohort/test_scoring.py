@@ -109,10 +109,16 @@ def test_tsv_output_and_resume(cohort_dir: Path, tmp_path: Path, single: pd.Data
     # a run that stopped after one partition left its result in the work folder
     work = tmp_path / ".scores.tsv.parts"
     work.mkdir()
+    (work / "job.txt").write_text(repr(job))
     pid = CohortStore(cohort_dir).partition_ids()[0]
     score_partition(job, pid).reset_index().to_parquet(work / f"{pid}.parquet", index=False)
     run = score_cohort(cohort_dir, out, job=job)
     assert run.resumed == 1 and not work.exists()
+    # leftovers of a different request are not mixed in
+    work.mkdir()
+    (work / "job.txt").write_text(repr(ScoreJob(str(cohort_dir), metrics="alpha")))
+    score_partition(job, pid).reset_index().to_parquet(work / f"{pid}.parquet", index=False)
+    assert score_cohort(cohort_dir, out, job=job).resumed == 0
     back = read_scores(out)
     assert list(back.index) == list(single.index)
     cols = [c for c in single.columns if pd.api.types.is_float_dtype(single[c])]

@@ -203,13 +203,17 @@ def score_cohort(root: str | os.PathLike[str], output: str | os.PathLike[str], *
     executor = executor or Executor()
     out = Path(output)
     kind = output_format(out, fmt)
-    if not out.parent.exists() if str(out.parent) else False:
+    if not out.parent.is_dir():
         raise InputError("the output folder does not exist", out.parent)
     if job.reference is not None:
         _engine.reference_store().load(job.reference)  # unknown name: one clear line before any work
     work = out.parent / f".{out.name}.parts"
+    marker = work / "job.txt"
+    if work.is_dir() and (not marker.is_file() or marker.read_text(encoding="utf-8") != repr(job)):
+        # results of another request (other metrics, reference …) must not be mixed into this one
+        shutil.rmtree(work)
     work.mkdir(exist_ok=True)
-    (work / "job.txt").write_text(repr(job), encoding="utf-8")
+    marker.write_text(repr(job), encoding="utf-8")
     sizes = {p.id: p.n_samples for p in manifest.partitions}
     finished = {p.stem for p in work.glob("p*.parquet")}
     todo = [pid for pid in sizes if pid not in finished]

@@ -769,16 +769,16 @@ def _summary(r: dict[str, Any], data: TrialData) -> str:
     if not r.get("final", True):
         lean = {"trigger": "leaning towards worse while eating it", "not_trigger": "not leaning towards worse",
                 "inconclusive": "not leaning either way"}[r["so_far"]]
-        return (f"So far (the plan runs until {data.trial.end}): your {label} scores were about "
+        return (f"So far (the plan runs until {data.trial.end}): your {label} was about "
                 f"{abs(r['effect']):.1f} points {direction} while eating {food} ({ci}), {lean}. There is no verdict "
                 "before the plan ends.")
     if r["verdict"] == "trigger":
-        return (f"Your {label} scores were worse while eating {food} than while avoiding it, by about "
+        return (f"Your {label} was worse while eating {food} than while avoiding it, by about "
                 f"{r['effect']:.1f} points ({ci}; the whole interval is above 0). In this diary {food} looks like "
                 f"a trigger. {caveat}")
     if r["verdict"] == "not_trigger":
-        return (f"Your {label} scores were not worse by {mid:g} point(s) or more while eating {food} (difference "
+        return (f"Your {label} was not worse by {mid:g} point(s) or more while eating {food} (difference "
                 f"{r['effect']:+.1f} points, {ci}; the whole interval is below {mid:g}). {food} does not look like a "
                 f"trigger. {caveat}")
-    return (f"Not settled: your {label} scores were about {abs(r['effect']):.1f} points {direction} while eating "
+    return (f"Not settled: your {label} was about {abs(r['effect']):.1f} points {direction} while eating "
             f"{food} ({ci}), which fits both no effect and a worsening of {mid:g} or more.")

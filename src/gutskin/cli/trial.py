@@ -71,7 +71,7 @@ def plan_cmd(
                                                          "units (default 1 point)."),
     ics: Path | None = typer.Option(None, "--ics", help="Also write the schedule as an iCalendar file."),
     diary_template: Path | None = typer.Option(None, "--diary-template", help="Also write a diary CSV template."),
-    questionnaire: Path | None = typer.Option(None, "--questionnaire", help="Your gutskin questionnaire "
+    questionnaire: Path | None = typer.Option(None, "--questionnaire", "-q", help="Your gutskin questionnaire "
                                               "(YAML/JSON, docs/questionnaire-schema.json); its safety answers "
                                               "decide whether a self-run plan is safe. Options below override it."),
     age_group: str | None = typer.Option(None, "--age-group", help="adult or older_adult (child, adolescent and "

@@ -212,6 +212,17 @@ def test_indices_are_derived_from_the_taxa_they_use(bundle):
             assert _code(urls[ref["reference"]]) == "taxon-relative-abundance"
 
 
+def test_guilds_are_derived_from_their_members_found(bundle):
+    urls = _by_url(bundle)
+    guilds = [o for o in _resources(bundle, "Observation") if _code(o) == "guild-relative-abundance"]
+    with_members = [g for g in guilds if g.get("valueQuantity", {}).get("value", 0) > 0]
+    assert with_members and all(g.get("derivedFrom") for g in with_members)
+    for g in with_members:
+        members = [urls[r["reference"]] for r in g["derivedFrom"]]
+        assert all(_code(m) == "taxon-relative-abundance" for m in members)
+        assert all(m["valueQuantity"]["value"] > 0 for m in members)
+
+
 def test_sections_are_grouped_and_the_report_points_at_them(bundle):
     urls = _by_url(bundle)
     groups = [o for o in _resources(bundle, "Observation") if _code(o).startswith("panel-")]

@@ -37,6 +37,7 @@ _SECTION_PANELS = {
     "phylum": ("panel-phylum-composition", "Phylum composition"),
     "genus": ("panel-genus-composition", "Genus composition"),
     "index_taxa": ("panel-index-taxa", "Taxa the indices use"),
+    "guild_taxa": ("panel-guild-taxa", "Functional group members found"),
     "guild": ("panel-guilds", "Functional groups"),
     "index": ("panel-indices", "Published indices"),
     "skin": ("panel-skin", "Skin evidence"),

@@ -200,6 +200,7 @@ def _taxon_measure(t: Any, section: str, a: Any) -> Measure:
 
 def _measures(a: Any, profile: Any) -> list[Measure]:
     from ..metrics.composition import definitions
+    from ..taxonomy.synonyms import aliases
 
     out: list[Measure] = []
     for key, label in _DIVERSITY.items():
@@ -224,33 +225,42 @@ def _measures(a: Any, profile: Any) -> list[Measure]:
             out.append(Measure(key=f"taxon:genus:{_norm(p.feature)}", section="genus",
                                code="taxon-relative-abundance", label=f"{p.feature} (genus)", value=0.0, unit="%",
                                fraction=True, taxon=Taxon("genus", p.feature, None), placement=_placement(p)))
-    labels = {g.id: g.label for g in definitions().guilds}
-    for g in a.composition.guilds:
-        if g.share is None:
-            continue
-        out.append(Measure(key=f"guild:{g.id}", section="guild", code="guild-relative-abundance",
-                           label=labels.get(g.id, g.id), value=g.share, unit="%", fraction=True,
-                           guild=labels.get(g.id, g.id), placement=_placement(a.placement("metric", f"guild.{g.id}"))))
     by_taxon = {}
     for rank in ("species", "genus", "family", "order", "class", "phylum"):
         if rank in profile.ranks:
             by_taxon[rank] = _shares(profile, a.sample, rank)
+
+    def used_taxon(rank: str, name: str, section: str) -> str | None:
+        """The key of the share Observation of a taxon a result was computed from (added when new)."""
+        hit = by_taxon.get(rank, {}).get(_norm(name))
+        if hit is None:
+            return None
+        share, taxid, raw = hit
+        key = f"taxon:{rank}:{taxid or _norm(raw)}"
+        if all(x.key != key for x in out):
+            out.append(Measure(key=key, section=section, code="taxon-relative-abundance",
+                               label=f"{raw.replace('_', ' ')} ({rank})", value=share, unit="%", fraction=True,
+                               taxon=Taxon(rank, raw, taxid)))
+        return key
+
+    labels = {g.id: g.label for g in definitions().guilds}
+    for g in a.composition.guilds:
+        if g.share is None:
+            continue
+        # members are named at any rank, by today's name or an old one (composition.yaml, taxonomy synonyms);
+        # the deepest rank that has the name is the one counted
+        members = [_first(used_taxon(rank, alias, "guild_taxa") for rank in _MEMBER_RANKS
+                          for alias in sorted(aliases(n) | {n}))
+                   for n in g.members_found]
+        out.append(Measure(key=f"guild:{g.id}", section="guild", code="guild-relative-abundance",
+                           label=labels.get(g.id, g.id), value=g.share, unit="%", fraction=True,
+                           guild=labels.get(g.id, g.id), placement=_placement(a.placement("metric", f"guild.{g.id}")),
+                           derived_from=list(dict.fromkeys(k for k in members if k))))
     used = _index_taxa(profile, a.sample)
     for ix in a.indices:
         if ix.value is None:
             continue
-        derived = []
-        for rank, name in used.get(ix.key, []):
-            hit = by_taxon.get(rank, {}).get(_norm(name))
-            if hit is None:
-                continue
-            share, taxid, raw = hit
-            key = f"taxon:{rank}:{taxid or _norm(raw)}"
-            if all(x.key != key for x in out):
-                out.append(Measure(key=key, section="index_taxa", code="taxon-relative-abundance",
-                                   label=f"{raw.replace('_', ' ')} ({rank})", value=share, unit="%", fraction=True,
-                                   taxon=Taxon(rank, raw, taxid)))
-            derived.append(key)
+        derived = [k for rank, name in used.get(ix.key, []) if (k := used_taxon(rank, name, "index_taxa"))]
         out.append(Measure(key=f"index:{ix.key}", section="index", code=f"index-{ix.key}",
                            label=_INDEX_LABELS.get(ix.key, ix.key), value=ix.value, unit="1",
                            placement=_placement(a.placement("metric", ix.key)), coverage=ix.coverage,
@@ -265,6 +275,13 @@ def _measures(a: Any, profile: Any) -> list[Measure]:
                            condition=panel.condition, condition_label=label,
                            interval=tuple(panel.interval) if panel.interval else None))
     return out
+
+
+_MEMBER_RANKS = ("species", "genus", "family", "order", "class", "phylum")
+
+
+def _first(keys: Any) -> str | None:
+    return next((k for k in keys if k), None)
 
 
 def _shares(profile: Any, sample: str, rank: str) -> dict[str, tuple[float, int | None, str]]:

@@ -21,6 +21,18 @@ class IndexInfo:
     doi: str | None = None
     pmid: str | None = None
     cutoff: float | None = None
+    #: where the cut-off was validated: (profiler, major version) pairs, e.g. (("MetaPhlAn", "2"),). Outside these
+    #: the value is shown as a percentile in a method-matched reference or as "not comparable" — never as a
+    #: "healthy/disease side" reading (issue #11). Empty with a cut-off: nowhere stated, so never interpreted.
+    cutoff_applies_to: tuple[tuple[str, str], ...] = ()
+    cutoff_note: str = ""
+
+    def cutoff_applies(self, profiler: str | None, version: str | None) -> bool:
+        """Whether the cut-off may be read for a profile made with ``profiler`` ``version``."""
+        if self.cutoff is None or not profiler or not version:
+            return False
+        major = str(version).split(".")[0]
+        return any(profiler.split()[0].lower() == p.lower() and major == v for p, v in self.cutoff_applies_to)
 
 
 @dataclass

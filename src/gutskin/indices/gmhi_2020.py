@@ -53,7 +53,10 @@ from ._common import IndexInfo, IndexResult, Naming, empty_sample_warnings, nami
 NAME = "GMHI"
 #: title, source and cut-off, as reports show them
 INFO = IndexInfo(key="gmhi", title="Gut Microbiome Health Index (GMHI)",
-                 citation="Gupta VK et al., 2020, Nat Commun 11:4635", doi="10.1038/s41467-020-18476-8", cutoff=0.0)
+                 citation="Gupta VK et al., 2020, Nat Commun 11:4635", doi="10.1038/s41467-020-18476-8", cutoff=0.0,
+                 cutoff_applies_to=(("MetaPhlAn", "2"),),
+                 cutoff_note="the 0 cut-off was set and validated on MetaPhlAn 2 species profiles; other namings "
+                             "shift the index, so elsewhere it is read only as a percentile in a matched reference")
 REFERENCE = {
     "citation": "Gupta VK et al. 2020, Nat Commun 11:4635, doi:10.1038/s41467-020-18476-8",
     "implementation": "GMHI.R, jaeyunsung/GMHI_2020 @ 87fe9f6",

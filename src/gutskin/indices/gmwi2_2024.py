@@ -56,7 +56,9 @@ NAME = "GMWI2"
 #: title, source and cut-off, as reports show them
 INFO = IndexInfo(key="gmwi2", title="Gut Microbiome Wellness Index 2 (GMWI2)",
                  citation="Chang D, Gupta VK et al., 2024, Nat Commun 15:7447", doi="10.1038/s41467-024-51651-9",
-                 cutoff=0.0)
+                 cutoff=0.0, cutoff_applies_to=(("MetaPhlAn", "3"),),
+                 cutoff_note="the 0 cut-off belongs to full MetaPhlAn 3 (mpa_v30) profiles with every rank and the "
+                             "UNKNOWN row; elsewhere it is read only as a percentile in a matched reference")
 PRESENCE_CUTOFF = 0.00001
 INTERCEPT = 0.0
 RANK_LETTER = {"k": "domain", "p": "phylum", "c": "class", "o": "order", "f": "family", "g": "genus", "s": "species"}

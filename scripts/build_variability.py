@@ -300,7 +300,7 @@ def estimate(variances: pd.DataFrame, diffs: pd.DataFrame, column: str) -> dict[
     if len(var) < 3:
         return None
     sem = math.sqrt(float(var.mean()))
-    if not math.isfinite(sem):
+    if not math.isfinite(sem) or sem == 0:  # never moved: no usable limit
         return None
     d = diffs[["subject", column]].dropna()
     q95 = weighted_quantile(d[column].to_numpy(dtype=float), subject_weights(d["subject"]), 0.95)

@@ -38,6 +38,8 @@ def _limits(var: pd.DataFrame, dif: pd.DataFrame, col: str, exclude: str | None)
     if len(v) < 3:
         return math.nan, math.nan
     sem = math.sqrt(float(v.mean()))
+    if sem == 0:  # never moved in the repeat data: no limit is shipped for it
+        return math.nan, math.nan
     mdc = 1.96 * math.sqrt(2) * sem
     q95 = B.weighted_quantile(d[col].to_numpy(dtype=float), B.subject_weights(d["subject"]), 0.95)
     return mdc, max(mdc, q95)

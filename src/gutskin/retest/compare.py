@@ -149,7 +149,7 @@ def _quantity(key: str, before: float, after: float, family: str, var: Variabili
     text = _change_text(sp, clean[0], clean[1], change)
     if est is None:
         return M.QuantityChange(**base, change=change, change_text=text, verdict=M.Verdict.cannot,
-                                reason=f"too few repeated {family} samples contain it to know its usual variation")
+                                reason=var.why_no_estimate(family, key))
     limit = var.limit(family, key)
     verdict = M.Verdict.changed if abs(change) > limit else M.Verdict.within
     return M.QuantityChange(**base, change=change, change_text=text, usual_variation=limit,

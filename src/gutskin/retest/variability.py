@@ -35,7 +35,14 @@ class Variability:
 
     def estimate(self, family: str, key: str) -> dict[str, Any] | None:
         est = self.family(family)["quantities"].get(key)
-        return est if est is not None and est.get("mdc95") is not None else None
+        # a quantity that never moved in the repeat data has no usable limit (0 would call every change real)
+        return est if est is not None and (est.get("mdc95") or 0) > 0 else None
+
+    def why_no_estimate(self, family: str, key: str) -> str:
+        est = self.family(family)["quantities"].get(key)
+        if est is not None and est.get("mdc95") == 0:
+            return f"it never moved between repeated {family} samples, so no usual variation can be set"
+        return f"too few repeated {family} samples contain it to know its usual variation"
 
     def limit(self, family: str, key: str) -> float | None:
         est = self.estimate(family, key)

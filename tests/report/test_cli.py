@@ -1,10 +1,13 @@
-"""`gutskin report` as a user runs it."""
+"""`gutskin report` as a user runs it: in-process through the CLI's own entry point (the same exit codes and
+one-line errors), and once as a real process."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 from tests.conftest import fixture
@@ -15,6 +18,22 @@ MERGED = fixture("metaphlan_merged/generated__metaphlan-3.0.14-merge__kefir_v31_
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess:
+    """``gutskin report ARGS`` in this process, through :func:`gutskin.cli.main` (exit status and stderr as a user
+    sees them)."""
+    from gutskin.cli import main
+
+    argv = ["report", *map(str, args)]
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+
+
+def run_process(*args: str | Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "gutskin", "report", *map(str, args)], capture_output=True,
                           text=True, timeout=300)
 
@@ -30,7 +49,7 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> N
 def test_one_build_several_formats(tmp_path, questionnaire_path):
     html, js = tmp_path / "r.html", tmp_path / "r.json"
     extra = ["-q", questionnaire_path] if questionnaire_path else []
-    proc = run(EXAMPLE, "-o", html, "-o", js, *extra)
+    proc = run_process(EXAMPLE, "-o", html, "-o", js, *extra)  # once as a real process
     assert proc.returncode == 0, proc.stderr
     assert f"wrote {html}" in proc.stderr and f"wrote {js}" in proc.stderr
     data = json.loads(js.read_text(encoding="utf-8"))
@@ -76,3 +95,11 @@ def test_trial_results_from_the_command_line(tmp_path, trial_files):
     trial = json.loads(out.read_text(encoding="utf-8"))["trial"]
     assert trial["mode"] == "results" and trial["result"]["food"] == "dairy"
     assert len(trial["result"]["phases"]) == 3 and trial["result"]["points"]
+
+
+def test_old_short_reference_flag_works_for_one_release(tmp_path):
+    out = tmp_path / "r.json"
+    proc = run(EXAMPLE, "-r", "gmhi2020-healthy-mpa2", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "'-r' is deprecated" in proc.stderr and "'--reference'" in proc.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["methods"]["reference"]["name"] == "gmhi2020-healthy-mpa2"

@@ -19,7 +19,12 @@ def test_html_is_self_contained(example_html):
     assert '<meta charset="utf-8">' in html and 'name="viewport"' in html
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     assert "<script" not in html.lower() and "<link" not in html.lower() and "<img" not in html.lower()
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert not re.search(r"""src\s*=\s*["']?(https?:)?//""", html), "nothing is loaded from the network"
+    # the only outside addresses are links to sources (DOI, PubMed, the source's page) a reader may follow;
+    # nothing loads them, and they are https
+    outside = re.findall(r"""href\s*=\s*["']?((?:https?:)?//[^"' >]+)""", html)
+    assert outside and all(u.startswith("https://") for u in outside), outside
+    assert len(re.findall(r'<a href="https://', html)) == len(outside)
     assert "@import" not in html and "url(" not in html
     assert "&#34;" not in html.split("</style>")[0], "CSS must be inlined verbatim, not HTML-escaped"
 

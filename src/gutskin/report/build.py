@@ -24,6 +24,7 @@ from . import wording as W
 from .charts import fmt_number, fmt_percentile, fmt_share
 from .model import (
     Citation,
+    ClinicianLine,
     CompositionSection,
     DiversitySection,
     Evidence,
@@ -70,10 +71,36 @@ def to_report(analysis: Analysis, resources: Resources | None = None, *, generat
     trial = _trial(v)
     methods = _methods(v)
     summary = _summary(v, diversity, composition, key_taxa, indices, skin, recs, trial)
-    return Report(generated_at=generated_at, sample=analysis.sample,
+    summary.for_clinician = _for_clinician(v, diversity, indices, skin, recs, trial)
+    return _plain(Report(generated_at=generated_at, sample=analysis.sample,
                   title=f"Gut microbiome and skin report: {analysis.sample}", summary=summary, diversity=diversity,
                   composition=composition, key_taxa=key_taxa, indices=indices, skin=skin, recommendations=recs,
-                  trial=trial, methods=methods)
+                  trial=trial, methods=methods))
+
+
+#: fields holding codes, names or citations, left exactly as they are; every other string is for people
+_KEEP = {"schema_version", "generated_at", "sample", "key", "condition", "section", "kind", "status", "grade",
+         "alignment", "direction", "mode", "doi", "pmid", "url", "command", "category", "name", "rank",
+         "input_file", "input_format", "profiler", "profiler_version", "database", "sequencing", "units",
+         "gutskin_version", "kb_version", "match", "validity"}
+
+
+def _plain(model: Any) -> Any:
+    """Remove internal ids, research-note pointers and questionnaire field paths from person-facing text."""
+    from pydantic import BaseModel
+
+    def clean(value: Any, field: str | None) -> Any:
+        if isinstance(value, BaseModel):
+            return value.model_copy(update={k: clean(getattr(value, k), k) for k in type(value).model_fields})
+        if isinstance(value, str):
+            return value if field in _KEEP else W.plain(value)
+        if isinstance(value, list):
+            return [clean(x, field) for x in value]
+        if isinstance(value, dict):
+            return {k: clean(x, field) for k, x in value.items()}
+        return value
+
+    return clean(model, None)
 
 
 def build_reports(profile: Profile, samples: Sequence[str] | None = None, questionnaire: Any = None,
@@ -428,6 +455,7 @@ def _panel(p: PanelData, v: _View) -> SkinPanel:
     cname = cond.name.lower()
     rows = {a.id: a for a in kb.association_rows}
     findings, cannot, conflicts = [], [], []
+    unchecked: dict[str, list[str]] = {}  # reason -> findings not checked for it (shown as one line each)
     for item in p.items:
         m = v.a.skin.measurements.get(item.feature)
         label = kb.feature(item.feature).display_name
@@ -437,6 +465,9 @@ def _panel(p: PanelData, v: _View) -> SkinPanel:
             cannot.append(f"{label}: a stool profile cannot measure this; ask a clinician whether a test is "
                           "worthwhile.")
             continue
+        if m is None or m.status == "not_measured":
+            unchecked.setdefault(_unchecked_reason(m), []).append(label)
+            continue
         cites = []
         for aid in item.associations:
             a = rows[aid]
@@ -444,7 +475,7 @@ def _panel(p: PanelData, v: _View) -> SkinPanel:
             design = a.design.value
             detail = ", ".join(x for x in (W.DESIGN_WORDS.get(design, design), str(a.size or "")) if x)
             text = a.citation.short + (f": {detail}" if detail else "") + (f" ({ids})" if ids else "")
-            cites.append(Citation(text=text, key=aid))
+            cites.append(Citation(text=text, key=aid, doi=a.citation.doi, pmid=a.citation.pmid, url=a.citation.url))
         cites = list({c.text: c for c in cites}.values())
         yours = _measurement_words(m) if m is not None else None
         if yours and item.alignment in W.ALIGNMENT_WORDS and not yours.startswith("Not found in your sample, as in"):
@@ -467,7 +498,14 @@ def _panel(p: PanelData, v: _View) -> SkinPanel:
                      background=cond.synthesis, gut_evidence=p.gut_evidence, score=p.score,
                      score_low=interval[0] if interval else None, score_high=interval[1] if interval else None,
                      relevant=p.relevant, findings=findings, conflicts=conflicts, cannot_tell=cannot,
-                     notes=_panel_notes(p, cond))
+                     notes=[*_panel_notes(p, cond), *(W.NOT_CHECKED_GROUP.format(reason=r, names=", ".join(n))
+                                                      for r, n in unchecked.items())])
+
+
+def _unchecked_reason(m: FeatureMeasurement | None) -> str:
+    """Why a finding could not be checked, in few words (one line then covers every finding it applies to)."""
+    reason = (m.reason if m is not None else None) or "not measured"
+    return reason.split(";")[0].split(": ")[0].rstrip(".")
 
 
 def kb_grade_label(grade: str) -> str:
@@ -491,8 +529,7 @@ def _recommendations(v: _View) -> RecommendationsSection:
             title=r.title, text=r.text, why=why, evidence=_grade_evidence(r.grade, cites, kb_grade_label(r.grade)),
             safety=[*r.safety_notes, *r.nutrient_cautions], category=r.category))
     if not v.a.provenance.questionnaire_given:
-        sec.notes.append("Without a questionnaire only general suggestions can be made; answer it "
-                         "(examples/questionnaire.yaml shows the questions) for suggestions that fit you.")
+        sec.notes.append(W.NO_QUESTIONNAIRE)
     if not sec.items:
         sec.notes.append("No suggestion matched your results and answers.")
     return sec
@@ -700,3 +737,48 @@ def _skin_summary(skin: SkinSection) -> list[SummaryItem]:
                     "concerns you in the questionnaire to see what applies to you."),
             section="skin", kind="evidence"))
     return out
+
+
+# ---------------------------------------------------------------------------------------------- for a GP
+def _for_clinician(v: _View, diversity: DiversitySection, indices: IndicesSection, skin: SkinSection,
+                   recs: RecommendationsSection, trial: TrialSection) -> list[ClinicianLine]:
+    """One page a GP can read: what was tested and how, the few results that matter, safety, the limits."""
+    p = v.a.provenance
+    lines = [ClinicianLine(label="Sample", text=f"Stool sample {p.sample}; {p.profiler or 'profiler not stated'}"
+                           f"{' ' + p.profiler_version if p.profiler_version else ''}"
+                           f"{', ' + p.method if p.method else ''} sequencing.")]
+    if v.ref is not None:
+        lines.append(ClinicianLine(label="Compared with", text=f"{v.ref.title} ({v.ref.n:,} people; "
+                                   f"{'profiled the same way' if not v.ref.caveats else 'profiled differently'})."))
+    else:
+        lines.append(ClinicianLine(label="Compared with", text=f"no healthy reference ({v.ref_reason})."))
+    shannon = next((m for m in diversity.metrics if m.key == "shannon"), None)
+    if shannon is not None:
+        where = (f", {fmt_percentile(shannon.percentile)} percentile of the reference"
+                 if shannon.percentile is not None else "")
+        lines.append(ClinicianLine(label="Diversity", text=f"Shannon {fmt_number(shannon.value)}{where}."))
+    shown = [x for x in indices.items if x.value is not None]
+    if shown:
+        approx = " (approximate for this profile)"
+        lines.append(ClinicianLine(label="Health indices", text="; ".join(
+            f"{x.label.split(' (')[0]} {fmt_number(x.value)}{approx if x.validity == 'approximate' else ''}"
+            for x in shown) + "."))
+    for panel in [x for x in skin.panels if x.relevant][:2]:
+        if panel.score is not None and panel.score_low is not None:
+            lines.append(ClinicianLine(label=panel.label, text=(
+                f"evidence-weighted lean {panel.score:+.2f} (90% interval {panel.score_low:+.2f} to "
+                f"{panel.score_high:+.2f}) toward the gut pattern reported in patients; a research-group "
+                "comparison, not a diagnosis.")))
+    gate = v.a.gate
+    lines.append(ClinicianLine(label="Elimination diet", text=(
+        "no safety reason found against a self-run, one-food trial." if gate.ok else
+        "not advised without a clinician: " + "; ".join(gate.reasons) + ".")))
+    if trial.mode == "results" and trial.result is not None:
+        lines.append(ClinicianLine(label="Trial", text=f"{trial.result.food or 'food'}: {trial.result.verdict}."))
+    if recs.items:
+        lines.append(ClinicianLine(label="Suggestions", text="; ".join(
+            f"{r.title} (grade {r.evidence.grade})" for r in recs.items[:3]) + "."))
+    lines.append(ClinicianLine(label="Limits", text=(
+        "A stool profile cannot detect SIBO, H. pylori, food allergy or inflammation; gut–skin findings are "
+        "associations from group studies.")))
+    return lines

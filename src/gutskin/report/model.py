@@ -17,8 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0.0"
-SCHEMA_ID = "https://gutskin.invalid/schemas/report/1.0.0/report-schema.json"
+SCHEMA_VERSION = "2.0.0"
+SCHEMA_ID = "https://gutskin.invalid/schemas/report/2.0.0/report-schema.json"
 
 Status = Literal["ok", "partial", "not_available", "not_applicable"]
 
@@ -88,8 +88,16 @@ class SummaryItem(_Strict):
     evidence: Evidence | None = None
 
 
+class ClinicianLine(_Strict):
+    label: str
+    text: str
+
+
 class SummarySection(Section):
-    items: list[SummaryItem] = Field(default_factory=list)
+    items: list[SummaryItem] = Field(default_factory=list, description="At most 5 main points, most important first.")
+    for_clinician: list[ClinicianLine] = Field(
+        default_factory=list, description="A one-page summary for a GP: sample and method, key results, the safety "
+                                          "gate, the trial, the first suggestions and the limits.")
 
 
 # ---------------------------------------------------------------------------------------------- diversity
@@ -274,7 +282,7 @@ class ReferenceInfo(_Strict):
 
 
 class MethodsSection(Section):
-    input_file: str
+    input_file: str = Field(description="The input's file name (never a folder path).")
     input_format: str | None = None
     sample: str
     profiler: str | None = None
@@ -289,7 +297,8 @@ class MethodsSection(Section):
     kb_version: str | None = None
     gutskin_version: str
     limitations: list[str] = Field(default_factory=list)
-    components: dict[str, str] = Field(default_factory=dict, description="Each part of gutskin: used, or why not.")
+    components: dict[str, str] = Field(default_factory=dict, description="Parts that were refused for this input, "
+                                                                         "each with its reason (empty when all ran).")
 
 
 # ---------------------------------------------------------------------------------------------- the report
@@ -298,7 +307,7 @@ class Report(_Strict):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"$id": SCHEMA_ID})
 
-    schema_version: Literal["1.0.0"] = SCHEMA_VERSION
+    schema_version: Literal["2.0.0"] = SCHEMA_VERSION
     generated_at: str = Field(description="ISO 8601 time the report was made (UTC).")
     sample: str
     title: str

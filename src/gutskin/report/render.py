@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..errors import InputError
-from . import charts
+from . import charts, wording
 from .model import SECTION_ORDER, Citation, Report, TaxonShare
 
 FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json"}
@@ -127,6 +127,7 @@ def render_html(report: Report) -> str:
     sections = [(sid, getattr(report, sid)) for sid in SECTION_ORDER]
     template = _environment().get_template("report.html.j2")
     return template.render(r=report, css=_css(), sections=sections, titles={sid: s.title for sid, s in sections},
+                           shown_first=wording.SHOWN_FIRST, print_findings=wording.PRINT_FINDINGS,
                            cite=cites.number, sources_list=lambda: list(cites.order))
 
 

@@ -6,6 +6,8 @@ beyond layout labels. Change wording here, and only here.
 
 from __future__ import annotations
 
+import re
+
 NOT_AVAILABLE = "not available in this version"
 
 #: section id -> (title, lead)
@@ -141,3 +143,31 @@ TRIAL_FACTS = (("n_days_planned", "Days planned"), ("n_days_recorded", "Days rec
                ("p_meaningful", "Chance of a noticeable worsening"), ("design", "Design"), ("method", "Method"))
 STATUS_WORDS = {"below typical": "below the typical range", "above typical": "above the typical range",
                 "typical": "within the typical range"}
+
+# ---------------------------------------------------------------------------------------------- plain text
+#: internal references that must not reach a person: knowledge-base keys in brackets, marker ids in brackets,
+#: pointers into research notes, questionnaire field paths
+_KB_KEY = re.compile(r"\[[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\]\s*")
+_MARKER = re.compile(r"\s*\(M\d{2}(?:,\s*M\d{2})*\)")
+_NOTES_FILE = re.compile(r"\s*\([^()]*\.md(?:\s*§[^()]*)?\)")
+_FIELD_PATH = re.compile(r"\b(?:about_you|skin|allergies|diet|lifestyle|medicines|gut)\.([a-z0-9_]+)\b")
+_GUTSKIN_SEED = re.compile(r"\bgutskin seed advice\b", re.IGNORECASE)
+
+
+def plain(text: str) -> str:
+    """``text`` without internal ids, research-note pointers or questionnaire field paths (for people)."""
+    text = _KB_KEY.sub("", text)
+    text = _MARKER.sub("", text)
+    text = _NOTES_FILE.sub("", text)
+    text = _FIELD_PATH.sub(lambda m: "'" + m.group(1).replace("_", " ") + "'", text)
+    text = _GUTSKIN_SEED.sub("Our default", text)
+    return " ".join(text.split())
+
+
+NO_QUESTIONNAIRE = ("Without a questionnaire only general suggestions can be made; answer the gutskin questionnaire "
+                    "for suggestions that fit you.")
+NOT_CHECKED_GROUP = "Not checked in this profile ({reason}): {names}."
+#: recommendations shown before "more"
+SHOWN_FIRST = 5
+#: findings of a skin panel printed on paper (the web version shows them all)
+PRINT_FINDINGS = 8

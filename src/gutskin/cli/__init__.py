@@ -13,6 +13,11 @@ import typer
 
 from ..errors import InputError, RefusedError
 
+# numba fixes its kernel cache folder when the kernels are first imported, so a read-only install points it
+# elsewhere here, before any command module imports the engine (the face reads the environment, nothing below)
+if os.environ.get("GUTSKIN_NUMBA_CACHE_DIR"):
+    os.environ.setdefault("NUMBA_CACHE_DIR", os.environ["GUTSKIN_NUMBA_CACHE_DIR"])
+
 app = typer.Typer(
     name="gutskin",
     help="Gut-microbiome profiles → evidence-graded skin insight, and fair elimination-diet trials.",

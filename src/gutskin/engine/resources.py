@@ -54,10 +54,11 @@ def default_resources(settings: Settings | None = None) -> Resources:
 
 
 def configure_numba(settings: Settings) -> None:
-    """Point numba's kernel cache at ``settings.numba_cache_dir`` (call before the first metric runs).
+    """Point numba's kernel cache at ``settings.numba_cache_dir``.
 
-    numba reads its cache location when a compiled function is first decorated, so a face calls this at
-    start-up; later calls only affect kernels not yet loaded.
+    numba fixes the cache location of a kernel when its module is imported, so this only affects kernels
+    imported afterwards; a face that must redirect the shipped kernels (a read-only install) sets
+    ``NUMBA_CACHE_DIR`` before importing gutskin (the CLI maps ``GUTSKIN_NUMBA_CACHE_DIR`` onto it at start-up).
     """
     if settings.numba_cache_dir is None:
         return

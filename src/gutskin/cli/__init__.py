@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 import typer
 
@@ -54,7 +55,11 @@ def fail(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, standalone_mode=True)
+        # numpy's RuntimeWarnings (a division by zero on a damaged or empty sample) would print lines before the
+        # one-line refusal; every such value is checked where it is used, so they add nothing for a user
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            app(args=argv, standalone_mode=True)
     except (InputError, RefusedError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:

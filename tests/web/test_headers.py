@@ -24,6 +24,9 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(user, config):
     before = {m: count_rows(config, m) for m in (User, QuestionnaireAnswers, AuditEvent)}
     for path in posts:
         url = re.sub(r"{\w+}", "1", path)
+        if path.startswith("/api/"):  # bearer tokens only: a browser's cookie opens nothing there, so no CSRF
+            assert user.post(url, data={"x": "1"}).status_code == 401, path
+            continue
         for form in ({}, {"csrf_token": "forged"}):
             r = user.post(url, data={**form, "about_you.age_group": "adult", "confirm": "delete",
                                      "password": "correct horse battery staple", "email": "x@example.org"})

@@ -288,3 +288,12 @@ def test_a_wide_taxpasta_table_with_10000_samples_is_read_whole(tmp_path):
     lines[5] = lines[5].replace("\t", "\tx", 1)  # one bad cell refuses the table, naming line and column
     err = refused(_write(tmp_path, "bad.tsv", "\n".join(lines) + "\n"), "'x")
     assert err.line == 6 and err.field == "s0"
+
+
+def test_metaphlan_cut_at_a_line_boundary_is_refused(tmp_path):
+    # MetaPhlAn 3 writes rank by rank, species last: losing its last lines loses species, not a partial row
+    src = Path(__file__).resolve().parents[2] / "examples" / "SRR1761667_metaphlan.txt"
+    lines = src.read_text().split("\n")
+    err = refused(_write(tmp_path, "cut.txt", "\n".join(lines[:120]) + "\n"), "truncated")
+    assert err.line == 120
+    gutskin.read(src)  # the whole file reads

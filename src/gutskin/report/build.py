@@ -341,12 +341,13 @@ def _indices(v: _View) -> IndicesSection:
         if ix is None or ix.status != "ok":
             reason = ix.reason if ix is not None else W.NOT_AVAILABLE
             sec.items.append(IndexResult(key=key, label=info.title, meaning=meaning, citation=citation,
-                                         validity="unknown", validity_note=f"Not computed: {reason}."))
+                                         cutoff=info.cutoff, validity="unknown",
+                                         validity_note=f"Not computed: {reason}."))
             continue
         rec = v.metric_rows.get(key)
         validity, vnote = _index_validity(ix, v)
         sec.items.append(IndexResult(
-            key=key, label=info.title, meaning=meaning, citation=citation, value=ix.value,
+            key=key, label=info.title, meaning=meaning, citation=citation, cutoff=info.cutoff, value=ix.value,
             reading=_index_reading(ix.value, info.cutoff, rec), validity=validity, validity_note=vnote,
             coverage=ix.coverage, coverage_note=ix.coverage_text, warnings=list(ix.warnings),
             distribution=_quantiles(rec), **_placement(rec)))

@@ -162,6 +162,7 @@ class IndexResult(Placement):
     warnings: list[str] = Field(default_factory=list)
     distribution: Quantiles | None = None
     citation: Citation | None = None
+    cutoff: float | None = Field(None, description="The index's own decision cut-off, when it has one.")
 
 
 class IndicesSection(Section):

@@ -21,16 +21,13 @@ from . import charts, wording
 from .model import SECTION_ORDER, Citation, Report, TaxonShare
 
 FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json"}
-STATUS_WORDS = {"ok": "complete", "partial": "partly available", "not_available": "not available",
-                "not_applicable": "nothing to show"}
-VALIDITY_WORDS = {"valid": "yes", "approximate": "approximately", "not_valid": "no", "unknown": "not known"}
-GRADE_WORDS = {"A": "consistent meta-analysis", "B": "several studies agree",
-               "C": "one study, or studies conflict", "D": "laboratory, animal or opinion only"}
-ALIGNMENT_WORDS = {"toward": "you: patients' side", "away": "you: other side", "neither": "you: typical",
-                   "no_direction": "studies disagree", "unknown": "not checked"}
-#: scale drawn for an index when no reference distribution is available (and whether 0 is its cut-off)
+# the words of badges and labels live with every other sentence, in .wording
+STATUS_WORDS = wording.SECTION_STATUS_WORDS
+VALIDITY_WORDS = wording.VALIDITY_WORDS
+GRADE_WORDS = wording.GRADE_WORDS
+ALIGNMENT_WORDS = wording.ALIGNMENT_BADGES
+#: scale drawn for an index when no reference distribution is available
 INDEX_SPAN = {"gmhi": (-3.0, 3.0), "gmwi2": (-6.0, 6.0), "gevers_md": (-5.0, 5.0)}
-INDEX_CUTOFF = {"gmhi": 0.0, "gmwi2": 0.0}
 
 
 def format_for(path: str | Path, to: str | None = None) -> str:
@@ -59,7 +56,7 @@ def _environment():
                        palette=charts.PALETTE, status_words=STATUS_WORDS, validity_words=VALIDITY_WORDS,
                        grade_words=GRADE_WORDS, alignment_words=ALIGNMENT_WORDS, phyla_parts=_phyla_parts,
                        range_rows=_range_rows,
-                       index_threshold=_index_threshold, index_span=_index_span, dump=_dump)
+                       index_span=_index_span, dump=_dump)
     env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
     return env
 
@@ -93,8 +90,6 @@ def _range_rows(taxa: list[TaxonShare], has_reference: bool = True) -> list[dict
     return rows
 
 
-def _index_threshold(key: str) -> float | None:
-    return INDEX_CUTOFF.get(key)
 
 
 def _index_span(key: str) -> tuple[float, float]:

@@ -171,3 +171,12 @@ NOT_CHECKED_GROUP = "Not checked in this profile ({reason}): {names}."
 SHOWN_FIRST = 5
 #: findings of a skin panel printed on paper (the web version shows them all)
 PRINT_FINDINGS = 8
+
+# ---------------------------------------------------------------------------------------------- badges
+SECTION_STATUS_WORDS = {"ok": "complete", "partial": "partly available", "not_available": "not available",
+                        "not_applicable": "nothing to show"}
+VALIDITY_WORDS = {"valid": "yes", "approximate": "approximately", "not_valid": "no", "unknown": "not known"}
+GRADE_WORDS = {"A": "consistent meta-analysis", "B": "several studies agree",
+               "C": "one study, or studies conflict", "D": "laboratory, animal or opinion only"}
+ALIGNMENT_BADGES = {"toward": "you: patients' side", "away": "you: other side", "neither": "you: typical",
+                    "no_direction": "studies disagree", "unknown": "not checked"}

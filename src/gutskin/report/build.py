@@ -105,13 +105,15 @@ def _plain(model: Any) -> Any:
 
 def build_reports(profile: Profile, samples: Sequence[str] | None = None, questionnaire: Any = None,
                   trial: Any = None, reference: Any = None, *, resources: Resources | None = None,
-                  generated_at: str = "1970-01-01T00:00:00Z") -> Iterator[Report]:
+                  generated_at: str | None = None) -> Iterator[Report]:
     """One report per sample: :func:`gutskin.engine.analyse`, then :func:`to_report`.
 
     ``questionnaire``: a loaded questionnaire (or a mapping sample → questionnaire); ``trial``: a loaded
-    ``(plan, diary)``; ``reference``: a reference name, a loaded reference, or None for the best match.
+    ``(plan, diary)``; ``reference``: a reference name, a loaded reference, or None for the best match;
+    ``generated_at``: the time to print (ISO 8601; default now, UTC).
     """
     resources = resources or default_resources()
+    generated_at = generated_at or _utc_now()
     for a in analyse(profile, resources, questionnaires=questionnaire, trial=trial, reference=reference,
                      samples=samples):
         yield to_report(a, resources, generated_at=generated_at)
@@ -119,7 +121,7 @@ def build_reports(profile: Profile, samples: Sequence[str] | None = None, questi
 
 def build_report(profile: Profile, sample: str | None = None, questionnaire: Any = None, trial: Any = None,
                  reference: Any = None, *, resources: Resources | None = None,
-                 generated_at: str = "1970-01-01T00:00:00Z") -> Report:
+                 generated_at: str | None = None) -> Report:
     """One person's report (``sample`` may be omitted when the profile holds one sample)."""
     if sample is None:
         if profile.n_samples != 1:
@@ -129,6 +131,12 @@ def build_report(profile: Profile, sample: str | None = None, questionnaire: Any
         sample = profile.samples[0]
     return next(build_reports(profile, [sample], questionnaire, trial, reference, resources=resources,
                               generated_at=generated_at))
+
+
+def _utc_now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 # ---------------------------------------------------------------------------------------------- view

@@ -27,9 +27,11 @@ def panel_scores(profile: Profile, reference: Reference, condition: str, kb: Kno
     for i, name in enumerate(profile.samples):
         one = profile.take_samples([i])
         panel = build_panel(condition, measure_all(one, reference, kb), kb, population)
-        rows.append({"sample": name, "score": np.nan if panel.score is None else panel.score,
-                     "low": np.nan if panel.interval is None else panel.interval[0],
-                     "high": np.nan if panel.interval is None else panel.interval[1], **panel.counts})
+        # the lean before the healthy-calibration check: validation asks whether the lean itself separates groups
+        score, interval = panel.raw_score, panel.raw_interval
+        rows.append({"sample": name, "score": np.nan if score is None else score,
+                     "low": np.nan if interval is None else interval[0],
+                     "high": np.nan if interval is None else interval[1], **panel.counts})
     return pd.DataFrame(rows).set_index("sample")
 
 

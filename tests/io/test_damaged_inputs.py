@@ -297,3 +297,10 @@ def test_metaphlan_cut_at_a_line_boundary_is_refused(tmp_path):
     err = refused(_write(tmp_path, "cut.txt", "\n".join(lines[:120]) + "\n"), "truncated")
     assert err.line == 120
     gutskin.read(src)  # the whole file reads
+
+
+def test_bracken_table_cut_at_a_line_boundary_is_refused(tmp_path):
+    lines = BRACKEN.read_text().split("\n")
+    err = refused(_write(tmp_path, "cut.txt", "\n".join(lines[:150]) + "\n"), "truncated")
+    assert err.field == "fraction_total_reads"
+    gutskin.read(BRACKEN)  # the whole table reads (its fractions sum to 0.99992)

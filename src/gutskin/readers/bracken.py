@@ -59,6 +59,7 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
     builder = ProfileBuilder("clades")
     levels: list[str] = []
     entries = []
+    fraction_sum = 0.0
     for n, ln in body:
         tokens = ln.split("\t")
         if len(tokens) != len(header):
@@ -89,6 +90,12 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
         if level not in levels:
             levels.append(level)
         entries.append((n, name, int(raw_id), rank, new_est))
+        fraction_sum += fraction
+    # Bracken's fractions are of the reads it re-estimated, over the rows it wrote: they sum to 1 (5 decimals
+    # per row). A table short of that lost rows (cut at a line boundary, or edited)
+    if abs(fraction_sum - 1.0) > 0.005 + 1e-5 * len(entries):
+        raise InputError(f"fraction_total_reads adds up to {fraction_sum:.5f}, not 1; the table looks truncated "
+                         "or edited", path, body[-1][0], "fraction_total_reads")
     info = SampleInfo(
         source=str(path),
         format=FORMAT,

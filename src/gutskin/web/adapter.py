@@ -10,20 +10,22 @@ from __future__ import annotations
 import bz2
 import csv
 import gzip
+import hashlib
 import io
 import re
 import tempfile
+import threading
 import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .. import __version__
-from ..engine import Resources, analyse, default_resources
+from ..engine import Resources, Settings, analyse, default_resources
 from ..engine import gate_for as engine_gate
 from ..errors import InputError, RefusedError
 from ..knowledge.questionnaire import Questionnaire, parse_questionnaire
@@ -131,15 +133,27 @@ def questionnaire_from_answers(answers: dict[str, Any] | None) -> Questionnaire 
 
 
 _resources: Resources | None = None
+_loading: threading.Thread | None = None
 
 
 def use_resources(resources: Resources | None) -> None:
-    """The engine resources of this process (the app loads them once at start-up)."""
+    """The engine resources of this process."""
     global _resources
     _resources = resources
 
 
+def load_resources_in_background(settings: Settings) -> None:
+    """Start loading the knowledge base and references in a thread, so the server answers at once; the first
+    report waits for them (see :func:`resources`)."""
+    global _loading
+    _loading = threading.Thread(target=lambda: use_resources(Resources.load(settings)), name="gutskin-resources",
+                                daemon=True)
+    _loading.start()
+
+
 def resources() -> Resources:
+    if _resources is None and _loading is not None:
+        _loading.join()
     return _resources or default_resources()
 
 
@@ -180,11 +194,28 @@ def report_body(report: Report) -> str:
     return m.group(1) if m else html
 
 
-@lru_cache(maxsize=128)
-def stored_report_body(report_id: int, report_json_text: str) -> str:
-    """:func:`report_body` of a stored report; stored reports never change, so the page is rendered once per
-    worker (the key includes the JSON, so a rebuilt row can never show a stale page)."""
-    return report_body(report_from_json(report_json_text))
+_pages: OrderedDict[tuple[int, str], tuple[str, bool]] = OrderedDict()
+_pages_lock = threading.Lock()
+PAGE_CACHE = 128
+
+
+def stored_report_page(report_id: int, report_json_text: str) -> tuple[str, bool]:
+    """(HTML body, whether it suggests a trial) of a stored report. Stored reports never change, so each is
+    rendered once per worker; the key is the row id and the SHA-256 of its JSON, so a reused id can never show
+    another report."""
+    key = (report_id, hashlib.sha256(report_json_text.encode()).hexdigest())
+    with _pages_lock:
+        hit = _pages.get(key)
+        if hit is not None:
+            _pages.move_to_end(key)
+            return hit
+    report = report_from_json(report_json_text)
+    page = (report_body(report), report.trial.mode == "suggestion" and report.trial.suggestion is not None)
+    with _pages_lock:
+        _pages[key] = page
+        while len(_pages) > PAGE_CACHE:
+            _pages.popitem(last=False)
+    return page
 
 
 def report_pdf(report: Report) -> bytes:

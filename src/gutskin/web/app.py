@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from ..engine import Resources, Settings
+from ..engine import Settings
 from ..store import Database, upgrade
 from . import adapter
 from .config import WebConfig
@@ -36,8 +36,8 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         if config.migrate_on_start:
             upgrade(config.database_url)
         app.state.database = Database(config.database_url)
-        # The engine's resources (knowledge base, references), loaded once for this worker.
-        adapter.use_resources(Resources.load(Settings(home=config.home)))
+        # The engine's resources (knowledge base, references), loaded once for this worker, in the background.
+        adapter.load_resources_in_background(Settings(home=config.home))
         try:
             yield
         finally:

@@ -144,9 +144,8 @@ def client_report(grant_id: int, report_id: int, ctx: Ctx = Depends(require_user
     row = client_object(ctx, g, BuiltReport, report_id)
     ctx.audit("client.report.read", subject=g.user_id, obj_type="report", obj_id=row.id)
     ctx.db.commit()
-    report = adapter.report_from_json(row.report_json)
-    return ctx.render("report.html.j2", row=row, report=report, readonly=True,
-                      body=adapter.stored_report_body(row.id, row.report_json))
+    body, _ = adapter.stored_report_page(row.id, row.report_json)
+    return ctx.render("report.html.j2", row=row, suggests=False, readonly=True, body=body)
 
 
 @router.get("/clients/{grant_id}/trials/{trial_id}")

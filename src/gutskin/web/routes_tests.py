@@ -157,9 +157,8 @@ def test_report(upload_id: int, ctx: Ctx = Depends(require_user)):
 @router.get("/reports/{report_id}")
 def report_page(report_id: int, ctx: Ctx = Depends(require_user)):
     row = owned(ctx, BuiltReport, report_id)
-    report = adapter.report_from_json(row.report_json)
-    return ctx.render("report.html.j2", row=row, report=report,
-                      body=adapter.stored_report_body(row.id, row.report_json))
+    body, suggests = adapter.stored_report_page(row.id, row.report_json)
+    return ctx.render("report.html.j2", row=row, suggests=suggests, body=body)
 
 
 @router.get("/reports/{report_id}/json")

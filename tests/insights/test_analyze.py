@@ -134,7 +134,9 @@ def test_suggested_trial_command_runs(example_insights, tmp_path):
     """The elimination suggestion's command is a real command: with a date filled in, it writes a plan."""
     cmds = [r.trial_command for r in example_insights.recommendations if r.trial_command]
     assert cmds, "the example (adult, acne, dairy) should get a trial suggestion"
-    args = cmds[0].replace("YYYY-MM-DD", "2027-01-04").replace("plan.json", str(tmp_path / "plan.json")).split()
+    # the command names the person's answers file (the safety gate reads it); here: the example questionnaire
+    args = (cmds[0].replace("YYYY-MM-DD", "2027-01-04").replace("plan.json", str(tmp_path / "plan.json"))
+            .replace("questionnaire.yaml", str(ROOT / "examples" / "questionnaire.yaml")).split())
     assert args[0] == "gutskin"
     proc = subprocess.run([sys.executable, "-m", "gutskin", *args[1:], "--age-group", "adult",
                            "--no-immediate-reactions", "--no-ige-allergy"], capture_output=True, text=True,

@@ -74,7 +74,7 @@ def gate_for(questionnaire: Questionnaire | None) -> SafetyGate:
 
 def _gate_model(gate: SafetyGate, questionnaire: Questionnaire | None = None) -> Gate:
     return Gate(ok=gate.ok, reasons=list(gate.reasons), cautions=list(gate.cautions), advice=gate.advice,
-                rule_ids=list(getattr(gate, "rule_ids", [])),
+                rule_ids=list(gate.rule_ids),
                 inputs=_jsonable(dict(questionnaire.gate_inputs())) if questionnaire is not None else {})
 
 
@@ -254,7 +254,7 @@ def _composition(profile: Profile) -> dict[str, Any]:
         out["n_species"] = None
     shares = guild_shares(profile)
     out["guilds"] = shares
-    out["guild_version"] = getattr(definitions(), "version", None)
+    out["guild_version"] = definitions().version
     return out
 
 
@@ -354,17 +354,17 @@ def _trial(given: Any, recs: list[RecommendationOutcome], q: Questionnaire | Non
         result = dict(trial_mod.analyze(plan, diary))
         phases = _phases(plan)
         start = plan.phases[0].start
-        outcome = result.get("outcome") or getattr(plan, "outcome", None)
+        outcome = result.get("outcome") or plan.outcome
         points: list[tuple[int, float | None, str | None]] = []
-        frame = getattr(diary, "frame", None)
-        if frame is not None and outcome in frame.columns:
+        frame = diary.frame
+        if outcome in frame.columns:
             last = phases[-1].end_day
             for d, v in zip(frame["date"], frame[outcome], strict=True):
                 day = (d - start).days + 1
                 if 1 <= day <= last:
                     ph = next((p.name for p in phases if p.start_day <= day <= p.end_day), None)
                     points.append((day, finite(v), ph))
-        return TrialOutcome(food=result.get("food") or getattr(plan, "food", None), outcome=outcome,
+        return TrialOutcome(food=result.get("food") or plan.food, outcome=outcome,
                             result=_jsonable(result), phases=phases, points=points)
     if not gate.ok:
         return None
@@ -375,8 +375,7 @@ def _trial(given: Any, recs: list[RecommendationOutcome], q: Questionnaire | Non
         plan = trial_mod.make_plan(r.trial_foods[0], conds[0] if conds else None, _SCHEDULE_ANCHOR, gate=gate)
         return TrialOutcome(part=Part(status="not_requested", reason="suggested, not yet run"),
                             food=r.trial_foods[0], phases=_phases(plan),
-                            result={"notes": [str(n) for n in (getattr(plan, "notes", []) or [])]
-                                    + [str(s) for s in (getattr(plan, "sources", []) or [])]})
+                            result={"notes": [*map(str, plan.notes), *map(str, plan.sources)]})
     return None
 
 

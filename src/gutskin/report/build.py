@@ -203,7 +203,7 @@ def _display_taxon(name: str) -> str:
 
 def _kb_citation(kb: Any, key: str) -> Citation:
     c = kb.study(key).citation
-    return Citation(text=c.formatted(), key=key, doi=c.doi, pmid=c.pmid, url=getattr(c, "url", None))
+    return Citation(text=c.formatted(), key=key, doi=c.doi, pmid=c.pmid, url=c.url)
 
 
 def _grade_evidence(grade: str | None, citations: list[Citation], label: str | None = None) -> Evidence:
@@ -309,7 +309,7 @@ def _key_taxa(v: _View) -> KeyTaxaSection:
         why = W.GUILD_WHY.get(g.direction, "")
         if g.caveat:
             why = f"{why} {g.caveat}".strip()
-        evidence = _marker_evidence(v, getattr(g, "marker", None))
+        evidence = _marker_evidence(v, g.marker)
         if evidence is None:
             evidence = Evidence(label=g.evidence, citations=[Citation(text=c) for c in g.citations])
         sec.items.append(KeyTaxon(name=g.label, kind="guild", share=got.share, value=got.share, why=why,

@@ -384,8 +384,11 @@ people.
   itself uncertain; a leave-one-out rate over 13 people moves in steps of several percent.
 - MetaPhlAn 4: no paired data (see above).
 - Key genera present in fewer than {B.MIN_PEOPLE_PRESENT} people with repeats get no estimate ("cannot compare").
-- Skin-panel leans: shotgun only (13 people); 16S pairs show them as "cannot compare". Leans measured against
-  two different references are not compared.
+- Skin-panel leans: shotgun only; 16S pairs show them as "cannot compare". Estimated in this build for:
+  {", ".join(sq.loc[sq["quantity"].str.startswith("panel."), "label"]) or "none"}; the other panels' leans did not
+  move between any repeat pair (or were not computed), so they get no limit. Leans depend on the insights code and
+  the reference at build time (see `panel_references` in the shipped file): rerun both scripts after changing
+  either. Leans measured against another reference than the estimate's are not compared.
 - Technical part of shotgun: none.
 
 ## JSON

@@ -42,7 +42,9 @@ class Variability:
         est = self.family(family)["quantities"].get(key)
         if est is not None and est.get("mdc95") == 0:
             return f"it never moved between repeated {family} samples, so no usual variation can be set"
-        return f"too few repeated {family} samples contain it to know its usual variation"
+        if key.startswith(("phylum.", "guild.", "genus.")):
+            return f"too few repeated {family} samples contain it to know its usual variation"
+        return f"no usual variation could be estimated from the repeated {family} samples (too few, or it never moved)"
 
     def limit(self, family: str, key: str) -> float | None:
         est = self.estimate(family, key)

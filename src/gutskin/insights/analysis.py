@@ -11,7 +11,7 @@ from ..knowledge.loader import load_kb
 from ..knowledge.questionnaire import Questionnaire
 from ..profile import Profile
 from ..reference import choose
-from ..reference.features import sample_metrics
+from ..reference.measures import metric_values
 from ..reference.model import Reference
 from .measure import Measurement, measure_all
 from .panels import Panel, build_panel
@@ -79,9 +79,9 @@ def analyze_insights(
     if isinstance(reference, Reference):
         ref, match, caveats = reference, "given", []
     else:
-        choice = choose(one, reference)
+        choice = choose(one, reference, age_group=_population(questionnaire))  # infants never meet adults
         ref, match, caveats = choice.reference, choice.match, list(choice.caveats)
-    metrics = sample_metrics(one)
+    metrics = metric_values(one, ref.metric_rank)  # as the reference measured its people (16S: genus rank)
     measurements = measure_all(one, ref, kb, metrics)
     population = _population(questionnaire)
     wanted = conditions or (questionnaire.conditions() if questionnaire else []) or [

@@ -304,3 +304,15 @@ def test_bracken_table_cut_at_a_line_boundary_is_refused(tmp_path):
     err = refused(_write(tmp_path, "cut.txt", "\n".join(lines[:150]) + "\n"), "truncated")
     assert err.field == "fraction_total_reads"
     gutskin.read(BRACKEN)  # the whole table reads (its fractions sum to 0.99992)
+
+
+def test_motus_profile_missing_rows_is_refused_and_missing_its_last_row_is_warned(tmp_path):
+    src = fixture("motus/motus__ERR878216_both.profile")
+    lines = src.read_text().split("\n")
+    nonzero = next(i for i, ln in enumerate(lines)
+                   if ln and not ln.startswith(("#", "-1")) and float(ln.rsplit("\t", 1)[1]) > 0)
+    edited = lines[:nonzero] + lines[nonzero + 1:]
+    refused(_write(tmp_path, "edited.profile", "\n".join(edited)), "add up to")
+    cut = [ln for ln in lines if not ln.startswith("-1")]
+    profile = gutskin.read(_write(tmp_path, "cut.profile", "\n".join(cut)))
+    assert any("may be truncated" in w for w in profile.info[0].extra["warnings"])

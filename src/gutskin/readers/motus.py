@@ -205,6 +205,26 @@ def _sample_names(raw: list[str], path: Path) -> tuple[list[str], list[str]]:
     return unique_names(raw, fallback=stem, placeholders=frozenset(_DEFAULT_NAMES))
 
 
+def _check_complete(rows: list, unassigned: list, units: str, samples: list[str], path: Path,
+                    warnings: list[str]) -> None:
+    """mOTUs ends every profile with its unassigned (``-1``) row, and relative abundances sum to 1 with it.
+
+    A profile that lost its last lines lacks that row (said as a warning: the file may have been edited on
+    purpose); one whose fractions, unassigned included, do not sum to 1 lost rows and is refused.
+    """
+    if all(u is None for u in unassigned):
+        warnings.append("no unassigned (-1) row, which mOTUs writes last: the file may be truncated")
+        return
+    if units != "fraction":
+        return
+    last_line = rows[-1][0] if rows else None
+    for i, name in enumerate(samples):
+        total = sum(vals[i] for *_, vals in rows) + (unassigned[i] or 0.0)
+        if total > 0 and abs(total - 1.0) > 0.005:
+            raise InputError(f"the relative abundances of sample {name!r} add up to {total:.5f}, not 1; the "
+                             "profile looks truncated or edited", path, last_line)
+
+
 def read(path: Path, peek: Peek | None = None) -> Profile:
     lines = tab_lines(read_text(path), path)
     comments = [(n, ln) for n, ln in lines if ln.startswith("#")]
@@ -259,6 +279,7 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
     if counts is None:  # no header flags: fractions never exceed 1
         counts = any(v > 1 for *_, vals in rows for v in vals)
     units = "counts" if counts else "fraction"
+    _check_complete(rows, unassigned, units, samples, path, warnings)
 
     builder = ProfileBuilder("features")
     sample_idx = []

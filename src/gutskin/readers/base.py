@@ -83,7 +83,8 @@ def check_not_cut(text: str, lines: list[tuple[int, str]], path: str | Path) -> 
     fewer = prev is not None and not prev.startswith("#") and last.count("\t") < prev.count("\t")
     if last.rstrip()[-1:].isdigit() or last.rstrip().endswith(".") or fewer:
         raise InputError("the file ends in the middle of a row, without a final line break; it looks truncated "
-                         "(cut short while copying or downloading)", path, n)
+                         "(cut short while copying or downloading; if the row is complete, end it with a line "
+                         "break)", path, n)
 
 
 def require_rows(n_rows: int, path: str | Path, what: str) -> None:

@@ -242,7 +242,12 @@ upload, a cached report and a trial; {r['diary_rows']:,} diary rows at the end. 
 Seeding the database took {r['seed_seconds']} s. The report page is the stored report JSON validated into the
 report model and its HTML rendered once per worker (stored reports never change), then wrapped in the app's page;
 a diary save is one transaction (the day, its revision row, an audit row). With 50 clients on one worker, the
-latency is mostly queueing: p95 ≈ 50 × the time of one request divided by the cores that serve it.
+latency is mostly queueing: p95 ≈ 50 × the time of one request divided by the cores that serve it. The aims are
+not met on this run: the machine ran about seven times more work than it has cores, and the load loop shared them
+with the server. Start-up is almost all Python imports (`python -X importtime -c "import gutskin.web.app"` took
+11.7 s at the same load: the `gutskin` package with numpy, scipy, pandas and the engine); the knowledge base and
+references load in a background thread after the server answers. One worker uses one core; more cores need
+`--workers`, which PostgreSQL supports.
 <!-- bench_web:end -->
 """
 

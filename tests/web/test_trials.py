@@ -114,3 +114,17 @@ def test_trial_diary_history_duplicates_and_analysis(user, config):
     assert "days used" in page.text.lower() or "Days used" in page.text
     assert "<svg" in page.text
     assert any(w in page.text for w in ("looks like a trigger", "not a trigger", "inconclusive"))
+
+
+def test_bad_trial_forms_store_nothing(user, config):
+    _adult(user)
+    for form, words in (({"food": "", "condition": "acne", "start": TODAY.isoformat()}, "food"),
+                        ({"food": "dairy", "condition": "gout", "start": TODAY.isoformat()}, "condition"),
+                        ({"food": "dairy", "condition": "acne", "start": "31/12/2026"}, "start"),
+                        ({"food": "dairy", "condition": "acne", "start": TODAY.isoformat(), "design": "XYZ"},
+                         "design"),
+                        ({"food": "dairy", "condition": "acne", "start": TODAY.isoformat(), "report_id": "x"},
+                         "report_id")):
+        r = user.post("/trials", data={"csrf_token": token(user), **form})
+        assert r.status_code == 400 and words in alert_of(r), (form, alert_of(r))
+    assert count_rows(config, TrialPlan) == 0

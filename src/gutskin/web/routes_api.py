@@ -16,6 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
@@ -259,7 +260,12 @@ def put_diary(trial_id: int, day: dt.date, body: DiaryDay, ctx: Ctx = Depends(ap
             setattr(entry, k, v)
         entry.revision += 1
         entry.updated_at = now
-    ctx.db.flush()
+    try:
+        ctx.db.flush()
+    except IntegrityError:  # the same day saved at the same moment by another client
+        ctx.db.rollback()
+        return JSONResponse({"detail": f"{day} was just saved by another request; read it and try again"},
+                            status_code=409)
     ctx.db.add(DiaryRevision(user_id=ctx.user.id, entry_id=entry.id, revision=entry.revision, saved_at=now,
                              values={**values, "day": day.isoformat()}))
     ctx.audit("diary.save", obj_type="diary_entry", obj_id=entry.id, detail={"via": "api"})

@@ -66,8 +66,13 @@ async def upload(request: Request, ctx: Ctx = Depends(require_user)):
         info = await run_in_threadpool(adapter.read_upload, data, file.filename)
     except (InputError, RefusedError) as exc:
         return ctx.render("upload.html.j2", status_code=400, error=str(exc))
+    up = await run_in_threadpool(_save_upload, ctx, data, file.filename, info)  # database work off the loop
+    return ctx.redirect(f"/tests/{up.id}")
+
+
+def _save_upload(ctx: Ctx, data: bytes, filename: str, info: adapter.ReadUpload) -> Upload:
     person = ctx.person()
-    up = Upload(user_id=ctx.user.id, person_id=person.id, filename=adapter._safe_filename(file.filename),
+    up = Upload(user_id=ctx.user.id, person_id=person.id, filename=adapter._safe_filename(filename),
                 size=len(data), sha256=hashlib.sha256(data).hexdigest(), format=info.format, profiler=info.profiler,
                 database=info.database, method=info.method, samples=info.samples,
                 sample=info.samples[0] if len(info.samples) == 1 else None, n_taxa=info.n_taxa)
@@ -76,7 +81,7 @@ async def upload(request: Request, ctx: Ctx = Depends(require_user)):
     ctx.db.add(UploadBlob(upload_id=up.id, user_id=ctx.user.id, data=data))
     ctx.audit("upload.create", obj_type="upload", obj_id=up.id, detail={"sha256": up.sha256, "format": up.format})
     ctx.db.commit()  # the row and its bytes together, or neither
-    return ctx.redirect(f"/tests/{up.id}")
+    return up
 
 
 @router.get("/tests/{upload_id}")

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import InputError, RefusedError
 from ..store.models import BuiltReport, DiaryEntry, DiaryRevision, TrialPlan, utcnow
@@ -259,7 +260,12 @@ def diary_save(trial_id: int, ctx: Ctx = Depends(require_user), form=Depends(csr
             setattr(entry, k, v)
         entry.revision += 1
         entry.updated_at = now
-    ctx.db.flush()
+    try:
+        ctx.db.flush()
+    except IntegrityError:  # the same day saved at the same moment from another device
+        ctx.db.rollback()
+        return _diary_render(ctx, trial, day, 409, f"field 'day': {day} was just saved from elsewhere; check the "
+                                                   "values below and save again", raw_values)
     ctx.db.add(DiaryRevision(user_id=ctx.user.id, entry_id=entry.id, revision=entry.revision, saved_at=now,
                              values={**values, "day": day.isoformat()}))
     ctx.audit("diary.save", obj_type="diary_entry", obj_id=entry.id, detail={"revision": entry.revision})

@@ -50,3 +50,15 @@ def test_one_test_and_multi_sample_files_refused(capsys):
     multi = fixture("biom/unifrac__crawford.biom")
     code, out = run(["retest", str(A), str(multi)], capsys)
     assert code == 2 and "one sample per file" in out.err and "Traceback" not in out.err
+
+
+def test_report_with_previous_has_since_your_last_test(tmp_path, capsys):
+    out = tmp_path / "report.html"
+    code, io = run(["report", str(B), "--previous", str(A), "-o", str(out)], capsys)
+    assert code == 0, io.err
+    html = out.read_text()
+    at = html.find('<section class="retest"')
+    assert at > 0 and "Since your last test" in html
+    assert at < html.find('<section id="methods"')  # placed before the methods
+    code, io = run(["report", str(B), "--previous", str(A), "-o", str(tmp_path / "r.json")], capsys)
+    assert code == 0 and "HTML report only" in io.err

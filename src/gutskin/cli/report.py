@@ -43,6 +43,8 @@ def report(
     fmt: str | None = typer.Option(None, "--format", "-f", help="Input format, overriding detection."),
     taxonomy: Path | None = typer.Option(None, "--taxonomy", help="The taxonomy of a QIIME 2 / BIOM feature table "
                                          "(taxonomy.qza or taxonomy.tsv); the profile is then read as 16S."),
+    previous: list[Path] = typer.Option([], "--previous", help="An earlier test of the same person (repeat, oldest "
+                                        "first): adds 'since your last test' to the HTML report (gutskin retest)."),
 ) -> None:
     """Write the report: summary, diversity, composition, key microbes, indices, skin evidence,
     suggestions, elimination trial, and methods with their limits. Not a diagnosis."""
@@ -68,6 +70,9 @@ def report(
             raise InputError(f"the input holds {n} samples: give one folder with -o for one report each (format "
                              "with --to), or choose a sample with --sample", field="-o")
         folder = output[0]
+        if previous:  # retest touch point
+            raise InputError("--previous compares one sample with earlier tests; choose it with --sample",
+                             field="--previous")
         if not folder.parent.is_dir():
             raise InputError("the parent folder does not exist", folder.parent)
         kind = format_for("x", to or "html")
@@ -86,9 +91,34 @@ def report(
         _write_folder((to_report(a, resources, generated_at=when) for a in analyses), folder, kind, n)
         return
     rep = to_report(analyses[0], resources, generated_at=when)
+    retest = _since_last_test(profile, rep.sample, previous, fmt) if previous else None  # retest touch point
     for path, kind in zip(output, kinds, strict=True):
-        write_report(rep, path, kind)
+        if retest is not None and kind == "html":  # retest touch point: the section is in the HTML report only
+            from ..io import write_atomic
+            from ..report import render_html
+            from ..retest import embed_in_report
+
+            write_atomic(path, embed_in_report(render_html(rep), retest))
+        else:
+            write_report(rep, path, kind)
+            if retest is not None:
+                typer.echo(f"note: 'since your last test' is in the HTML report only; not in {path} (gutskin "
+                           "retest -o retest.json gives it as JSON)", err=True)
         typer.echo(f"wrote {path} ({kind.upper()} report for sample {rep.sample})", err=True)
+
+
+def _since_last_test(profile, sample: str, previous: list[Path], fmt: str | None):
+    """retest touch point: the current sample against earlier single-sample tests (``gutskin.retest``)."""
+    from ..readers import read
+    from ..retest import since_last_test
+
+    earlier = []
+    for path in previous:
+        p = read(path, fmt)
+        if p.n_samples != 1:
+            raise InputError(f"holds {p.n_samples} samples; --previous takes one test per file", path)
+        earlier.append(p)
+    return since_last_test(profile.take_samples([profile.samples.index(sample)]), earlier)
 
 
 def _write_folder(reports, folder: Path, kind: str, n: int) -> None:

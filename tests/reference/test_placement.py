@@ -81,3 +81,14 @@ def test_sixteen_s_reaches_insights_through_the_front_door():
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["reference"]["method"] == "16S"
+
+
+def test_sixteen_s_report_keeps_the_method(tmp_path):
+    table = fixture("qiime2_qza/q2-composition__table-ancombc.qza")
+    tax = fixture("qiime2_taxonomy_tsv/q2-feature-table__moving-pics-taxonomy-gg-13-8__taxonomy.tsv")
+    out = tmp_path / "r.json"
+    proc = subprocess.run([sys.executable, "-m", "gutskin", "report", str(table), "--taxonomy", str(tax), "--sample",
+                           "L1S105", "-o", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    methods = json.loads(out.read_text())["methods"]
+    assert methods["reference"]["method"] == "16S"

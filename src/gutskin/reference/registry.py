@@ -187,7 +187,7 @@ def select(profile: Profile, refs: list[Reference], *, pinned: Reference | None 
             raise RefusedError(f"the reference {pinned.name!r} describes {pinned.age_group}s and this person is "
                                f"an {age}: their gut communities are not comparable")
         caveats = _caveats(profile, pinned) + [c for c in [_size_caveat(pinned)] if c]
-        return Choice(pinned, "pinned", caveats, "transferable" if rel == "cross_version" else "full")
+        return Choice(pinned, "pinned", caveats, "full" if rel == "exact" else "transferable")
     same_method = [r for r in refs if relation(profile, r) != "clash"]
     if not same_method:
         clashes = [c for r in refs if (c := _method_clash(profile, r))]

@@ -138,8 +138,10 @@ def _quantity(key: str, before: float, after: float, family: str, var: Variabili
                "not comparable after the change of profiler, version or database")
         return M.QuantityChange(**base, verdict=M.Verdict.cannot, reason=why)
     if None in clean:
+        which = "both tests" if clean == [None, None] else "one test"
         why = ("needs integer read counts; a relative-abundance profile cannot give it" if key in ("chao1", "ace")
-               else "not computed, or not finite, for " + ("both tests" if clean == [None, None] else "one test"))
+               else f"the analysis gives this panel no lean for {which}" if sp.group == "panel"
+               else f"not computed, or not finite, for {which}")
         return M.QuantityChange(**base, verdict=M.Verdict.cannot, reason=why)
     if low_depth and key in RICHNESS:
         return M.QuantityChange(**base, verdict=M.Verdict.cannot, reason="richness needs more than 1,000 reads")

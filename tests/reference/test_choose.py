@@ -61,7 +61,7 @@ def test_infants_get_the_infant_reference_or_a_refusal():
         reference.choose(shotgun, "infant-16s-gtdb")  # pinned across method *and* age: refused
 
 
-def test_across_versions_only_transferable_quantities_are_placed():
+def test_across_versions_nothing_is_placed_until_shown_to_transfer():
     profile = gutskin.read(fixture("metaphlan/gmwi2__SRR1761667_metaphlan.txt"))
     choice = reference.choose(profile, "gmhi2020-healthy-mpa2")
     assert choice.scope == "transferable"
@@ -71,12 +71,9 @@ def test_across_versions_only_transferable_quantities_are_placed():
     blautia = measurer.measure(kb.feature("taxon-blautia"))
     assert blautia.status == "not_measured" and "not compared" in blautia.reason
     diversity = measurer.measure(kb.feature("diversity-alpha"))
-    assert diversity.percentile is not None
-    # the version difference widens the interval beyond the reference's own size
-    from gutskin.reference.percentiles import jeffreys
-
-    lo, hi = jeffreys(diversity.percentile, choice.reference.n)
-    assert diversity.ci_high - diversity.ci_low > (hi - lo) + 0.2
+    # scripts/transfer_study.py: Shannon of healthy MetaPhlAn 3/4 people lands off-centre in MetaPhlAn 2 people
+    assert diversity.status == "not_measured" and "transfer" in diversity.reason
+    assert not reference.registry.TRANSFERABLE
 
 
 def test_shipped_references_cover_every_method_family():

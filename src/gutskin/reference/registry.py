@@ -81,9 +81,10 @@ class Choice:
     scope: str = "full"
 
 
-#: quantities placed across MetaPhlAn versions (the placement study, docs/validation.md, shows their healthy
-#: placement stays near nominal across versions; taxa do not: names, SGB splits and detection limits differ)
-TRANSFERABLE = ("shannon", "simpson", "inv_simpson", "phylum.Bacillota", "phylum.Bacteroidota", "fb_ratio")
+#: quantities placed across MetaPhlAn versions or profilers. scripts/transfer_study.py (docs/transfer.md) places healthy
+#: people of one version in another version's reference: no metric kept both tails under 40 % in every pairing
+#: (diversity, indices, guilds and taxa all shift), so nothing is placed across versions until a quantity passes.
+TRANSFERABLE: tuple[str, ...] = ()
 #: added to both ends of a percentile interval when the reference was profiled with another version
 VERSION_MARGIN = 0.15
 
@@ -207,8 +208,9 @@ def select(profile: Profile, refs: list[Reference], *, pinned: Reference | None 
         pv = _version(profile.info[0].profiler_version)
         best = min(version, key=lambda r: (abs((_version(r.profiler_version) or 9) - (pv or 0)), -r.n))
         caveats = _caveats(profile, best) + [c for c in [_size_caveat(best)] if c]
-        caveats.append("only diversity and the main phylum shares are placed across profiler versions (they were "
-                       "shown to transfer); taxa are not, and intervals are widened for the version difference")
+        caveats.append("nothing is placed across profiler versions: tested on healthy people, no quantity kept its "
+                       "place between MetaPhlAn versions (docs/transfer.md); values are shown without a healthy "
+                       "comparison")
         return Choice(best, "nearest", caveats, "transferable")
     info = profile.info[0]
     if info.method != "16S":
@@ -218,8 +220,8 @@ def select(profile: Profile, refs: list[Reference], *, pinned: Reference | None 
         if others:
             best = max(others, key=lambda r: (r.n, r.name))
             caveats = _caveats(profile, best) + [c for c in [_size_caveat(best)] if c]
-            caveats.append("no reference made with this profiler is installed: only diversity and the main phylum "
-                           "shares are placed, with intervals widened; taxa are not compared")
+            caveats.append("no reference made with this profiler is installed, and no quantity was shown to transfer "
+                           "between profilers, so nothing is placed against a healthy reference")
             return Choice(best, "nearest", caveats, "transferable")
     if info.method == "16S":
         raise RefusedError(f"no 16S reference named with the same taxonomy database "

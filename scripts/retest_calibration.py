@@ -275,7 +275,8 @@ From Python: `compare_tests([before, after], dates=[...])` returns a `Retest` (p
 `gutskin.retest/1`); `render_html(retest)` gives a standalone page and `render_fragment(retest)` the section the
 report embeds as "since your last test" (`since_last_test(current, previous)` builds it, `embed_in_report(html,
 retest)` places it before the report's methods). `gutskin report NEW.txt --previous OLD.txt -o report.html` adds
-it to the HTML report; the PDF and JSON reports do not carry it yet (use `gutskin retest -o retest.json`). A web timeline calls `compare_tests` on a person's stored tests in date
+it to the HTML report; the PDF and JSON reports do not carry it yet (use `gutskin retest -o retest.json`).
+A web timeline calls `compare_tests` on a person's stored tests in date
 order (one comparison per consecutive pair, plus first → last).
 
 ## What is compared, on which scale

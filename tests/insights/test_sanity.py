@@ -71,3 +71,12 @@ def test_absent_is_not_called_where_most_reads_are_unknown():
     statuses = {f.id: measurer.measure(f) for f in kb.features()}
     assert not any(m.status == "absent" for m in statuses.values())
     assert any(m.reason and m.reason.startswith("not detected, but") for m in statuses.values())
+
+
+def test_a_genus_whose_evidence_meant_more_says_so():
+    from gutskin.reference import load
+
+    profile = gutskin.read(fixture("metaphlan/taxpasta__ERR7569997.txt"))
+    kb = load_kb()
+    m = SampleMeasurer(profile, load("camda2024-healthy-mpa4"), kb).measure(kb.feature("taxon-bacteroides"))
+    assert m.reason and "Phocaeicola" in m.reason

@@ -28,6 +28,7 @@ from ..reference.model import Reference
 from ..reference.percentiles import jeffreys
 from ..reference.registry import TRANSFERABLE, VERSION_MARGIN, relation
 from ..reference.taxa import rank_table
+from ..taxonomy.current import SPLIT_GENERA
 from ..taxonomy.synonyms import load as load_synonyms
 from ..taxonomy.synonyms import normalise
 from .sanity import absence_is_informative
@@ -233,6 +234,8 @@ class SampleMeasurer:
             m.status = "absent" if summary.prevalence >= ABSENT_MATTERS else "typical"
             if m.status == "typical":
                 m.reason = f"not detected, as in {1 - summary.prevalence:.0%} of the reference"
+            else:
+                self._definition_caveat(m, feature, rank)
             return m
         if not dist.quantiles:
             m.reason = "too few carriers in the reference for an abundance comparison"
@@ -241,7 +244,17 @@ class SampleMeasurer:
         lo, hi = jeffreys(p, self.reference.n)
         m.percentile, m.ci_low, m.ci_high = p, lo, hi
         m.status = _status(p)
+        self._definition_caveat(m, feature, rank)
         return m
+
+    def _definition_caveat(self, m: Measurement, feature: Feature, rank: str) -> None:
+        """Say so when the evidence's genus (often a 16S genus, wider) is not the current genus measured here."""
+        if rank != "genus" or any(i.method == "16S" for i in self.sample.info):
+            return
+        split = SPLIT_GENERA.get(feature.current_name or feature.name) or SPLIT_GENERA.get(feature.name)
+        if split:
+            m.reason = (f"measured as the current genus {feature.name}; studies that named it earlier or by 16S also "
+                        f"counted what is now {', '.join(split)}, so the evidence's {feature.name} is wider")
 
 
 def measure_all(sample: Profile, reference: Reference, kb: KnowledgeBase,

@@ -145,3 +145,16 @@ def genus_key(name: str) -> str:
 def species_key(name: str) -> str:
     """Comparison key for a species (normalised current name)."""
     return normalise(current_species(name))
+
+
+#: genera whose older (and 16S) meaning was wider than the current genus: studies that counted "Bacteroides" by 16S
+#: included today's Phocaeicola, and so on. A shotgun profile rolled up to current genera measures the narrow genus.
+SPLIT_GENERA: dict[str, tuple[str, ...]] = {
+    "Bacteroides": ("Phocaeicola",),
+    "Prevotella": ("Segatella", "Leyella", "Hoylesella", "Xylanibacter", "Palleniella", "Hallella"),
+    "Lactobacillus": ("Lacticaseibacillus", "Lactiplantibacillus", "Limosilactobacillus", "Ligilactobacillus",
+                      "Levilactobacillus", "Latilactobacillus", "Lentilactobacillus", "and 18 more genera (2020)"),
+    "Ruminococcus": ("Blautia (R. obeum)", "Mediterraneibacter (R. gnavus, R. torques)"),
+    "Eubacterium": ("Agathobacter (E. rectale)", "Anaerobutyricum (E. hallii)", "Lachnospira (E. eligens)"),
+    "Clostridium": ("Enterocloster", "Clostridioides", "Hungatella", "Thomasclavelia"),
+}

@@ -354,9 +354,15 @@ def _indices(v: _View) -> IndicesSection:
             continue
         rec = v.metric_rows.get(key)
         validity, vnote = _index_validity(ix, v)
+        # a cut-off is read only for the profiler versions it was validated on (each index module says which)
+        cutoff = info.cutoff if info.cutoff_applies(v.a.provenance.profiler, v.a.provenance.profiler_version) else None
+        reading = _index_reading(ix.value, cutoff, rec)
+        if info.cutoff is not None and cutoff is None and info.cutoff_note:
+            note = info.cutoff_note.rstrip(".")
+            reading = f"{reading} {note[:1].upper()}{note[1:]}."
         sec.items.append(IndexResult(
-            key=key, label=info.title, meaning=meaning, citation=citation, cutoff=info.cutoff, value=ix.value,
-            reading=_index_reading(ix.value, info.cutoff, rec), validity=validity, validity_note=vnote,
+            key=key, label=info.title, meaning=meaning, citation=citation, cutoff=cutoff, value=ix.value,
+            reading=reading, validity=validity, validity_note=vnote,
             coverage=ix.coverage, coverage_note=ix.coverage_text, warnings=list(ix.warnings),
             distribution=_quantiles(rec), **_placement(rec)))
     computed = [x for x in sec.items if x.value is not None]

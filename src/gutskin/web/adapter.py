@@ -283,3 +283,37 @@ def trial_condition(name: str) -> str | None:
 
 def diary_range(column: str) -> tuple[float, float, str]:
     return KNOWN_COLUMNS[column]
+
+
+# ------------------------------------------------------------------------------------------ FHIR (issue #17)
+def fhir_bundle(data: bytes, filename: str, sample: str, answers: dict[str, Any] | None,
+                plan: dict[str, Any] | None = None, diary_rows: list[dict[str, Any]] | None = None,
+                pdf: bool = True) -> dict[str, Any]:
+    """The FHIR R4 Bundle of one stored test, with the questionnaire and a trial (plan + diary) when given —
+    ``gutskin export --fhir`` on the same inputs, checked the same way before it is handed out."""
+    import json
+
+    from ..export import export_fhir
+    from ..export.validate import check_bundle
+
+    with tempfile.TemporaryDirectory(prefix="gutskin-fhir-") as tmp:
+        folder = Path(tmp)
+        profile = folder / _safe_filename(filename)
+        profile.write_bytes(data)
+        questionnaire = None
+        if answers:
+            questionnaire = folder / "questionnaire.json"
+            questionnaire.write_text(json.dumps(answers), encoding="utf-8")
+        trial = None
+        if plan is not None and diary_rows:
+            (folder / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+            (folder / "diary.csv").write_text(diary_csv(diary_rows), encoding="utf-8")
+            trial = (folder / "plan.json", folder / "diary.csv")
+        try:
+            bundle = export_fhir(profile, questionnaire=questionnaire, trial=trial, sample=sample, pdf=pdf)
+        except (InputError, RefusedError) as exc:  # the one-line message, without the temporary folder's path
+            raise InputError(str(exc).replace(tmp + "/", "")) from None
+    problems = check_bundle(bundle)
+    if problems:  # a bug in the export, never the person's data: refuse to hand out an invalid Bundle
+        raise RuntimeError(f"the FHIR Bundle failed validation ({len(problems)} problems; first: {problems[0]})")
+    return bundle

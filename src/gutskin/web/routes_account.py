@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy import delete, select, update
 from starlette.concurrency import run_in_threadpool
 
+from ..errors import InputError, RefusedError
 from ..store.models import (
     AuditEvent,
     BuiltReport,
@@ -97,6 +98,7 @@ def export_zip(ctx: Ctx) -> bytes:
         for up in db.scalars(select(Upload).where(Upload.user_id == uid).order_by(Upload.id)):
             blob = db.get(UploadBlob, up.id)
             zf.writestr(f"tests/{up.id}-{up.filename}", blob.data)
+            _write_bundle(zf, db, up)
             zf.writestr(f"tests/{up.id}.json", json.dumps({
                 "filename": up.filename, "sha256": up.sha256, "format": up.format, "profiler": up.profiler,
                 "database": up.database, "method": up.method, "samples": up.samples, "sample": up.sample,
@@ -123,6 +125,20 @@ def export_zip(ctx: Ctx) -> bytes:
             {"at": e.at.isoformat(), "action": e.action, "object": e.object_type, "object_id": e.object_id,
              "ip": e.ip, "detail": e.detail} for e in events], indent=2))
     return buf.getvalue()
+
+
+def _write_bundle(zf: zipfile.ZipFile, db: Any, up: Upload) -> None:
+    """tests/<id>-fhir/bundle.json: the test as a FHIR R4 Bundle (issue #17) with the questionnaire and trial; a
+    test whose Bundle cannot be made (no sample chosen, a file the reader now refuses) gets a note saying why,
+    and the rest of the export goes on."""
+    from .exports import fhir_of_test
+
+    try:
+        bundle = fhir_of_test(db, up)
+    except (InputError, RefusedError) as exc:
+        zf.writestr(f"tests/{up.id}-fhir/not-exported.txt", f"No FHIR Bundle for this test: {exc}\n")
+        return
+    zf.writestr(f"tests/{up.id}-fhir/bundle.json", json.dumps(bundle, indent=2, ensure_ascii=False))
 
 
 @router.post("/account/export")

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,7 +22,18 @@ from starlette.concurrency import run_in_threadpool
 from .. import __version__
 from ..errors import InputError, RefusedError
 from ..store import Database
-from ..store.models import ApiToken, BuiltReport, DiaryEntry, Grant, TrialPlan, Upload, UploadBlob, User, utcnow
+from ..store.models import (
+    ApiToken,
+    BuiltReport,
+    DiaryEntry,
+    Grant,
+    QuestionnaireAnswers,
+    TrialPlan,
+    Upload,
+    UploadBlob,
+    User,
+    utcnow,
+)
 from . import adapter, security
 from .access import client_object, live_grant, owned
 from .deps import Ctx
@@ -219,6 +230,77 @@ async def get_report_pdf(report_id: int, ctx: Ctx = Depends(api_ctx)):
     return Response(pdf, media_type="application/pdf")
 
 
+@router.get("/tests/{upload_id}/fhir",
+            responses={**ERRORS, 200: {"description": "The test as a FHIR R4 Bundle (docs/fhir.md), with the "
+                                                      "questionnaire and the trial where present.",
+                                       "content": {"application/fhir+json": {}}}})
+async def get_test_fhir(upload_id: int, pdf: bool = True, ctx: Ctx = Depends(api_ctx)):
+    """The FHIR R4 Bundle of this test (``gutskin export --fhir``): the report, every measured quantity, the
+    questionnaire, and the trial plan with its diary days. ``pdf=false`` leaves the PDF out of the report."""
+    _need(ctx, "read")
+    from .exports import fhir_of_test
+
+    up = owned(ctx, Upload, upload_id)
+    try:
+        bundle = await run_in_threadpool(fhir_of_test, ctx.db, up, pdf=pdf)
+    except (InputError, RefusedError) as exc:
+        return _bad(exc)
+    ctx.audit("fhir.export", obj_type="upload", obj_id=up.id, detail={"via": "api"})
+    ctx.db.commit()
+    return JSONResponse(bundle, media_type="application/fhir+json")
+
+
+# ------------------------------------------------------------------------------------------ questionnaire
+class QuestionnaireIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answers: dict[str, Any] = Field(description="The questionnaire answers (docs/questionnaire-schema.json).")
+
+
+class QuestionnaireOut(BaseModel):
+    version: int = Field(description="Each save is a new version (1, 2, ...); reports name the version they used.")
+    schema_version: str
+    saved_at: dt.datetime
+    answers: dict[str, Any]
+
+
+def _answers(ctx: Ctx, owner_id: int, version: int | None) -> QuestionnaireOut:
+    q = select(QuestionnaireAnswers).where(QuestionnaireAnswers.user_id == owner_id)
+    q = q.where(QuestionnaireAnswers.version == version) if version is not None \
+        else q.order_by(QuestionnaireAnswers.version.desc()).limit(1)
+    row = ctx.db.scalar(q)
+    if row is None:
+        raise HTTPException(404, "no questionnaire answers saved" if version is None else f"no version {version}")
+    return QuestionnaireOut(version=row.version, schema_version=row.schema_version, saved_at=row.created_at,
+                            answers=row.answers)
+
+
+@router.get("/questionnaire", response_model=QuestionnaireOut, responses=ERRORS)
+def get_questionnaire(version: int | None = Query(None, ge=1, le=2**31 - 1), ctx: Ctx = Depends(api_ctx)):
+    """The latest saved answers (or the given version)."""
+    _need(ctx, "read")
+    return _answers(ctx, ctx.user.id, version)
+
+
+@router.put("/questionnaire", response_model=QuestionnaireOut, responses={**ERRORS, 409: {"model": ApiError}})
+def put_questionnaire(body: QuestionnaireIn, ctx: Ctx = Depends(api_ctx)):
+    """Save the answers as a new version (the old versions stay; the next report uses the new one)."""
+    _need(ctx, "write")
+    from .routes_tests import save_answers
+
+    try:
+        adapter.questionnaire_from_answers(body.answers or {})
+    except InputError as exc:
+        return _bad(exc)
+    try:
+        row = save_answers(ctx, body.answers, via="api")
+    except IntegrityError:  # saved at the same moment by another request
+        ctx.db.rollback()
+        return JSONResponse({"detail": "the questionnaire was just saved by another request; try again"},
+                            status_code=409)
+    return QuestionnaireOut(version=row.version, schema_version=row.schema_version, saved_at=row.created_at,
+                            answers=row.answers)
+
+
 # ------------------------------------------------------------------------------------------ trials and diary
 @router.get("/trials", response_model=list[TrialOut], responses=ERRORS)
 def list_trials(ctx: Ctx = Depends(api_ctx)):
@@ -330,6 +412,19 @@ def client_report_make(grant_id: int, upload_id: int, ctx: Ctx = Depends(api_ctx
     ctx.audit("client.report.build", subject=g.user_id, obj_type="report", obj_id=row.id, detail={"via": "api"})
     ctx.db.commit()
     return _report_ref(row)
+
+
+@router.get("/clients/{grant_id}/questionnaire", response_model=QuestionnaireOut, responses=ERRORS)
+def client_questionnaire(grant_id: int, version: int | None = Query(None, ge=1, le=2**31 - 1),
+                         ctx: Ctx = Depends(api_ctx)):
+    """A client's questionnaire answers (read-only; any live grant: the reports are built from them)."""
+    _need(ctx, "read")
+    g = live_grant(ctx, grant_id, "reports")
+    out = _answers(ctx, g.user_id, version)
+    ctx.audit("client.questionnaire.read", subject=g.user_id, obj_type="questionnaire", obj_id=out.version,
+              detail={"via": "api"})
+    ctx.db.commit()
+    return out
 
 
 @router.get("/clients/{grant_id}/reports/{report_id}", responses=ERRORS)

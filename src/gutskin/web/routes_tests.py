@@ -200,11 +200,21 @@ def questionnaire_save(ctx: Ctx = Depends(require_user), form=Depends(csrf_form)
         current = adapter.questionnaire_from_answers(answers.answers) if answers else None
         return ctx.render("questionnaire.html.j2", status_code=400, qform=questionnaire_form(current),
                           answers=answers, error=str(exc))
+    save_answers(ctx, data)
+    return ctx.redirect("/questionnaire?saved=1")
+
+
+def save_answers(ctx: Ctx, data: dict, via: str | None = None) -> QuestionnaireAnswers:
+    """Save validated answers as the next version (the page and the API); one transaction."""
     person = ctx.person()
     last = latest_answers(ctx)
     row = QuestionnaireAnswers(user_id=ctx.user.id, person_id=person.id, version=(last.version if last else 0) + 1,
                                schema_version=str(data.get("schema_version", "1.0")), answers=data)
     ctx.db.add(row)
-    ctx.audit("questionnaire.save", obj_type="questionnaire", obj_id=None, detail={"version": row.version})
+    detail: dict = {"version": row.version}
+    if via:
+        detail["via"] = via
+    ctx.db.flush()  # two saves at the same moment: the second's version is taken (IntegrityError)
+    ctx.audit("questionnaire.save", obj_type="questionnaire", obj_id=None, detail=detail)
     ctx.db.commit()
-    return ctx.redirect("/questionnaire?saved=1")
+    return row

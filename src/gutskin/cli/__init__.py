@@ -31,7 +31,7 @@ app = typer.Typer(
 # Command modules add their commands to ``app`` when imported: one line per command group, in --help order.
 # isort: off
 from . import profiles, score, reference, insights, kb, trial, report  # noqa: E402,F401
-from . import serve, cohort, retest  # noqa: E402,F401
+from . import serve, admin, cohort, retest  # noqa: E402,F401
 from . import export, fhir_import  # noqa: E402,F401  (FHIR export and import, issue 17)
 # isort: on
 

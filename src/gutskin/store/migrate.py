@@ -7,6 +7,7 @@ live in ``gutskin/store/migrations/versions`` so an installed package can migrat
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -21,8 +22,12 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", *, connection: Any = None) -> None:
+    """Migrate to ``revision``; with ``connection``, inside that connection's open transaction (PostgreSQL)."""
+    cfg = alembic_config(url)
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
 
 
 def downgrade(url: str, revision: str) -> None:

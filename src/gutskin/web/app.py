@@ -53,9 +53,10 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=static), name="static")
 
     from . import routes_account, routes_api, routes_auth, routes_grants, routes_tests, routes_tokens, routes_trials
+    from . import routes_admin
 
     for module in (routes_auth, routes_account, routes_tests, routes_trials, routes_grants, routes_tokens,
-                   routes_api):
+                   routes_api, routes_admin):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 
 import pytest
 
@@ -61,4 +63,22 @@ def test_report_with_previous_has_since_your_last_test(tmp_path, capsys):
     assert at > 0 and "Since your last test" in html
     assert at < html.find('<section id="methods"')  # placed before the methods
     code, io = run(["report", str(B), "--previous", str(A), "-o", str(tmp_path / "r.json")], capsys)
-    assert code == 0 and "HTML report only" in io.err
+    assert code == 0 and "HTML and PDF reports only" in io.err
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+def test_report_pdf_with_previous_carries_the_section(tmp_path, capsys):
+    out = tmp_path / "report.pdf"
+    code, io = run(["report", str(B), "--previous", str(A), "-o", str(out)], capsys)
+    assert code == 0, io.err
+    assert out.read_bytes()[:5] == b"%PDF-" and "only" not in io.err
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    text = " ".join(text.split())  # words wrap across lines in the layout
+    at = text.find("Since your last test")
+    assert at > 0
+    section = text[at:]
+    assert "Your last test → This test" in section
+    assert "gutskin cannot see the lab or collection kit" in section  # the lab flag comes with the section
+    assert "within usual variation" in section and "Bray–Curtis distance" in section
+    assert "usual variation" in section and "improved" not in section.lower() and "worse" not in section.lower()

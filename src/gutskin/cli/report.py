@@ -44,7 +44,7 @@ def report(
     taxonomy: Path | None = typer.Option(None, "--taxonomy", help="The taxonomy of a QIIME 2 / BIOM feature table "
                                          "(taxonomy.qza or taxonomy.tsv); the profile is then read as 16S."),
     previous: list[Path] = typer.Option([], "--previous", help="An earlier test of the same person (repeat, oldest "
-                                        "first): adds 'since your last test' to the HTML report (gutskin retest)."),
+                                        "first): adds 'since your last test' to the HTML and PDF report."),
 ) -> None:
     """Write the report: summary, diversity, composition, key microbes, indices, skin evidence,
     suggestions, elimination trial, and methods with their limits. Not a diagnosis."""
@@ -93,17 +93,19 @@ def report(
     rep = to_report(analyses[0], resources, generated_at=when)
     retest = _since_last_test(profile, rep.sample, previous, fmt) if previous else None  # retest touch point
     for path, kind in zip(output, kinds, strict=True):
-        if retest is not None and kind == "html":  # retest touch point: the section is in the HTML report only
+        if retest is not None and kind in ("html", "pdf"):  # retest touch point: HTML and PDF carry the section
             from ..io import write_atomic
             from ..report import render_html
+            from ..report.render import pdf_bytes
             from ..retest import embed_in_report
 
-            write_atomic(path, embed_in_report(render_html(rep), retest))
+            html = embed_in_report(render_html(rep), retest)
+            write_atomic(path, html if kind == "html" else pdf_bytes(rep, html))
         else:
             write_report(rep, path, kind)
             if retest is not None:
-                typer.echo(f"note: 'since your last test' is in the HTML report only; not in {path} (gutskin "
-                           "retest -o retest.json gives it as JSON)", err=True)
+                typer.echo(f"note: 'since your last test' is in the HTML and PDF reports only; not in {path} "
+                           "(gutskin retest -o retest.json gives it as JSON)", err=True)
         typer.echo(f"wrote {path} ({kind.upper()} report for sample {rep.sample})", err=True)
 
 

@@ -30,6 +30,11 @@ CSS = """
 .retest svg{max-width:640px;width:100%;height:auto;display:block;margin:.3rem 0}
 .retest .summary li{margin:.2rem 0}.retest .tests td,.retest .tests th{font-size:.88rem}
 .retest .tests td:nth-child(-n+2){white-space:nowrap}
+.retest .tests td{overflow-wrap:anywhere;word-break:break-word}
+.retest table.q{table-layout:fixed}.retest table.q td.lim{white-space:normal;text-align:right}
+.retest td .small{font-size:.92em}
+@media print{.retest svg{max-width:12cm}.retest table{font-size:8.5pt}.retest tr,.retest .flag{break-inside:avoid}
+.retest h3,.retest h4{break-after:avoid}.retest svg{break-inside:avoid}}
 """
 
 
@@ -157,12 +162,14 @@ def _pair_html(r: M.Retest, c: M.PairComparison) -> str:
             continue
         rows = "".join(
             f"<tr><td>{escape(q.label)}</td><td class='num'>{_fmt(q.before)}</td><td class='num'>{_fmt(q.after)}"
-            f"</td><td class='num'>{escape(q.change_text or '—')}</td><td class='num'>"
+            f"</td><td class='num lim'>{escape(q.change_text or '—')}</td><td class='num lim'>"
             f"{escape(limit_text(q.scale, q.usual_variation))}</td><td>{_verdict(q.verdict)}"
             + (f"<div class='small'>{escape(q.reason)}</div>" if q.reason else "")
             + (f"<div class='small'>Evidence on direction: {escape(q.evidence)}</div>" if q.evidence else "")
             + "</td></tr>" for q in qs)
-        parts.append(f"<h4>{escape(title)}</h4><table><thead><tr><th>quantity</th><th>before</th><th>after</th>"
+        parts.append(f"<h4>{escape(title)}</h4><table class='q'><colgroup><col style='width:27%'>"
+                     "<col style='width:10%'><col style='width:10%'><col style='width:11%'><col style='width:17%'>"
+                     "<col style='width:25%'></colgroup><thead><tr><th>quantity</th><th>before</th><th>after</th>"
                      "<th>change</th><th>usual variation</th><th>verdict</th></tr></thead><tbody>" + rows +
                      "</tbody></table>")
     return "".join(parts)

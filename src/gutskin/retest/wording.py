@@ -66,7 +66,7 @@ def summarise(quantities: list[M.QuantityChange], distances: list[M.DistanceChan
     ok = [q.label for q in quantities if q.verdict == M.Verdict.within]
     if ok:
         within.append(f"{len(ok)} quantities stayed within usual variation: " + ", ".join(ok[:12])
-                      + (" …" if len(ok) > 12 else "") + ".")
+                      + (f" and {len(ok) - 12} more" if len(ok) > 12 else "") + ".")
     for d in distances:
         if d.verdict == M.Verdict.cannot:
             unknowable.append(f"{d.label}: {d.reason}.")

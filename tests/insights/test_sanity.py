@@ -19,19 +19,29 @@ def test_c_difficile_report_gets_its_own_message_first():
     found = check_sample(gutskin.read(fixture("kraken2/multiqc__sample_03.report.txt")))
     assert found[0].code == "c_difficile_dominant" and found[0].severity == "stop"
     assert found[0].value > 0.99 and found[0].taxid == 1496  # "Peptoclostridium difficile" read as C. difficile
-    assert "doctor" in found[0].message
 
 
 def test_klebsiella_bloom_is_an_enterobacteriaceae_bloom():
-    assert codes(fixture("kraken2/multiqc__issue_2825_no_unassigned__SRR27145089.kraken2.report.txt"))[0] == \
-        "enterobacteriaceae_bloom"
+    found = check_sample(gutskin.read(fixture(
+        "kraken2/multiqc__issue_2825_no_unassigned__SRR27145089.kraken2.report.txt")))
+    assert found[0].code == "enterobacteriaceae_bloom"
+    assert found[0].taxon and found[0].taxon.split()[0] in ("Klebsiella", "Escherichia", "Enterobacter")
+
+
+def test_findings_are_coded_not_worded():
+    # words live in report/wording.py; the insights layer gives codes and numbers only
+    found = check_sample(gutskin.read(fixture("kraken2/taxpasta__2611_se-ERR5766174-db2.kraken2.report.txt.gz")))
+    for f in found:
+        assert not hasattr(f, "message")
+        assert all(isinstance(v, float) for v in f.details.values())
+    low = next(f for f in found if f.code == "low_depth")
+    assert low.details["floor"] == 10_000 and low.details["reads"] == low.value
 
 
 def test_phage_dominated_kefir_profile_says_what_phages_are():
     # real MetaPhlAn 3 profile (kefir study, --add_viruses): 65 % Lactococcus phages
     found = check_sample(gutskin.read(DATA / "gmwi2_metaphlan3_examples/kefir/Subj032_time1_S22_metaphlan.txt"))
-    assert found[0].code == "viral_dominant"
-    assert "bacteriophages" in found[0].message and "without the viruses" in found[0].message
+    assert found[0].code == "viral_dominant" and found[0].value > 0.5
     # S. thermophilus (a yoghurt starter) dominating is not read as a mouth sample
     assert "not_stool_oral" not in [f.code for f in found]
 

@@ -81,7 +81,9 @@ def test_closed_safety_gate_is_reported_first(example_profile, tmp_path):
                              "allergies": {"suspected_trigger_foods": ["milk"]}})
     r = build_report(example_profile, questionnaire=q)
     assert r.trial.gate_ok is False and r.trial.gate_reasons
-    assert r.summary.items[0].kind == "safety"
+    # sample checks come first (the example holds an E. coli bloom), then the closed gate
+    after_checks = [i for i in r.summary.items if i.kind != "sample_check"]
+    assert after_checks[0].kind == "safety"
     assert r.trial.suggestion is not None and "clinician" in r.trial.suggestion.title.lower()
     assert not r.trial.suggestion.phases
 
@@ -90,13 +92,25 @@ def test_trial_results_with_a_timeline(example_profile, trial_files):
     r = build_report(example_profile, trial=load_trial(trial_files))
     assert r.trial.mode == "results" and r.trial.status == "ok"
     res = r.trial.result
-    assert res.food == "dairy" and res.verdict == "looks like a trigger"
+    # worded for an unblinded diary: what the scores did (issue #12)
+    assert res.food == "dairy" and res.verdict == "your scores were worse while eating it" and res.final
     assert res.estimate is not None and res.ci_low <= res.estimate <= res.ci_high
     assert [p.name for p in res.phases] == ["baseline", "elimination", "reintroduction"]
     assert len(res.points) == res.phases[-1].end_day
-    assert r.summary.items[0].section == "trial"
+    assert [i for i in r.summary.items if i.kind != "sample_check"][0].section == "trial"
     html = render_html(r)
     assert 'data-chart="timeline"' in html
+
+
+def test_trial_shows_the_interval_the_one_sided_rule_reads_and_no_verdict_probability(example_profile,
+                                                                                        trial_files):
+    res = build_report(example_profile, trial=load_trial(trial_files)).trial.result
+    assert res.ci_level == 0.9  # one food: the 90 % interval is the one-sided 5 % decision
+    assert not any(k.lower().startswith("chance") for k in res.facts)
+    assert "one-sided" in res.facts["Interval"] and res.facts["Interval"].startswith("90% interval")
+    html = render_html(build_report(example_profile, trial=load_trial(trial_files)))
+    assert "Chance it makes things worse" not in html and "95% interval" not in html.split('id="trial"')[1]
+    assert "(90% interval" in html
 
 
 def test_a_refused_reference_leaves_honest_gaps(example_profile):
@@ -152,4 +166,8 @@ def test_skin_panel_with_the_insight_part(example_report, questionnaire_path):
     assert panel.score is not None and panel.score_low <= panel.score <= panel.score_high
     assert panel.summary and "not a diagnosis" in panel.summary
     assert {f.alignment for f in panel.findings} <= {"toward", "away", "neither", "no_direction", "unknown"}
-    assert example_report.summary.items[0].section == "skin"
+    # the example holds a 40 % E. coli bloom: that comes first and skin placements are no main point
+    assert example_report.summary.items[0].check == "enterobacteriaceae_bloom"
+    assert not [i for i in example_report.summary.items if i.section == "skin"]
+    assert "not meaningful" in example_report.skin.notes[0]
+    assert panel.validation.startswith(("Not validated", "Validated", "Checked and not supported"))

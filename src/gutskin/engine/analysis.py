@@ -19,6 +19,7 @@ import pandas as pd
 from .. import __version__
 from ..errors import InputError, RefusedError
 from ..insights.analysis import _population, analyze_insights
+from ..insights.sanity import check_sample
 from ..knowledge.questionnaire import Questionnaire
 from ..metrics.composition import definitions, guild_shares
 from ..profile import Profile
@@ -35,11 +36,13 @@ from .model import (
     GuildShare,
     IndexOutcome,
     PanelItem,
+    PanelValidation,
     Part,
     Placement,
     Provenance,
     RecommendationOutcome,
     ReferenceUsed,
+    SanityCheck,
     Skin,
     SkinPanel,
     TaxonShare,
@@ -147,6 +150,7 @@ def analyse(profile: Profile, resources: Resources | None = None, *,
         one = profile.take_samples([i]) if profile.n_samples > 1 else profile
         q = qs[sample]
         gate = gate_for(q)
+        sanity = _sanity(one, q)
         skin, recs = _skin(one, q, ref, ref_part, resources, conditions)
         info = profile.info[i]
         extra = info.extra if isinstance(info.extra, dict) else {}
@@ -159,11 +163,22 @@ def analyse(profile: Profile, resources: Resources | None = None, *,
             trial_given=trials[sample] is not None)
         row = scores.table.iloc[i]
         out.append(Analysis(
-            sample=sample, provenance=provenance, reference_part=ref_part,
+            sample=sample, provenance=provenance, reference_part=ref_part, sanity=sanity,
             scores={c: finite(row[c]) for c in scores.metric_columns}, score_warnings=list(scores.notes[sample]),
             alpha_rank=scores.rank, indices=_indices(scores, sample), placements=pct.get(sample, []),
             composition=_composition_for(comp, i), skin=skin, recommendations=recs,
             gate=_gate_model(gate, q), trial=_trial(trials[sample], recs, q, gate)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- sanity
+def _sanity(one: Profile, q: Questionnaire | None) -> list[SanityCheck]:
+    """The sample sanity checks that fire (coded; the report words them and shows them first)."""
+    out = []
+    for f in check_sample(one, _age_group(q) or "adult"):
+        facts = {str(k): float(v) for k, v in (f.details or {}).items() if finite(v) is not None}
+        out.append(SanityCheck(code=f.code, severity=f.severity, value=finite(f.value), taxon=f.taxon,
+                               taxid=f.taxid, facts=facts))
     return out
 
 
@@ -310,10 +325,13 @@ def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part
         condition=p.condition, gut_evidence=p.gut_evidence, relevant=p.condition in asked, population=population,
         score=finite(p.score),
         interval=None if p.interval is None else (float(p.interval[0]), float(p.interval[1])),
-        counts=dict(p.counts),
+        counts=dict(p.counts), raw_score=finite(p.raw_score),
+        lean_calibration=(p.lean_calibration or {}).get("status"), validation=_validation(p.validation),
+        lean_main_point=bool(p.lean_main_point),
         items=[PanelItem(feature=it.feature, grade=it.grade, direction=it.direction, conflict=bool(it.conflict),
                          alignment=it.alignment, weight=float(it.weight),
-                         associations=[e.association for e in it.evidence]) for it in p.items])
+                         associations=[e.association for e in it.evidence], subgroup=it.subgroup,
+                         main_point_eligible=bool(it.main_point_eligible)) for it in p.items])
         for p in ins.panels]
     measurements = {fid: FeatureMeasurement(
         feature=fid, status=m.status, value=finite(m.value), percentile=finite(m.percentile),
@@ -322,6 +340,14 @@ def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part
         matched=list(m.matched), reason=m.reason) for fid, m in ins.measurements.items()}
     return (Skin(conditions_asked=asked, panels=panels, measurements=measurements),
             [_rec(r) for r in ins.recommendations])
+
+
+def _validation(v: Mapping[str, Any] | None) -> PanelValidation:
+    v = v or {}
+    ci = v.get("ci")
+    cohorts = [{str(k): (list(x) if isinstance(x, tuple) else x) for k, x in c.items()} for c in v.get("cohorts") or []]
+    return PanelValidation(status=str(v.get("status") or "not_validated"), auc=finite(v.get("auc")),
+                           ci=None if not ci else (float(ci[0]), float(ci[1])), cohorts=cohorts)
 
 
 def _rec(r: Any) -> RecommendationOutcome:

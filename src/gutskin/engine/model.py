@@ -14,7 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+#: 1.1: ``sanity`` (coded sample checks), panel ``validation`` / ``lean_main_point`` / ``raw_score``, panel item
+#: ``main_point_eligible`` / ``subgroup`` (all added with defaults: a 1.0 analysis still reads)
+SCHEMA_VERSION = "1.1"
 
 #: How a part of the analysis ended: computed; refused (not valid for this input; ``reason`` says why);
 #: not_requested (needs an input that was not given, e.g. a questionnaire or a trial diary).
@@ -111,6 +113,33 @@ class FeatureMeasurement(_Model):
     reason: str | None = None
 
 
+class SanityCheck(_Model):
+    """One sample sanity check that fired (:mod:`gutskin.insights.sanity`); coded, worded by the report.
+
+    ``code``: c_difficile_dominant | enterobacteriaceae_bloom | dominant_taxon | not_stool_oral | not_stool_skin |
+    host_dominant | viral_dominant | fungi_high | high_unknown | low_depth. ``severity``: stop (the sample is not
+    comparable with healthy stool) | warn (comparable, with a caveat). ``value``: the share (0–1) the check
+    measured, or the classified read count for ``low_depth``. ``facts``: further coded numbers (for example
+    ``oral`` and ``stool_core`` shares, or ``reads`` and ``floor``).
+    """
+
+    code: str
+    severity: Literal["stop", "warn"]
+    value: float | None = None
+    taxon: str | None = None
+    taxid: int | None = None
+    facts: dict[str, float] = Field(default_factory=dict)
+
+
+class PanelValidation(_Model):
+    """Does a condition's lean separate patients from controls (``insights/data/validation.json``)?"""
+
+    status: str = "not_validated"  # validated | validated_no_separation | not_validated
+    auc: float | None = None
+    ci: tuple[float, float] | None = None  # 95 % interval of the AUC
+    cohorts: list[dict[str, Any]] = Field(default_factory=list)  # per cohort: cohort, auc, ci, patients, controls
+
+
 class PanelItem(_Model):
     feature: str
     grade: str
@@ -119,6 +148,10 @@ class PanelItem(_Model):
     alignment: str  # toward | away | neither | no_direction | unknown
     weight: float
     associations: list[str] = Field(default_factory=list)  # knowledge-base association row ids
+    subgroup: str | None = None  # the subgroup the finding was reported in (men, women, …), when subgroup-only
+    #: may this item be a main point? never for grade D, conflicting evidence, a subgroup the person is not known to
+    #: belong to, or a feature that could not be measured
+    main_point_eligible: bool = False
 
 
 class SkinPanel(_Model):
@@ -130,6 +163,11 @@ class SkinPanel(_Model):
     interval: tuple[float, float] | None = None  # bootstrap 90 % interval (seeded)
     counts: dict[str, int] = Field(default_factory=dict)
     items: list[PanelItem] = Field(default_factory=list)
+    #: the lean before the placement-study check (``score`` is None when the lean is off-centre on healthy people)
+    raw_score: float | None = None
+    lean_calibration: str | None = None  # calibrated | not_calibrated | not_studied (against this reference)
+    validation: PanelValidation = PanelValidation()
+    lean_main_point: bool = False  # the lean is calibrated and validated above chance: it may be a main point
 
 
 class Skin(_Model):
@@ -237,6 +275,8 @@ class Analysis(_Model):
     sample: str
     provenance: Provenance
     reference_part: Part = Part()
+    #: sample sanity checks that fired, most severe first (empty: the sample looks like comparable stool)
+    sanity: list[SanityCheck] = Field(default_factory=list)
     scores: dict[str, float | None] = Field(default_factory=dict)  # the ``gutskin score`` columns
     score_warnings: list[str] = Field(default_factory=list)
     alpha_rank: str = "species"
@@ -247,6 +287,11 @@ class Analysis(_Model):
     recommendations: list[RecommendationOutcome] = Field(default_factory=list)
     gate: Gate | None = None
     trial: TrialOutcome | None = None
+
+    @property
+    def comparable(self) -> bool:
+        """False when a sanity check says the sample is not comparable with healthy stool (severity stop)."""
+        return not any(c.severity == "stop" for c in self.sanity)
 
     def index(self, key: str) -> IndexOutcome | None:
         return next((x for x in self.indices if x.key == key), None)

@@ -48,9 +48,20 @@ class Insights:
 
 
 def _population(questionnaire: Questionnaire | None) -> str:
+    """The age group whose evidence applies (from the group and/or the years; unanswered: adult)."""
+    from ..safety import age_group_of
+
     about = questionnaire.about_you if questionnaire else None
-    group = (about.age_group if about else None) or "adult"
+    group = age_group_of(about.age_group, about.age_years) if about else None
+    group = group or "adult"
     return {"older_adult": "adult"}.get(group, group)
+
+
+def _sex(questionnaire: Questionnaire | None) -> str | None:
+    """The questionnaire's sex, for findings reported only in men or only in women (None: not answered)."""
+    about = questionnaire.about_you if questionnaire else None
+    sex = about.sex if about else None
+    return sex if sex in ("female", "male") else None
 
 
 def analyze_insights(
@@ -90,7 +101,9 @@ def analyze_insights(
     if unknown:
         raise InputError(f"unknown condition(s) {unknown}; known: {[c.id for c in kb.conditions()]}",
                          field="conditions")
-    panels = [build_panel(kb.resolve_condition(c), measurements, kb, population) for c in wanted]
+    # subgroup findings (men only, women only) apply only to people known to match
+    panels = [build_panel(kb.resolve_condition(c), measurements, kb, population, sex=_sex(questionnaire))
+              for c in wanted]
     statuses = {fid: m.status for fid, m in measurements.items()}
     findings = Findings(statuses=statuses, conditions=tuple(kb.resolve_condition(c) for c in wanted),
                         population=population, sample=one.samples[0])

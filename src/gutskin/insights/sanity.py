@@ -1,7 +1,8 @@
 """Sample sanity checks: does this profile look like a stool community that can be compared at all?
 
-Run before anything is placed; each check that fires returns a coded :class:`SanityFinding` (the engine puts them
-first in the Analysis, most severe first). Codes:
+Run before anything is placed; each check that fires returns a coded :class:`SanityFinding` — codes and numbers,
+no words (the engine copies them into ``Analysis.sanity``, most severe first; ``report/wording.py`` words them and the
+report shows them as the first main points). Codes:
 
 ==========================  ========  =====================================================================
 code                        severity  fires when
@@ -68,13 +69,14 @@ ENTEROBACTERIACEAE = {"Escherichia", "Shigella", "Klebsiella", "Enterobacter", "
 
 @dataclass(frozen=True)
 class SanityFinding:
+    """One check that fired, as codes and numbers only (the report words it: ``report/wording.py``)."""
+
     code: str
     severity: str  # stop | warn
-    message: str
-    value: float | None = None
+    value: float | None = None  # the share (0–1) the check measured; classified reads for ``low_depth``
     taxon: str | None = None
     taxid: int | None = None
-    details: dict = field(default_factory=dict, hash=False, compare=False)
+    details: dict = field(default_factory=dict, hash=False, compare=False)  # further coded numbers
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -110,7 +112,7 @@ def _genus(name: str, rank: str) -> str | None:
     return genus_of(name) if rank == "species" else current_genus(name)
 
 
-def check_sample(profile: Profile, age_group: str = "adult") -> list[SanityFinding]:
+def check_sample(profile: Profile, age_group: str | None = "adult") -> list[SanityFinding]:
     """Sanity findings for a one-sample profile, most severe first."""
     age = "infant" if age_group == "infant" else "adult"
     if profile.n_samples != 1:
@@ -119,37 +121,27 @@ def check_sample(profile: Profile, age_group: str = "adult") -> list[SanityFindi
     out: list[SanityFinding] = []
     view, rank = _leaf(profile)
     if view is None or view.values.sum() <= 0:
-        return [SanityFinding("low_depth", "warn", "Nothing in this profile could be placed at species or genus "
-                              "level, so it cannot be compared with healthy people.", 0.0)]
+        return [SanityFinding("low_depth", "warn", 0.0, details={"nothing_placed": 1.0})]
     domains = _domain_shares(view)
     human = _share_of(view, lambda n, _t: current_species(n) == "Homo sapiens")
     viral = domains.get("viruses", 0.0)
     fungi = _share_of(view, lambda n, t: t.get("domain") in ("Eukaryota", "Eukarya")
                       and current_species(n) != "Homo sapiens" and t.get("phylum") not in ("Chordata",))
     if human >= HOST:
-        out.append(SanityFinding("host_dominant", "warn", f"{human:.0%} of what was classified is human DNA, not "
-                                 "microbes; the microbial part is small and its shares are uncertain.", human,
-                                 "Homo sapiens", 9606))
+        out.append(SanityFinding("host_dominant", "warn", human, "Homo sapiens", 9606))
     if viral >= VIRAL:
-        out.append(SanityFinding(
-            "viral_dominant", "warn",
-            f"{viral:.0%} of what was classified is viral. In stool these are mostly bacteriophages — viruses that "
-            "infect bacteria, not people — and a large phage share often follows a bloom of their host bacteria "
-            "(fermented foods such as kefir bring Lactococcus and its phages). gutskin computes every bacterial share "
-            "without the viruses.", viral))
+        out.append(SanityFinding("viral_dominant", "warn", viral))
     if fungi >= FUNGI:
         top = _top(view, lambda _n, t: t.get("domain") in ("Eukaryota", "Eukarya") and t.get("phylum") != "Chordata")
-        out.append(SanityFinding("fungi_high", "warn", f"Fungi are {fungi:.0%} of what was classified (mostly "
-                                 f"{top[0]}). Fungi are profiled only by some tools, and healthy stool usually "
-                                 "holds well under 1 %; bacterial shares are computed without them.", fungi,
-                                 top[0], top[1]))
+        out.append(SanityFinding("fungi_high", "warn", fungi, top[0], top[1]))
     bact = _prokaryote_shares(view)
     if bact:
         names, shares, taxids = bact
         j = int(np.argmax(shares))
         top_name, top_share = current_species(names[j]) if rank == "species" else names[j], float(shares[j])
         genera = [_genus(n, rank) for n in names]
-        entero = float(sum(s for g, s in zip(genera, shares, strict=True) if g in ENTEROBACTERIACEAE))
+        entero_idx = [k for k, g in enumerate(genera) if g in ENTEROBACTERIACEAE]
+        entero = float(sum(shares[k] for k in entero_idx))
         core = float(sum(s for g, s in zip(genera, shares, strict=True) if g in STOOL_CORE))
         # S. thermophilus is a yoghurt/kefir starter, not a mouth bacterium
         oral = float(sum(s for n, g, s in zip(names, genera, shares, strict=True)
@@ -158,55 +150,31 @@ def check_sample(profile: Profile, age_group: str = "adult") -> list[SanityFindi
         cdiff = float(sum(s for n, s in zip(names, shares, strict=True)
                           if rank == "species" and current_species(n).startswith("Clostridioides difficile")))
         if cdiff >= CDIFF:
-            out.append(SanityFinding(
-                "c_difficile_dominant", "stop",
-                f"Clostridioides difficile makes up {cdiff:.0%} of the bacteria in this sample. A community this "
-                "dominated by C. difficile is not what healthy stool looks like; it is seen after antibiotics and in "
-                "C. difficile infection. If you have diarrhoea or recently took antibiotics, contact a doctor. "
-                "Nothing else in this report should be read as a comparison with healthy people.", cdiff,
-                "Clostridioides difficile", 1496))
+            out.append(SanityFinding("c_difficile_dominant", "stop", cdiff, "Clostridioides difficile", 1496))
         elif entero >= ENTERO[age]:
-            out.append(SanityFinding(
-                "enterobacteriaceae_bloom", "stop",
-                f"Enterobacteriaceae (E. coli, Klebsiella and relatives) make up {entero:.0%} of the bacteria; in "
-                "healthy adults they are usually below 1–2 %. Such blooms follow antibiotics, infections, "
-                "inflammation or a sample left warm before freezing. The comparisons below are not meaningful for "
-                "a community in this state.", entero, top_name))
+            k = max(entero_idx, key=lambda x: shares[x])  # the largest member names the bloom
+            name = current_species(names[k]) if rank == "species" else names[k]
+            out.append(SanityFinding("enterobacteriaceae_bloom", "stop", entero, name, taxids[k],
+                                     details={"threshold": ENTERO[age]}))
         elif top_share >= DOMINANT.get(rank, DOMINANT["species"]):
-            out.append(SanityFinding(
-                "dominant_taxon", "warn",
-                f"One taxon, {top_name}, makes up {top_share:.0%} of the bacteria. Fewer than about 2 in 100 healthy "
-                "people's stool is this dominated by one taxon; diversity and every other share are pulled by it.",
-                top_share,
-                top_name, taxids[j]))
+            out.append(SanityFinding("dominant_taxon", "warn", top_share, top_name, taxids[j],
+                                     details={"genus_rank": float(rank == "genus")}))
         if core < STOOL_CORE_MIN and oral >= NOT_STOOL:
-            out.append(SanityFinding(
-                "not_stool_oral", "stop",
-                f"This profile looks like a mouth sample, not stool: {oral:.0%} oral bacteria (Streptococcus, "
-                f"Veillonella, Haemophilus, Neisseria …) and only {core:.0%} of the usual stool bacteria. It is not "
-                "compared with healthy stool and no skin pattern is read from it.", oral,
-                details={"oral": oral, "stool_core": core}))
+            out.append(SanityFinding("not_stool_oral", "stop", oral, details={"oral": oral, "stool_core": core}))
         elif core < STOOL_CORE_MIN and skin >= NOT_STOOL:
-            out.append(SanityFinding(
-                "not_stool_skin", "stop",
-                f"This profile looks like a skin or nose sample, not stool: {skin:.0%} skin bacteria "
-                f"(Cutibacterium, Staphylococcus, Corynebacterium …) and only {core:.0%} of the usual stool bacteria. "
-                "It is not compared with healthy stool.", skin, details={"skin": skin, "stool_core": core}))
+            out.append(SanityFinding("not_stool_skin", "stop", skin, details={"skin": skin, "stool_core": core}))
     unknown = info.unclassified_share
     if unknown is not None and unknown >= UNKNOWN:
-        out.append(SanityFinding("high_unknown", "warn", f"{unknown:.0%} of the reads could not be assigned to any "
-                                 "taxon. Shares describe only the assigned part, and a taxon not detected here may "
-                                 "simply have been missed, so nothing is called absent.", float(unknown)))
+        out.append(SanityFinding("high_unknown", "warn", float(unknown)))
     reads = classified_reads(profile)
     floor = MIN_READS.get(info.method, MIN_READS["shotgun"])
     if reads is not None and reads < floor:
-        out.append(SanityFinding("low_depth", "warn", f"Only {reads:,.0f} reads were classified (below {floor:,}); "
-                                 "rare taxa cannot be seen at this depth and shares are noisy, so nothing is "
-                                 "called absent.", float(reads)))
+        out.append(SanityFinding("low_depth", "warn", float(reads), details={"reads": float(reads),
+                                                                              "floor": float(floor)}))
     return sorted(out, key=lambda f: SEVERITY_ORDER[f.severity])
 
 
-def check(profile: Profile, age_group: str = "adult") -> dict[str, list[SanityFinding]]:
+def check(profile: Profile, age_group: str | None = "adult") -> dict[str, list[SanityFinding]]:
     """Sanity findings for every sample."""
     return {s: check_sample(profile.take_samples([i]), age_group) for i, s in enumerate(profile.samples)}
 

@@ -82,7 +82,8 @@ def to_report(analysis: Analysis, resources: Resources | None = None, *, generat
 _KEEP = {"schema_version", "generated_at", "sample", "key", "condition", "section", "kind", "status", "grade",
          "alignment", "direction", "mode", "doi", "pmid", "url", "command", "category", "name", "rank",
          "input_file", "input_format", "profiler", "profiler_version", "database", "sequencing", "units",
-         "gutskin_version", "kb_version", "match", "validity"}
+         "gutskin_version", "kb_version", "match", "validity", "check", "severity", "validation_status",
+         "subgroup"}
 
 
 def _plain(model: Any) -> Any:
@@ -402,6 +403,10 @@ def _skin(v: _View) -> SkinSection:
         sec.status, sec.reason = "not_available", f"Skin evidence panel: {skin.part.reason}."
         return sec
     sec.panels = [_panel(p, v) for p in skin.panels]
+    blocked = _skin_blocked_by(v)
+    if blocked is not None:
+        sec.status = "partial"
+        sec.notes.insert(0, W.SKIN_NOT_MAIN.format(why=W.SKIN_NOT_MAIN_WHY[blocked]))
     if skin.conditions_asked:
         sec.notes.append("Only the conditions named in your questionnaire are shown.")
     sec.panels.sort(key=lambda p: not p.relevant)
@@ -471,6 +476,7 @@ def _panel(p: PanelData, v: _View) -> SkinPanel:
     rows = {a.id: a for a in kb.association_rows}
     findings, cannot, conflicts = [], [], []
     unchecked: dict[str, list[str]] = {}  # reason -> findings not checked for it (shown as one line each)
+    not_theirs: dict[str, list[str]] = {}  # subgroup -> findings reported only there (the person is not known in it)
     for item in p.items:
         m = v.a.skin.measurements.get(item.feature)
         label = kb.feature(item.feature).display_name
@@ -502,19 +508,44 @@ def _panel(p: PanelData, v: _View) -> SkinPanel:
         if conflict:
             conflicts.append(f"{label}: {conflict}")
         grade_label = kb_grade_label(item.grade)
+        if item.subgroup and item.weight == 0 and not item.main_point_eligible:
+            not_theirs.setdefault(item.subgroup, []).append(label)
         findings.append(SkinFinding(
             statement=f"{label}: {W.DIRECTION_WORDS.get(item.direction, item.direction).format(c=cname)}.",
             direction=item.direction, yours=yours,
             alignment=item.alignment if item.alignment in W.ALIGNMENT_KINDS else None,
-            evidence=_grade_evidence(item.grade, cites, grade_label), conflict=conflict))
+            evidence=_grade_evidence(item.grade, cites, grade_label), conflict=conflict,
+            main_point=item.main_point_eligible and item.grade in ("A", "B", "C"), subgroup=item.subgroup))
     interval = p.interval
     return SkinPanel(condition=p.condition, label=cond.name, summary=_panel_statement(cond.name, p.counts, p.score,
                                                                                       interval),
                      background=cond.synthesis, gut_evidence=p.gut_evidence, score=p.score,
                      score_low=interval[0] if interval else None, score_high=interval[1] if interval else None,
                      relevant=p.relevant, findings=findings, conflicts=conflicts, cannot_tell=cannot,
+                     validation=_validation_words(p, cond.name), validation_status=p.validation.status,
+                     validation_auc=p.validation.auc, validation_ci=p.validation.ci,
+                     lean_main_point=bool(p.lean_main_point) and v.a.comparable and _skin_blocked_by(v) is None,
                      notes=[*_panel_notes(p, cond), *(W.NOT_CHECKED_GROUP.format(reason=r, names=", ".join(n))
-                                                      for r, n in unchecked.items())])
+                                                      for r, n in unchecked.items()),
+                            *(W.SUBGROUP_NOT_SCORED.format(subgroup=g, names=", ".join(n))
+                              for g, n in not_theirs.items())])
+
+
+def _validation_words(p: PanelData, condition_name: str) -> str:
+    """What testing the lean on patients and controls showed (``wording.VALIDATION``), said next to the lean."""
+    val = p.validation
+    status = val.status if val.status in W.VALIDATION else "not_validated"
+    if status == "not_validated" or val.auc is None or val.ci is None:
+        return W.VALIDATION["not_validated"]
+    cname = condition_name.lower()
+    cohorts = [W.VALIDATION_COHORT.format(condition=cname, patients=c.get("patients"), controls=c.get("controls"))
+               for c in val.cohorts if c.get("patients") and c.get("controls")]
+    # the headline AUC is the one pooled or chosen in validation.json; name every cohort it rests on
+    per = "; ".join(f"{text} (AUC {float(c['auc']):.2f})" for text, c in zip(
+        cohorts, [c for c in val.cohorts if c.get("patients") and c.get("controls")], strict=True)
+        if c.get("auc") is not None)
+    return W.VALIDATION[status].format(cohorts=per or f"patients and controls with {cname}", auc=f"{val.auc:.2f}",
+                                       low=f"{val.ci[0]:.2f}", high=f"{val.ci[1]:.2f}")
 
 
 def _unchecked_reason(m: FeatureMeasurement | None) -> str:
@@ -612,7 +643,11 @@ def _trial_result(t: Any) -> TrialResult:
         val = res.get(key)
         if val is None:
             continue
-        facts[label] = fmt_share(val) if key.startswith("p_") else str(val)
+        facts[label] = str(val)
+    level = res.get("ci_level")
+    if res.get("ci_low") is not None and res.get("ci_high") is not None:
+        facts["Interval"] = W.TRIAL_INTERVAL.format(level=f"{level:.0%}" if level else "The",
+                                                    low=fmt_number(res["ci_low"]), high=fmt_number(res["ci_high"]))
     for w in res.get("warnings") or []:
         facts.setdefault("Warnings", "")
         facts["Warnings"] = (facts["Warnings"] + "; " if facts["Warnings"] else "") + str(w)
@@ -620,8 +655,14 @@ def _trial_result(t: Any) -> TrialResult:
     if res.get("next_step"):
         detail += f" Next: {res['next_step']}"
     verdict = str(res.get("verdict"))
-    return TrialResult(food=t.food, verdict=W.TRIAL_VERDICTS.get(verdict, verdict), detail=detail.strip(),
-                       estimate=res.get("effect"), ci_low=res.get("ci_low"), ci_high=res.get("ci_high"), p_value=None,
+    final = res.get("final") is not False
+    words = W.TRIAL_VERDICTS.get(verdict, verdict)
+    if not final:  # no verdict before the plan's end: what the diary shows so far
+        so_far = res.get("so_far")
+        words = W.TRIAL_NOT_FINAL + (f" ({W.TRIAL_SO_FAR[so_far]})" if so_far in W.TRIAL_SO_FAR else "")
+    return TrialResult(food=t.food, verdict=words, detail=detail.strip(), final=final,
+                       estimate=res.get("effect"), ci_low=res.get("ci_low"), ci_high=res.get("ci_high"),
+                       ci_level=res.get("ci_level"), p_value=None,
                        outcome_label=str(t.outcome).replace("_", " ") if t.outcome else None,
                        phases=[_phase(p) for p in t.phases],
                        points=[TrialPoint(day=d, score=s, phase=ph) for d, s, ph in t.points], facts=facts)
@@ -654,24 +695,54 @@ def _methods(v: _View) -> MethodsSection:
     return sec
 
 
+# ---------------------------------------------------------------------------------------------- sample checks
+def _sanity_items(v: _View) -> list[SummaryItem]:
+    """The sample checks that fired, worded (``wording.SANITY``), most severe first: the first main points."""
+    items = []
+    for c in v.a.sanity:
+        headline, detail = W.SANITY[c.code]
+        if c.code == "low_depth" and c.facts.get("nothing_placed"):
+            headline, detail = headline, W.SANITY_NOTHING_PLACED
+        f = c.facts
+        fill = {"share": fmt_share(c.value) if c.value is not None else "",
+                "taxon": current_name(c.taxon) if c.taxon else "an unnamed microbe",
+                "oral": fmt_share(f.get("oral")), "skin": fmt_share(f.get("skin")),
+                "core": fmt_share(f.get("stool_core")),
+                "reads": f"{f['reads']:,.0f}" if "reads" in f else "", "floor": f"{f['floor']:,.0f}" if "floor" in f
+                else ""}
+        items.append(SummaryItem(headline=headline.format(**fill), detail=detail.format(**fill),
+                                 section="composition", kind="sample_check", check=c.code, severity=c.severity))
+    return items
+
+
+def _skin_blocked_by(v: _View) -> str | None:
+    """The sample check (if any) that makes skin placements meaningless: not stool, or one organism dominating."""
+    return next((c.code for c in v.a.sanity if c.code in W.SKIN_BLOCKING), None)
+
+
 # ---------------------------------------------------------------------------------------------- summary
 def _summary(v: _View, diversity: DiversitySection, composition: CompositionSection,
              key_taxa: KeyTaxaSection, indices: IndicesSection, skin: SkinSection,
              recs: RecommendationsSection, trial: TrialSection) -> SummarySection:
     title, intro = W.SECTIONS["summary"]
     sec = SummarySection(title=title, intro=intro)
-    items: list[SummaryItem] = []
+    # sample checks come first: when one fires, everything after it is read in its light
+    items: list[SummaryItem] = _sanity_items(v)
+    comparable = v.a.comparable  # no stop-severity check: a comparison with healthy stool means something
     if trial.mode == "results" and trial.result is not None:
-        food = f"{trial.result.food} " if trial.result.food else ""
-        items.append(SummaryItem(headline=f"Your trial: {food}{trial.result.verdict}", detail=trial.result.detail,
+        food = f" of {trial.result.food}" if trial.result.food else ""
+        items.append(SummaryItem(headline=f"Your trial{food}: {trial.result.verdict}", detail=trial.result.detail,
                                  section="trial", kind="measurement"))
     if trial.gate_ok is False:
         items.append(SummaryItem(headline="Talk to a clinician before removing foods",
                                  detail="; ".join(trial.gate_reasons).capitalize() + ".", section="trial",
                                  kind="safety"))
-    items.extend(_skin_summary(skin))
+    if _skin_blocked_by(v) is None:
+        items.extend(_skin_summary(skin))
     shannon = next((m for m in diversity.metrics if m.key == "shannon"), None)
-    if shannon is not None and shannon.percentile is not None:
+    if not comparable:
+        pass  # a comparison with healthy people is not meaningful for this sample (the check above says why)
+    elif shannon is not None and shannon.percentile is not None:
         items.append(SummaryItem(
             headline=f"Diversity {_status_words(shannon.status)} of healthy people",
             detail=(f"Your Shannon diversity is {fmt_number(shannon.value)}, at the "
@@ -684,13 +755,13 @@ def _summary(v: _View, diversity: DiversitySection, composition: CompositionSect
                                  section="diversity", kind="measurement"))
     unusual = [k for k in key_taxa.items if (k.status, k.direction) in _UNFAVOURABLE]
     unusual.sort(key=lambda k: abs((k.percentile or 0.5) - 0.5), reverse=True)
-    for k in unusual[:1]:
+    for k in unusual[:1] if comparable else []:
         items.append(SummaryItem(
             headline=f"{k.name}: {_status_words(k.status)}",
             detail=f"{fmt_share(k.share)} of your classified community, at the {fmt_percentile(k.percentile)} "
                    f"percentile of healthy people. {k.why}".strip(),
             section="key_taxa", kind="measurement", evidence=k.evidence))
-    if not unusual:
+    if not unusual and not v.a.sanity:  # a dominating taxon is already the first point when a check fired
         top = composition.genera[0] if composition.genera else None
         if top is not None and top.share >= 0.3:
             items.append(SummaryItem(
@@ -701,7 +772,7 @@ def _summary(v: _View, diversity: DiversitySection, composition: CompositionSect
                 section="composition", kind="measurement"))
     gm = next((x for x in indices.items if x.key == "gmwi2" and x.value is not None), None) or next(
         (x for x in indices.items if x.value is not None), None)
-    if gm is not None:
+    if gm is not None and comparable:
         caveat = " This value is approximate for this profile." if gm.validity == "approximate" else ""
         items.append(SummaryItem(headline=f"{gm.label.split(' (')[0]}: {fmt_number(gm.value)}",
                                  detail=gm.reading + caveat, section="indices", kind="measurement",
@@ -711,33 +782,38 @@ def _summary(v: _View, diversity: DiversitySection, composition: CompositionSect
         items.append(SummaryItem(headline=f"Something to try: {r.title}", detail=r.text, section="recommendations",
                                  kind="evidence", evidence=r.evidence))
     sec.items = items[:5]
-    if len(sec.items) < 3:
+    if not comparable:
+        sec.notes.append("Only what holds for a sample like this one is listed here; the sections below still show "
+                         "every number, but read them in the light of the first point.")
+    elif len(sec.items) < 3:
         sec.status = "partial"
         sec.notes.append("Fewer main points than usual: parts of this report could not be made for this input.")
     return sec
 
 
 def _skin_summary(skin: SkinSection) -> list[SummaryItem]:
+    """Main points from the panels of the conditions asked about.
+
+    A lean is a main point only where its validation supports it (``lean_main_point``); otherwise the strongest
+    finding that may be a main point is (graded A–C, undisputed, measured, and for a subgroup finding only when the
+    person is in the subgroup). Grade-D findings never are.
+    """
     out = []
     relevant = [p for p in skin.panels if p.relevant]
     for p in relevant[:2]:
-        graded = [f for f in p.findings if f.evidence.grade]
-        best = min(graded, key=lambda f: "ABCD".index(f.evidence.grade)) if graded else None
-        if p.score is not None and p.score_low is not None and p.score_high is not None:
+        eligible = [f for f in p.findings if f.main_point and f.evidence.grade in ("A", "B", "C")]
+        best = min(eligible, key=lambda f: "ABC".index(f.evidence.grade)) if eligible else None
+        if p.lean_main_point and p.score is not None and p.score_low is not None and p.score_high is not None:
             cname = p.label.lower()
             lean = (f"leans toward the gut pattern reported in {cname}" if p.score_low > 0 else
                     f"leans away from the gut pattern reported in {cname}" if p.score_high < 0 else
                     f"shows no clear lean toward the gut pattern reported in {cname}")
-            detail = p.summary.split(". ")[0].rstrip(".") + "."
-            if best is not None:
-                detail += f" Strongest evidence (grade {best.evidence.grade}): {best.statement}"
+            detail = p.summary.split(". ")[0].rstrip(".") + ". " + p.validation
             out.append(SummaryItem(headline=f"{p.label}: your profile {lean}", detail=detail, section="skin",
                                    kind="evidence", evidence=best.evidence if best is not None else None))
             continue
         if best is None:
-            out.append(SummaryItem(headline=f"{p.label}: little gut evidence", detail=p.summary, section="skin",
-                                   kind="evidence"))
-            continue
+            continue  # nothing here is strong enough, and measured well enough, to be a main point
         detail = best.statement + (f" {best.yours}" if best.yours else "")
         out.append(SummaryItem(headline=f"{p.label}: strongest gut finding is grade {best.evidence.grade}",
                                detail=detail, section="skin", kind="evidence", evidence=best.evidence))
@@ -778,12 +854,16 @@ def _for_clinician(v: _View, diversity: DiversitySection, indices: IndicesSectio
         lines.append(ClinicianLine(label="Health indices", text="; ".join(
             f"{x.label.split(' (')[0]} {fmt_number(x.value)}{approx if x.validity == 'approximate' else ''}"
             for x in shown) + "."))
-    for panel in [x for x in skin.panels if x.relevant][:2]:
+    for c in v.a.sanity:
+        if c.severity == "stop":
+            lines.insert(1, ClinicianLine(label="Sample check", text=_sanity_items(v)[0].detail))
+            break
+    for panel in [x for x in skin.panels if x.relevant][:2] if _skin_blocked_by(v) is None else []:
         if panel.score is not None and panel.score_low is not None:
             lines.append(ClinicianLine(label=panel.label, text=(
                 f"evidence-weighted lean {panel.score:+.2f} (90% interval {panel.score_low:+.2f} to "
                 f"{panel.score_high:+.2f}) toward the gut pattern reported in patients; a research-group "
-                "comparison, not a diagnosis.")))
+                f"comparison, not a diagnosis. {panel.validation}")))
     gate = v.a.gate
     lines.append(ClinicianLine(label="Elimination diet", text=(
         "no safety reason found against a self-run, one-food trial." if gate.ok else

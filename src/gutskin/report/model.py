@@ -17,8 +17,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "2.0.0"
-SCHEMA_ID = "https://gutskin.invalid/schemas/report/2.0.0/report-schema.json"
+SCHEMA_VERSION = "2.1.0"
+SCHEMA_ID = "https://gutskin.invalid/schemas/report/2.1.0/report-schema.json"
+#: report versions this model still reads (a stored 2.0.0 report has none of the 2.1.0 fields, all optional)
+READABLE_VERSIONS = ("2.1.0", "2.0.0")
 
 Status = Literal["ok", "partial", "not_available", "not_applicable"]
 
@@ -83,9 +85,16 @@ class SummaryItem(_Strict):
     headline: str
     detail: str
     section: str = Field(description="Id of the section with the details.")
-    kind: Literal["measurement", "evidence", "safety", "limitation"] = Field(
-        description="measurement: a number from this sample; evidence: a graded statement from the literature.")
+    kind: Literal["sample_check", "measurement", "evidence", "safety", "limitation"] = Field(
+        description="sample_check: a sample sanity check that fired (always first); measurement: a number from "
+                    "this sample; evidence: a graded statement from the literature.")
     evidence: Evidence | None = None
+    check: str | None = Field(None, description="For a sample_check: its code (c_difficile_dominant, "
+                                                "enterobacteriaceae_bloom, dominant_taxon, not_stool_oral, "
+                                                "not_stool_skin, host_dominant, viral_dominant, fungi_high, "
+                                                "high_unknown, low_depth).")
+    severity: Literal["stop", "warn"] | None = Field(
+        None, description="For a sample_check: stop (the sample cannot be compared with healthy stool) or warn.")
 
 
 class ClinicianLine(_Strict):
@@ -180,6 +189,9 @@ class SkinFinding(_Strict):
                           "difference; unknown: the profile cannot measure it.")
     evidence: Evidence = Field(default_factory=Evidence)
     conflict: str | None = Field(None, description="Set when studies disagree: what they disagree on.")
+    main_point: bool = Field(False, description="May be a main point: graded A–C, not disputed, measured, and (for "
+                                                "a subgroup finding) the person is in the subgroup.")
+    subgroup: str | None = Field(None, description="The subgroup the finding was reported in (men, women, …).")
 
 
 class SkinPanel(_Strict):
@@ -193,6 +205,13 @@ class SkinPanel(_Strict):
     score_low: float | None = Field(None, description="90% interval of the score, low end.")
     score_high: float | None = None
     relevant: bool = Field(False, description="True when the questionnaire says this condition concerns the person.")
+    validation: str = Field("", description="What testing the lean on patients and controls showed, in words, "
+                                            "shown next to the lean.")
+    validation_status: str | None = Field(None, description="validated | validated_no_separation | not_validated")
+    validation_auc: float | None = Field(None, description="The lean's AUC for patients vs controls, when tested.")
+    validation_ci: tuple[float, float] | None = Field(None, description="95% interval of that AUC.")
+    lean_main_point: bool = Field(False, description="True when the lean may be a main point (calibrated on "
+                                                     "healthy people and validated above chance).")
     findings: list[SkinFinding] = Field(default_factory=list)
     conflicts: list[str] = Field(default_factory=list)
     cannot_tell: list[str] = Field(default_factory=list, description="Questions a stool profile cannot answer here.")
@@ -251,6 +270,9 @@ class TrialResult(_Strict):
     estimate: float | None = Field(None, description="Difference in the symptom score, exposure minus avoidance.")
     ci_low: float | None = None
     ci_high: float | None = None
+    ci_level: float | None = Field(None, description="Level of the interval (0.9 for one food: the interval the "
+                                                     "one-sided decision reads).")
+    final: bool = Field(True, description="False while planned days are still ahead: no verdict, only 'so far'.")
     p_value: float | None = None
     outcome_label: str | None = None
     phases: list[TrialPhase] = Field(default_factory=list)
@@ -308,7 +330,7 @@ class Report(_Strict):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"$id": SCHEMA_ID})
 
-    schema_version: Literal["2.0.0"] = SCHEMA_VERSION
+    schema_version: Literal["2.1.0", "2.0.0"] = SCHEMA_VERSION
     generated_at: str = Field(description="ISO 8601 time the report was made (UTC).")
     sample: str
     title: str

@@ -136,18 +136,28 @@ DESIGN_WORDS = {"MA": "meta-analysis", "SR": "systematic review", "RCT": "random
 
 PHASE_LABELS = {"baseline": "Eat as usual", "elimination": "Avoid the food", "reintroduction": "Eat it again"}
 
-TRIAL_VERDICTS = {"trigger": "looks like a trigger", "not_trigger": "does not look like a trigger",
-                  "inconclusive": "not settled yet"}
+#: verdicts for an unblinded personal diary: what the scores did, never how "sure" anyone is (issue #12)
+TRIAL_VERDICTS = {"trigger": "your scores were worse while eating it",
+                  "not_trigger": "your scores were not noticeably worse while eating it",
+                  "inconclusive": "the diary does not settle it"}
+#: before the plan's last day there is no verdict, only what the diary shows so far
+TRIAL_NOT_FINAL = "no verdict yet: the plan has not ended"
+TRIAL_SO_FAR = {"trigger": "so far, scores were worse while eating it",
+                "not_trigger": "so far, scores were not noticeably worse while eating it",
+                "inconclusive": "so far, not leaning either way"}
+#: the facts listed under a trial result (no probabilities: a diary of one unblinded person is not a verdict
+#: machine, and "chance it makes things worse" read as one)
 TRIAL_FACTS = (("n_days_planned", "Days planned"), ("n_days_recorded", "Days recorded"),
-               ("n_days_used", "Days used in the analysis"), ("p_worse", "Chance it makes things worse"),
-               ("p_meaningful", "Chance of a noticeable worsening"), ("design", "Design"), ("method", "Method"))
+               ("n_days_used", "Days used in the analysis"), ("design", "Design"), ("method", "Method"))
+TRIAL_INTERVAL = ("{level} interval {low} to {high}: the interval the decision reads. The food counts as worsening "
+                  "your scores only when the whole interval is above 0 (a one-sided rule).")
 STATUS_WORDS = {"below typical": "below the typical range", "above typical": "above the typical range",
                 "typical": "within the typical range"}
 
 # ---------------------------------------------------------------------------------------------- plain text
 #: internal references that must not reach a person: knowledge-base keys in brackets, marker ids in brackets,
 #: pointers into research notes, questionnaire field paths
-_KB_KEY = re.compile(r"\[[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*\]\s*")
+_KB_KEY = re.compile(r"\s*\[[A-Z][A-Z0-9]*(?:-[A-Za-z0-9]+)*\]")
 _MARKER = re.compile(r"\s*\(M\d{2}(?:,\s*M\d{2})*\)")
 _NOTES_FILE = re.compile(r"\s*\([^()]*\.md(?:\s*§[^()]*)?\)")
 _FIELD_PATH = re.compile(r"\b(?:about_you|skin|allergies|diet|lifestyle|medicines|gut)\.([a-z0-9_]+)\b")
@@ -178,5 +188,91 @@ SECTION_STATUS_WORDS = {"ok": "complete", "partial": "partly available", "not_av
 VALIDITY_WORDS = {"valid": "yes", "approximate": "approximately", "not_valid": "no", "unknown": "not known"}
 GRADE_WORDS = {"A": "consistent meta-analysis", "B": "several studies agree",
                "C": "one study, or studies conflict", "D": "laboratory, animal or opinion only"}
+#: panel findings reported only in a subgroup the person is not known to belong to
+SUBGROUP_NOT_SCORED = "Reported only in {subgroup}, so not scored for you: {names}."
+
+# ---------------------------------------------------------------------------------------------- sample checks
+#: code -> (headline, detail). Filled with: {share} (the share the check measured), {taxon}, {oral}, {skin},
+#: {core} (share of the usual stool bacteria), {reads}, {floor}. Shown as the first main points when they fire.
+SANITY = {
+    "c_difficile_dominant": (
+        "Your sample is dominated by Clostridioides difficile ({share})",
+        "Clostridioides difficile makes up {share} of the bacteria in this sample. A community this dominated by "
+        "C. difficile is not what healthy stool looks like; it is seen after antibiotics and in C. difficile "
+        "infection. If you have diarrhoea or recently took antibiotics, contact a doctor. Nothing else in this "
+        "report should be read as a comparison with healthy people."),
+    "enterobacteriaceae_bloom": (
+        "A bloom of Enterobacteriaceae ({share} of the bacteria)",
+        "Enterobacteriaceae (E. coli, Klebsiella and relatives; here mostly {taxon}) make up {share} of the "
+        "bacteria; in healthy adults they are usually below 1–2%. Such blooms follow antibiotics, infections, "
+        "inflammation, or a sample left warm before freezing. Comparisons with healthy people are not meaningful "
+        "for a community in this state, so none is among these main points; if you feel unwell, see a doctor."),
+    "dominant_taxon": (
+        "One microbe dominates your sample: {taxon} ({share})",
+        "One taxon, {taxon}, makes up {share} of the bacteria. Fewer than about 2 in 100 healthy people's stool is "
+        "this dominated by one taxon; diversity and every other share are pulled by it, so the skin comparisons "
+        "are not among these main points."),
+    "not_stool_oral": (
+        "This does not look like a stool sample",
+        "This profile looks like a mouth sample, not stool: {oral} oral bacteria (Streptococcus, Veillonella, "
+        "Haemophilus, Neisseria …) and only {core} of the usual stool bacteria. Nothing in it is a comparison with "
+        "healthy stool, and no skin pattern is read from it. If this was meant to be stool, ask the lab."),
+    "not_stool_skin": (
+        "This does not look like a stool sample",
+        "This profile looks like a skin or nose sample, not stool: {skin} skin bacteria (Cutibacterium, "
+        "Staphylococcus, Corynebacterium …) and only {core} of the usual stool bacteria. Nothing in it is a "
+        "comparison with healthy stool, and no skin pattern is read from it. If this was meant to be stool, ask "
+        "the lab."),
+    "host_dominant": (
+        "Mostly human DNA ({share})",
+        "{share} of what was classified is human DNA, not microbes; the microbial part is small and its shares "
+        "are uncertain."),
+    "viral_dominant": (
+        "Mostly viruses, which in stool are bacteriophages ({share})",
+        "{share} of what was classified is viral. In stool these are mostly bacteriophages — viruses that infect "
+        "bacteria, not people — and a large phage share often follows a bloom of their host bacteria (fermented "
+        "foods such as kefir bring Lactococcus and its phages). Every bacterial share in this report is computed "
+        "without the viruses."),
+    "fungi_high": (
+        "Fungi are {share} of this sample",
+        "Fungi are {share} of what was classified (mostly {taxon}). Only some profilers look for fungi, and "
+        "healthy stool usually holds well under 1 %; the bacterial shares in this report are computed without "
+        "them."),
+    "high_unknown": (
+        "Most of this sample could not be named ({share})",
+        "{share} of the reads could not be assigned to any microbe. Shares describe only the named part, and a "
+        "microbe not detected here may simply have been missed, so nothing is called absent."),
+    "low_depth": (
+        "Too few reads to see rare microbes",
+        "Only {reads} reads were classified (below {floor}); rare microbes cannot be seen at this depth and "
+        "shares are noisy, so nothing is called absent."),
+}
+SANITY_NOTHING_PLACED = ("Nothing in this profile could be placed at species or genus level, so it cannot be "
+                         "compared with healthy people.")
+#: what the skin section says when a sample check makes its placements meaningless
+SKIN_NOT_MAIN = ("Because {why}, where this sample falls on the skin findings below is not meaningful: they are "
+                 "shown for what studies report, and none of them is among the main points.")
+SKIN_NOT_MAIN_WHY = {
+    "c_difficile_dominant": "the sample is dominated by Clostridioides difficile",
+    "enterobacteriaceae_bloom": "the sample holds a bloom of Enterobacteriaceae",
+    "dominant_taxon": "one microbe dominates the sample",
+    "not_stool_oral": "the sample does not look like stool",
+    "not_stool_skin": "the sample does not look like stool",
+}
+#: checks that make the comparison with healthy stool meaningless (severity stop); dominant_taxon blocks skin only
+SKIN_BLOCKING = frozenset(SKIN_NOT_MAIN_WHY)
+
+# ---------------------------------------------------------------------------------------------- validation
+VALIDATION = {
+    "validated": ("Validated: in {cohorts}, this lean told patients from controls with an AUC of {auc} (95% "
+                  "interval {low} to {high}; 0.5 is chance)."),
+    "validated_no_separation": ("Checked and not supported: in {cohorts}, this lean did not tell patients from "
+                                "controls (AUC {auc}, 95% interval {low} to {high}; 0.5 is chance). It is a "
+                                "description of the findings below, not a main point."),
+    "not_validated": ("Not validated: no study of patients and controls has tested whether this lean tells them "
+                      "apart, so it is a description of the findings below, not a main point."),
+}
+VALIDATION_COHORT = "a {condition} cohort of {patients} patients and {controls} controls"
+
 ALIGNMENT_BADGES = {"toward": "you: patients' side", "away": "you: other side", "neither": "you: typical",
                     "no_direction": "studies disagree", "unknown": "not checked"}

@@ -77,8 +77,11 @@ def _biom_bytes(profile: Profile, rank: str | None) -> tuple[bytes, int]:
         if row["taxid"] is not None and row["taxid"] == row["taxid"]:
             md["taxid"] = str(row["taxid"])
         obs_md.append(md)  # every row needs the same keys, or biom-format refuses to write
-    sample_md = [{"units": i.units, "source": i.source, "profiler": i.profiler or "", "layout": view.layout}
-                 for i in view.info]
+    # rows at no canonical rank that are leaves (kaiju's Viruses) are written to the long table; the flag travels
+    # with the file so the table read back writes the same long table
+    leaves = any(i.extra.get("unranked_rows_are_leaves") for i in view.info)
+    sample_md = [{"units": i.units, "source": i.source, "profiler": i.profiler or "", "layout": view.layout,
+                  "unranked_rows_are_leaves": "yes" if leaves else "no"} for i in view.info]
     table = biom.Table(view.values.T.tocsr(), list(taxa.index), list(view.samples), obs_md, sample_md,
                        type="OTU table")
     buffer = io.BytesIO()

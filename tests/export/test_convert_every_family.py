@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import gutskin
-from gutskin.cli import app
+from gutskin.cli import app, main
 from gutskin.taxonomy.ranks import is_canonical
 from gutskin.writers import write_profile
 from tests.conftest import FIXTURES
@@ -23,24 +23,17 @@ FILES = [(fam, p.name) for fam in FAMILIES for p in sorted((FIXTURES / fam).iter
          if p.is_file() and not p.name.endswith(".md")]
 # a QIIME 2 taxonomy alone is no profile: the reader must refuse it
 TAXONOMY_ONLY = {"qiime2_taxonomy_tsv"}
-# Gaps found by this test (readers/writers belong to the hardening work; reported, not fixed here). strict: a fix
-# turns the expected failure into a pass and the entry must then go.
-_EMPTY = ("the reader accepts a profile with no rows, convert writes it, and gutskin then refuses the file it wrote "
-          "('BIOM table is empty' / 'long table has a header but no rows')")
-_NO_RANK_VIRUSES = ("the 'Viruses' row at rank 'no rank' is in the long table but is lost when the converted file "
-                    "is read back (BIOM and Parquet)")
-KNOWN_GAPS = {
-    "multiqc__issue_2160__empty.txt": _EMPTY,
-    "multiqc__issue_2876_empty__empty.report": _EMPTY,
-    "taxpasta__ERR3201952.krakenuniq.report.txt.gz": _EMPTY,
-    "taxpasta__MOCK_001_Minion_R9_se_metaphlan3-db.metaphlan3_profile.txt": _EMPTY,
-    "taxpasta__MOCK_002_Minion_R9_se_metaphlan3-db.metaphlan3_profile.txt": _EMPTY,
-    "multiqc__2samples_kaiju2table_phylum.txt": _NO_RANK_VIRUSES,
-    "multiqc__first_kaiju2table_genus.txt": _NO_RANK_VIRUSES,
-    "multiqc__second_kaiju2table_genus.txt": _NO_RANK_VIRUSES,
-    "taxpasta__barcode41_se-barcode41-kaiju.txt": _NO_RANK_VIRUSES,
-    "q2-types__feature-table_v100.biom": "12 of 22 feature rows (the all-zero features named 'None…') are lost when "
-                                         "the long Parquet is read back (BIOM keeps them)",
+# Gaps this test found are fixed; strict expected failures go here (a fix turns one into a pass and the entry must
+# then go). Fixed: empty profiles were written, then refused on reading back (now refused when read); kaiju's
+# 'Viruses' row and the unranked features of a partly classified BIOM were lost on reading the converted file back.
+KNOWN_GAPS: dict[str, str] = {}
+#: real runs in which every read stayed unclassified: refused when read, so convert never writes a file it refuses
+EMPTY_RUNS = {
+    "kaiju/multiqc__issue_2160__empty.txt": "everything is unclassified",
+    "kraken2/multiqc__issue_2876_empty__empty.report": "every read is unclassified (120,098 reads)",
+    "krakenuniq/taxpasta__ERR3201952.krakenuniq.report.txt.gz": "every read is unclassified (4,937 reads)",
+    "metaphlan/taxpasta__MOCK_001_Minion_R9_se_metaphlan3-db.metaphlan3_profile.txt": "everything is unclassified",
+    "metaphlan/taxpasta__MOCK_002_Minion_R9_se_metaphlan3-db.metaphlan3_profile.txt": "everything is unclassified",
 }
 
 
@@ -119,3 +112,40 @@ def test_unranked_features_survive_both_formats(tmp_path):
         out = tmp_path / f"t.{target}"
         write_profile(original, out, to=target)
         _same(expected, _long(gutskin.read(out)), target)
+
+
+@pytest.mark.parametrize("relpath", sorted(EMPTY_RUNS))
+def test_empty_runs_are_refused_by_read_and_convert_alike(relpath, tmp_path, capsys):
+    """One behaviour for a profile without a value: read, convert and inspect agree, and nothing is written."""
+    src = FIXTURES / relpath
+    with pytest.raises(gutskin.InputError) as exc:
+        gutskin.read(src)
+    message = str(exc.value)
+    assert src.name in message and "the profile is empty" in message and EMPTY_RUNS[relpath] in message
+    empty = gutskin.read(src, allow_empty=True)  # what inspect shows: the run, all unclassified
+    assert empty.values.nnz == 0 and all(i.unclassified_share == 1.0 for i in empty.info)
+    for target in ("biom", "parquet", "tsv"):
+        out = tmp_path / f"out.{target}"
+        with pytest.raises(SystemExit) as exit_:
+            main(["convert", str(src), "-o", str(out), "--to", target])
+        err = capsys.readouterr().err
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        assert exit_.value.code == 2 and len(lines) == 1 and "the profile is empty" in lines[0], err
+        assert not out.exists() and not list(tmp_path.iterdir())
+    shown = CliRunner().invoke(app, ["inspect", str(src)])
+    assert shown.exit_code == 0 and "100.0%" in shown.output
+
+
+@pytest.mark.parametrize("relpath", ["kaiju/multiqc__2samples_kaiju2table_phylum.txt",
+                                     "biom/q2-types__feature-table_v100.biom"])
+def test_unranked_leaves_survive_a_chain_of_conversions(relpath, tmp_path):
+    """BIOM → Parquet → TSV → BIOM: kaiju's Viruses and unclassified features are in every long table."""
+    original = gutskin.read(FIXTURES / relpath)
+    expected = _long(original)
+    assert (~expected["rank"].map(is_canonical)).any()  # the case under test: rows at no canonical rank
+    current = original
+    for i, target in enumerate(("biom", "parquet", "tsv", "csv", "biom")):
+        out = tmp_path / f"step{i}.{target}"
+        write_profile(current, out, to=target)
+        current = gutskin.read(out)
+        _same(expected, _long(current), f"step {i} → {target}")

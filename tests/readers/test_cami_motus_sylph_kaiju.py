@@ -83,7 +83,7 @@ def test_every_fixture_reads_with_its_format_named(relpath):
         with pytest.raises(InputError, match="sylph query"):
             gutskin.read(fixture(relpath), format=fmt)
         return
-    p = gutskin.read(fixture(relpath), format=fmt)
+    p = gutskin.read(fixture(relpath), format=fmt, allow_empty=relpath == KAIJU_EMPTY)
     assert p.n_samples >= 1 and all(i.format == fmt for i in p.info)
 
 
@@ -435,7 +435,9 @@ def test_kaiju_taxon_id_names():
 
 
 def test_kaiju_empty_and_virus_only_tables():
-    empty = gutskin.read(fixture(KAIJU_EMPTY))
+    with pytest.raises(InputError, match="the profile is empty: everything is unclassified"):
+        gutskin.read(fixture(KAIJU_EMPTY))
+    empty = gutskin.read(fixture(KAIJU_EMPTY), allow_empty=True)
     assert empty.samples == ["empty"] and empty.n_taxa == 0
     assert empty.info[0].unclassified_share == 1.0 and empty.info[0].extra["rank"] == "species"
     galaxy = gutskin.read(fixture(KAIJU_GALAXY))

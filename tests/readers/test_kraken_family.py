@@ -122,7 +122,7 @@ def test_kraken_style_report_detected_and_read(relpath):
     profiler, version, sample, named, n_species, u_reads, classified = KRAKEN_REPORTS[relpath]
     path = fixture(relpath)
     assert readers.detect_format(path) == "kraken_report"
-    prof = readers.read(path)
+    prof = readers.read(path, allow_empty=True)  # the all-unclassified run too
     info = prof.info[0]
     assert prof.samples == [sample]
     assert prof.layout == "clades" and prof.units == "counts"
@@ -349,7 +349,7 @@ def test_krakenuniq_detected_and_read(relpath):
     version, db, sample, name, reads, n_species, u_reads, root = KRAKENUNIQ[relpath]
     path = fixture(relpath)
     assert readers.detect_format(path) == "krakenuniq"
-    prof = readers.read(path)
+    prof = readers.read(path, allow_empty=True)  # the all-unclassified run too
     info = prof.info[0]
     assert prof.samples == [sample]
     assert (info.profiler, info.profiler_version, info.database) == ("KrakenUniq", version, db)

@@ -63,7 +63,10 @@ def test_gtdb_converted_profile_keeps_gtdb_names():
 
 
 def test_unknown_only_profile_is_empty_and_fully_unclassified():
-    p = gutskin.read(fixture("metaphlan/taxpasta__MOCK_001_Minion_R9_se_metaphlan3-db.metaphlan3_profile.txt"))
+    path = fixture("metaphlan/taxpasta__MOCK_001_Minion_R9_se_metaphlan3-db.metaphlan3_profile.txt")
+    with pytest.raises(InputError, match="the profile is empty: everything is unclassified"):
+        gutskin.read(path)
+    p = gutskin.read(path, allow_empty=True)
     assert p.n_taxa == 0 and p.info[0].unclassified_share == 1.0
 
 

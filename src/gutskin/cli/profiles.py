@@ -41,7 +41,7 @@ def _read_inputs(files: list[Path], fmt: str | None):
 
 def describe(path: Path, fmt: str | None) -> list[dict]:
     """Facts about each sample of one input file, as plain data (what ``inspect --json`` prints)."""
-    profile = read(path, fmt)
+    profile = read(path, fmt, allow_empty=True)  # an all-unclassified run is shown (100 % unclassified)
     per_rank = profile.taxa_per_rank()
     out = []
     for i, name in enumerate(profile.samples):

@@ -107,20 +107,42 @@ def _stream_name(name: str | None) -> str:
 
 
 def read(source: str | Path | BinaryIO, format: str | None = None, *, name: str | None = None,
-         **options) -> Profile:
+         allow_empty: bool = False, **options) -> Profile:
     """Read one profile from a path or a binary stream. ``format`` overrides detection (see :data:`FORMATS`).
 
     ``name``: for a stream, the label errors name and the sample name of a single-sample format (an upload
     has no file name to take one from); for a path, a single-sample file's sample is renamed to it.
+
+    A profile in which no taxon has a value (a run where every read stayed unclassified) is refused with one
+    line: no output format can hold it (a long table has no row to write, a BIOM table no observation), so
+    accepting it would only move the refusal to the file ``convert`` wrote. ``allow_empty=True`` returns it
+    anyway, for ``inspect``, which reports its unclassified share.
     """
     if _is_stream(source):
         label = _stream_name(name)
         with in_memory(label, read_stream(source, label)) as path:  # type: ignore[arg-type]
-            return _read_path(path, format, name, **options)
-    return _read_path(Path(source), format, name, **options)  # type: ignore[arg-type]
+            return _read_path(path, format, name, allow_empty, **options)
+    return _read_path(Path(source), format, name, allow_empty, **options)  # type: ignore[arg-type]
 
 
-def _read_path(path: Path, format: str | None, name: str | None, **options) -> Profile:
+def _refuse_empty(profile: Profile, path: Path) -> None:
+    """One clear line for a profile without a single non-zero value."""
+    if profile.values.nnz:
+        return
+    unclassified = [i.unclassified for i in profile.info]
+    if profile.info and all(i.unclassified_share == 1.0 for i in profile.info):
+        total = sum(u for u in unclassified if u is not None)
+        if all(i.units == "counts" for i in profile.info) and total:
+            why = f"every read is unclassified ({total:,.0f} reads)"
+        else:
+            why = "everything is unclassified"
+    else:
+        why = f"no taxon has a value in {'the sample' if profile.n_samples == 1 else 'any sample'}"
+    raise InputError(f"the profile is empty: {why}; there is no taxon to read, score or convert", path)
+
+
+def _read_path(path: Path, format: str | None, name: str | None, allow_empty: bool = False,
+               **options) -> Profile:
     if format is None:
         reader = detect(path)
     else:
@@ -140,6 +162,8 @@ def _read_path(path: Path, format: str | None, name: str | None, **options) -> P
         raise exc.at(path) from None
     except _BAD_CONTENT as exc:
         raise InputError(f"cannot read as {reader.FORMAT}: {_describe(exc)}", path) from None
+    if not allow_empty:
+        _refuse_empty(profile, path)
     if name is not None and profile.n_samples == 1 and profile.samples[0] != name:
         profile = Profile(profile.values, [name], profile.taxa, profile.info, profile.layout)
     return profile

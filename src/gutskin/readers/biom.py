@@ -508,7 +508,8 @@ def _interpret_own(table: BiomTable, path: Path, fmt: str) -> Profile:
         info.append(SampleInfo(source=str(path), format=fmt, units=units,
                                profiler=(smd[i].get("profiler") or None),
                                extra={"generated_by": table.generated_by, "original_source": smd[i].get("source"),
-                                      "layout": smd[i].get("layout") or "clades"}))
+                                      "layout": smd[i].get("layout") or "clades",
+                                      "unranked_rows_are_leaves": smd[i].get("unranked_rows_are_leaves") == "yes"}))
     layouts = {str(m.get("layout") or "") for m in smd}
     layout = "features" if layouts == {"features"} else "clades"  # files from before the layout was written: clades
     return assemble(layout, taxa, list(table.sample_ids), info, table.values, path)

@@ -39,7 +39,7 @@ from ..io import PEEK_BYTES, Peek, compression, memory_bytes, read_bytes, read_t
 from ..io import peek as _peek
 from ..profile import LONG_COLUMNS, Profile, SampleInfo, taxon_key
 from ..taxonomy.lineage import Lineage
-from ..taxonomy.ranks import RANK_INDEX, RANKS, rank_word
+from ..taxonomy.ranks import RANK_INDEX, RANKS, is_canonical, rank_word
 from ..taxonomy.taxon_strings import feature_rank, is_unassigned, lineage_from_taxonomy, parse_canonical
 from . import biom as biom_reader
 from .base import NA_STRINGS, parse_taxid, sample_name_from_path
@@ -372,13 +372,17 @@ def profile_from_long(frame: pd.DataFrame, source: str = "<dataframe>", first_li
     use_count = sample_counts[sample_codes]
     values = np.where(use_count, count, rel)
     matrix = sp.csr_matrix((values, (sample_codes, taxon_codes)), shape=(n_samples, len(taxa)))
+    # the writer puts a row at no canonical rank into a long table only when it is a leaf no canonical row holds
+    # (an unranked feature, kaiju's Viruses): say so, or the profile read back would leave it out of its long table
+    unranked_leaves = any(not is_canonical(r) for r in pd.unique(ranks))
     info = []
     for s in range(n_samples):
         units = "counts" if sample_counts[s] else "fraction"
         reason = ("'count' is filled on every row of this sample" if sample_counts[s]
                   else "'count' is blank, so relative_abundance (a fraction per rank) is used")
         info.append(SampleInfo(source=source, format=FORMAT, units=units,
-                               extra={"layout": "standard long table", "units_reason": reason}))
+                               extra={"layout": "standard long table", "units_reason": reason,
+                                      "unranked_rows_are_leaves": unranked_leaves}))
     return biom_reader.assemble("clades", taxa, [str(s) for s in sample_names], info, matrix, Path(source))
 
 

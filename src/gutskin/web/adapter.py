@@ -317,3 +317,77 @@ def fhir_bundle(data: bytes, filename: str, sample: str, answers: dict[str, Any]
     if problems:  # a bug in the export, never the person's data: refuse to hand out an invalid Bundle
         raise RuntimeError(f"the FHIR Bundle failed validation ({len(problems)} problems; first: {problems[0]})")
     return bundle
+
+
+# ------------------------------------------------------------------------------------------ merged tables (#15)
+def _decompressed(data: bytes) -> bytes | None:
+    if data[:2] == b"\x1f\x8b":
+        return gzip.decompress(data)
+    if data[:3] == b"BZh":
+        return bz2.decompress(data)
+    if data[:4] == b"PK\x03\x04":
+        return None  # an archive (.qza, .biom zip): not a text table
+    return data
+
+
+def split_sample(data: bytes, filename: str, sample: str) -> tuple[bytes, str, ReadUpload]:
+    """One sample's own file (bytes, name, what was read) out of a merged table, so a client's account holds only
+    their sample — never the other clients' columns. The table's text is cut by column (the header's sample
+    columns; every other column and the lines above the header kept), then read back and checked: the same
+    format, profiler, database and method, the one sample, and the same abundances as in the merged table. A
+    table that cannot be cut that way (an archive, a binary BIOM file, a long table, sample names not found once
+    each in one header line) is refused for that sample with the reason."""
+    name = _safe_filename(filename)
+    merged = read_upload(data, filename)
+    if sample not in merged.samples:
+        raise InputError(f"no sample named {sample!r} in this table", name, field="sample")
+    raw = _decompressed(data)
+    text = None
+    if raw is not None and b"\x00" not in raw[:4096]:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+    if text is None:
+        raise InputError("this table is not a text table, so one sample cannot be taken out of it; upload one file "
+                         "per client instead", name)
+    lines = text.splitlines()
+    wanted = set(merged.samples)
+    header_at, keep = None, None
+    for i, line in enumerate(lines[:200]):
+        cells = [c.strip().lstrip("#").strip() for c in line.split("\t")]
+        hits = [j for j, c in enumerate(cells) if c in wanted]
+        if len(hits) == len(wanted) and {cells[j] for j in hits} == wanted:
+            header_at = i
+            mine = next(j for j in hits if cells[j] == sample)
+            keep = [j for j in range(len(cells)) if j not in hits or j == mine]
+            break
+    if header_at is None or keep is None:
+        raise InputError("the sample names are not each found once in one header line of this table, so one sample "
+                         "cannot be taken out of it; upload one file per client instead", name)
+    n_cols = len(lines[header_at].split("\t"))
+    out = lines[:header_at]
+    for line in lines[header_at:]:
+        cells = line.split("\t")
+        out.append("\t".join(cells[j] for j in keep) if len(cells) == n_cols else line)
+    own = ("\n".join(out) + "\n").encode("utf-8")
+    base = name.removesuffix(".gz").removesuffix(".bz2") if raw is not data else name  # stored uncompressed
+    own_name = _safe_filename(f"{sample}__{base}")
+    try:
+        single = read_upload(own, own_name)
+    except InputError:
+        single = None
+    same = single is not None and (
+        single.samples == [sample] and single.format == merged.format and single.profiler == merged.profiler
+        and single.database == merged.database and single.method == merged.method)
+    if same:  # every (rank, lineage, name) row with the same abundance, nothing more, nothing less
+        keys = ["rank", "lineage", "name"]
+        a = merged.profile.sample(sample).to_long()[[*keys, "relative_abundance"]].astype({k: str for k in keys})
+        b = single.profile.to_long()[[*keys, "relative_abundance"]].astype({k: str for k in keys})  # type: ignore[union-attr]
+        both = a.merge(b, on=keys, how="outer", indicator=True)
+        same = (len(a) == len(b) == len(both) and bool((both["_merge"] == "both").all())
+                and bool(((both["relative_abundance_x"] - both["relative_abundance_y"]).abs() <= 1e-9).all()))
+    if not same:
+        raise InputError("taking this sample out of the table changes what gutskin reads from it, so it is not "
+                         "stored; upload one file per client instead", name)
+    return own, own_name, single  # type: ignore[return-value]

@@ -52,11 +52,21 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.mount("/static/report", StaticFiles(directory=report_static), name="report-static")
     app.mount("/static", StaticFiles(directory=static), name="static")
 
-    from . import routes_account, routes_api, routes_auth, routes_grants, routes_tests, routes_tokens, routes_trials
-    from . import routes_admin
+    from . import (
+        routes_account,
+        routes_admin,
+        routes_api,
+        routes_auth,
+        routes_grants,
+        routes_practice,
+        routes_retest,
+        routes_tests,
+        routes_tokens,
+        routes_trials,
+    )
 
     for module in (routes_auth, routes_account, routes_tests, routes_trials, routes_grants, routes_tokens,
-                   routes_api, routes_admin):
+                   routes_api, routes_admin, routes_practice, routes_retest):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

@@ -450,6 +450,65 @@ async def client_report_pdf(grant_id: int, report_id: int, ctx: Ctx = Depends(ap
     return Response(pdf, media_type="application/pdf")
 
 
+class TableSample(BaseModel):
+    sample: str
+    grant_id: int | None = Field(None, description="The client's grant this sample was mapped to.")
+    client: str | None = Field(None, description="The client's e-mail.")
+    status: str = Field(description="stored (test and report), failed (see error), skipped (not mapped).")
+    test_id: int | None = None
+    report_id: int | None = None
+    error: str | None = None
+
+
+class TableResult(BaseModel):
+    filename: str
+    samples: list[TableSample]
+
+
+@router.post("/tables", response_model=TableResult, responses={**ERRORS, 413: {"model": ApiError}})
+async def merged_table(file: UploadFile = File(...),
+                       clients: str = Form(..., description='JSON object: sample id → grant id, e.g. '
+                                                            '{"S1": 12, "S2": 14}. Unmapped samples are skipped.'),
+                       ctx: Ctx = Depends(api_ctx)):
+    """A merged table with many samples for many clients (labs): each mapped sample becomes that client's own test
+    (only their sample) and report, through a live grant that allows uploading. Each sample is stored in its own
+    transactions; a failure is listed with its reason and never undoes the others."""
+    import json
+
+    from .routes_practice import run_table
+
+    _need(ctx, "write")
+    try:
+        raw = json.loads(clients)
+    except ValueError:
+        raw = None
+    if not isinstance(raw, dict) or not raw or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in raw.items()):
+        return _bad(InputError('clients must be a JSON object of sample id → grant id, e.g. {"S1": 12}',
+                               field="clients"))
+    data = await _read_file(ctx, file)
+    filename = file.filename or "upload"
+    try:
+        info = await run_in_threadpool(adapter.read_upload, data, filename)
+    except (InputError, RefusedError) as exc:
+        return _bad(exc)
+    unknown = sorted(set(raw) - set(info.samples))
+    if unknown:
+        return _bad(InputError(f"no sample named {unknown[0]!r} in this table; samples are {info.samples[:10]}",
+                               field="clients"))
+    mapping = {k: v for k, v in raw.items()}
+    actor_id = ctx.user.id
+    ctx.db.commit()
+
+    def work() -> list[TableSample]:
+        return [TableSample(**r.__dict__) for r in run_table(ctx.request.app.state.database, ctx.request,
+                                                              ctx.config, actor_id, data, filename, info.samples,
+                                                              mapping, "api")]
+
+    results = await run_in_threadpool(work)
+    return TableResult(filename=adapter._safe_filename(filename), samples=results)
+
+
 def openapi_document() -> dict[str, Any]:
     """The API's OpenAPI document (committed as docs/openapi.json; a test fails when it is stale)."""
     doc = get_openapi(title="gutskin API", version=__version__, routes=router.routes,

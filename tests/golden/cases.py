@@ -52,9 +52,12 @@ def pinned(a: Any) -> dict[str, Any]:
         "indices": {x.key: {"status": x.status, "value": x.value, "coverage": x.coverage} for x in a.indices},
         "metric_percentiles": {p.feature: [p.value, p.percentile, p.ci_low, p.ci_high]
                                for p in a.placements if p.kind == "metric"},
+        "sanity": [[c.code, c.severity, c.value, c.taxid] for c in a.sanity],
         "panels": {p.condition: {"score": p.score, "interval": list(p.interval) if p.interval else None,
                                  "counts": dict(sorted(p.counts.items())),
-                                 "items": [[i.feature, i.grade, i.alignment] for i in p.items]}
+                                 "items": [[i.feature, i.grade, i.alignment] for i in p.items],
+                                 "main_point_items": [i.feature for i in p.items if i.main_point_eligible],
+                                 "validation": p.validation.status, "lean_main_point": p.lean_main_point}
                    for p in a.skin.panels},
         "recommendations": [r.rule_id for r in a.recommendations],
         "gate": {"ok": a.gate.ok, "rule_ids": sorted(a.gate.rule_ids)},

@@ -97,7 +97,7 @@ def test_trial_results_with_a_timeline(example_profile, trial_files):
     assert res.estimate is not None and res.ci_low <= res.estimate <= res.ci_high
     assert [p.name for p in res.phases] == ["baseline", "elimination", "reintroduction"]
     assert len(res.points) == res.phases[-1].end_day
-    assert [i for i in r.summary.items if i.kind != "sample_check"][0].section == "trial"
+    assert next(i for i in r.summary.items if i.kind != "sample_check").section == "trial"
     html = render_html(r)
     assert 'data-chart="timeline"' in html
 

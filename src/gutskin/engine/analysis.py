@@ -151,7 +151,8 @@ def analyse(profile: Profile, resources: Resources | None = None, *,
         q = qs[sample]
         gate = gate_for(q)
         sanity = _sanity(one, q)
-        skin, recs = _skin(one, q, ref, ref_part, resources, conditions)
+        skin, recs = _skin(one, q, ref, ref_part, resources, conditions,
+                           comparable=not any(c.severity == "stop" for c in sanity))
         info = profile.info[i]
         extra = info.extra if isinstance(info.extra, dict) else {}
         provenance = Provenance(
@@ -308,7 +309,8 @@ def _composition_for(comp: dict[str, Any], i: int) -> Composition:
 
 # ---------------------------------------------------------------------------------------------- skin
 def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part: Part, resources: Resources,
-          conditions: Sequence[str] | None = None) -> tuple[Skin, list[RecommendationOutcome]]:
+          conditions: Sequence[str] | None = None, *, comparable: bool = True
+          ) -> tuple[Skin, list[RecommendationOutcome]]:
     kb = resources.knowledge
     asked = [kb.resolve_condition(c) or c for c in (q.conditions() if q is not None else [])]
     if ref is None:
@@ -319,7 +321,8 @@ def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part
         recs = recommend(findings, q, kb)
         return (Skin(part=Part(status="refused", reason=f"no healthy reference to compare with: {ref_part.reason}"),
                      conditions_asked=asked), [_rec(r) for r in recs])
-    ins = analyze_insights(one, q, reference=ref, kb=kb, conditions=list(conditions) if conditions else None)
+    ins = analyze_insights(one, q, reference=ref, kb=kb, conditions=list(conditions) if conditions else None,
+                           comparable=comparable)
     population = _population(q)
     panels = [SkinPanel(
         condition=p.condition, gut_evidence=p.gut_evidence, relevant=p.condition in asked, population=population,

@@ -72,12 +72,14 @@ def analyze_insights(
     reference: str | Reference | None = None,
     conditions: list[str] | None = None,
     kb: KnowledgeBase | None = None,
+    comparable: bool = True,
 ) -> Insights:
     """Skin insight for one sample.
 
     ``reference`` pins a reference by name (or object); by default the best method match is chosen and any
     mismatch is reported in ``caveats``. ``conditions`` defaults to those in the questionnaire, else every
-    condition the knowledge base has gut evidence for.
+    condition the knowledge base has gut evidence for. ``comparable=False`` (a stop-severity sanity check fired):
+    no recommendation is triggered by the sample's microbes.
     """
     if sample is None:
         if profile.n_samples != 1:
@@ -104,7 +106,9 @@ def analyze_insights(
     # subgroup findings (men only, women only) apply only to people known to match
     panels = [build_panel(kb.resolve_condition(c), measurements, kb, population, sex=_sex(questionnaire))
               for c in wanted]
-    statuses = {fid: m.status for fid, m in measurements.items()}
+    # a sample a sanity check calls not comparable (not stool, C. difficile, a bloom) triggers no advice from its
+    # microbes: suggestions then come from the answers alone
+    statuses = {fid: m.status for fid, m in measurements.items()} if comparable else {}
     findings = Findings(statuses=statuses, conditions=tuple(kb.resolve_condition(c) for c in wanted),
                         population=population, sample=one.samples[0])
     recs = recommend(findings, questionnaire, kb)

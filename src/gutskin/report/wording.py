@@ -236,7 +236,7 @@ SANITY = {
     "fungi_high": (
         "Fungi are {share} of this sample",
         "Fungi are {share} of what was classified (mostly {taxon}). Only some profilers look for fungi, and "
-        "healthy stool usually holds well under 1 %; the bacterial shares in this report are computed without "
+        "healthy stool usually holds well under 1%; the bacterial shares in this report are computed without "
         "them."),
     "high_unknown": (
         "Most of this sample could not be named ({share})",

@@ -391,3 +391,38 @@ def split_sample(data: bytes, filename: str, sample: str) -> tuple[bytes, str, R
         raise InputError("taking this sample out of the table changes what gutskin reads from it, so it is not "
                          "stored; upload one file per client instead", name)
     return own, own_name, single  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------------------------ retest (#16)
+@dataclass
+class StoredTest:
+    data: bytes
+    filename: str
+    sample: str
+    day: date
+    label: str
+
+
+def retest_timeline(tests: list[StoredTest], plan: dict[str, Any] | None = None
+                    ) -> tuple[Any, str, list[dict[str, Any]]]:
+    """A person's stored tests (oldest first) compared with ``gutskin.retest`` — one comparison per consecutive
+    pair, plus first → last — and the section the CLI's ``gutskin retest -o retest.html`` shows, word for word.
+    Returns (the ``Retest``, its HTML section, overview rows: each quantity's value at every test and the
+    verdict of each consecutive step, from ``gutskin.retest.timeline``)."""
+    from ..retest import compare_tests, render_fragment, timeline
+    from ..retest.compare import trial_from_plan
+    from ..retest.render import _VERDICT  # the CLI's verdict words, so the overview says exactly what it says
+
+    profiles = []
+    for t in tests:
+        profile = read_upload(t.data, t.filename).profile
+        profiles.append(profile.sample(t.sample) if profile.n_samples > 1 else profile)
+    result = compare_tests(profiles, labels=[t.label for t in tests], dates=[t.day for t in tests],
+                           trial=trial_from_plan(plan) if plan else None)
+    rows = []
+    for series in timeline(result):
+        steps = {st.before: st for st in series.steps}
+        rows.append({"label": series.label, "group": series.group, "values": series.values,
+                     "steps": [(steps[i].verdict.value, _VERDICT[steps[i].verdict][0]) if i in steps else None
+                               for i in range(len(tests) - 1)]})
+    return result, render_fragment(result, heading="Did your gut change between tests?"), rows

@@ -1,7 +1,8 @@
 """A report a person finishes (issue #12): few main points, a GP page, no internal wording, sources as links.
 
-Reports are rendered for every shipped example and for a few people whose answers change the report (an infant
-no reference describes, a child, someone who had anaphylaxis), and the visible text is searched for what must
+Reports are rendered for every shipped example, for a few people whose answers change the report (an infant
+no reference describes, a child, someone who had anaphylaxis) and for every persona of the safety table
+(``tests/safety/test_personas.py``), and the visible text is searched for what must
 never reach a person: internal ids, file names, questionnaire field paths, gutskin commands and server paths.
 """
 
@@ -28,6 +29,10 @@ FORBIDDEN = {
     "file name": re.compile(r"\b[\w.-]+\.(?:ya?ml|json|csv|tsv|txt|md|biom|ics)\b"),
     "server or home path": re.compile(r"(?:^|\s)(?:/work|/home|/tmp|/Users|/srv|/var|/root)/"),
     "used/unavailable table": re.compile(r"\b(?:used|unavailable) \(from"),
+    "reference id": re.compile(r"(?<![/.\w-])[a-z]{2,}\d+[a-z0-9]*(?:-[a-z0-9]+)+\b"),
+    "feature key": re.compile(r"\b(?:phylum|guild|class|order|family)\.[A-Za-z]"),
+    "sample check code": re.compile(r"\b(?:c_difficile_dominant|enterobacteriaceae_bloom|dominant_taxon|"
+                                    r"not_stool_(?:oral|skin)|viral_dominant|fungi_high|high_unknown|low_depth)\b"),
 }
 
 PEOPLE = {
@@ -43,6 +48,16 @@ PEOPLE = {
                                       "allergies": {"past_reactions": [{"food": "peanut", "timing": "immediate",
                                                                         "anaphylaxis": True}]}}},
 }
+
+
+def _with_personas() -> dict[str, dict]:
+    """Every persona of the safety table (tests/safety/test_personas.py) is a person whose report is searched too."""
+    from tests.safety.test_personas import PERSONAS
+
+    return {**PEOPLE, **{f"persona: {name}": {"questionnaire": answers} for name, answers in PERSONAS.items()}}
+
+
+PEOPLE = _with_personas()
 
 
 def visible_text(page: str) -> str:

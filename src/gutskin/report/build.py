@@ -487,7 +487,7 @@ def _panel(p: PanelData, v: _View) -> SkinPanel:
                           "worthwhile.")
             continue
         if m is None or m.status == "not_measured":
-            unchecked.setdefault(_unchecked_reason(m), []).append(label)
+            unchecked.setdefault(_unchecked_reason(m, v), []).append(label)
             continue
         cites = []
         for aid in item.associations:
@@ -548,10 +548,21 @@ def _validation_words(p: PanelData, condition_name: str) -> str:
                                        low=f"{val.ci[0]:.2f}", high=f"{val.ci[1]:.2f}")
 
 
-def _unchecked_reason(m: FeatureMeasurement | None) -> str:
-    """Why a finding could not be checked, in few words (one line then covers every finding it applies to)."""
+_FEATURE_KEY = re.compile(r"\b(?:phylum|guild|class|order|family|genus|species)\.([A-Za-z][\w-]*)")
+
+
+def _unchecked_reason(m: FeatureMeasurement | None, v: _View | None = None) -> str:
+    """Why a finding could not be checked, in few words (one line then covers every finding it applies to).
+
+    The measurement's reason names the reference by its id and metrics by their keys (``phylum.Bacillota``); a
+    person reads "the healthy reference" and the plain name.
+    """
     reason = (m.reason if m is not None else None) or "not measured"
-    return reason.split(";")[0].split(": ")[0].rstrip(".")
+    reason = reason.split(";")[0].split(": ")[0].rstrip(".")
+    if v is not None and v.ref is not None:
+        reason = reason.replace(f"the reference {v.ref.name}", "the healthy reference").replace(
+            v.ref.name, "the healthy reference")
+    return _FEATURE_KEY.sub(lambda x: x.group(1).replace("_", " ").replace("-", " "), reason)
 
 
 def kb_grade_label(grade: str) -> str:

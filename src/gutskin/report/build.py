@@ -582,8 +582,11 @@ def _recommendations(v: _View) -> RecommendationsSection:
             why = f"{why} Matched because: {'; '.join(r.reasons)}.".strip()
         if r.unknowns:
             why = f"{why} Not checked: {'; '.join(r.unknowns)}.".strip()
+        label = kb_grade_label(r.grade)
+        if r.evidence_for in W.EVIDENCE_FOR:  # a grade for a gut or safety outcome is not a grade for the skin
+            label = f"{label} ({W.EVIDENCE_FOR[r.evidence_for]})"
         sec.items.append(Recommendation(
-            title=r.title, text=r.text, why=why, evidence=_grade_evidence(r.grade, cites, kb_grade_label(r.grade)),
+            title=r.title, text=r.text, why=why, evidence=_grade_evidence(r.grade, cites, label),
             safety=[*r.safety_notes, *r.nutrient_cautions], category=r.category))
     if not v.a.provenance.questionnaire_given:
         sec.notes.append(W.NO_QUESTIONNAIRE)
@@ -760,10 +763,7 @@ def _summary(v: _View, diversity: DiversitySection, composition: CompositionSect
                     f"{fmt_percentile(shannon.percentile)} percentile of {_ref_phrase(v)}. On its own diversity "
                     "is a weak sign of gut health."),
             section="diversity", kind="measurement", evidence=_marker_evidence(v, "M11")))
-    elif shannon is not None:
-        items.append(SummaryItem(headline=f"Shannon diversity {fmt_number(shannon.value)}",
-                                 detail="No healthy reference was available to compare it with.",
-                                 section="diversity", kind="measurement"))
+    # without a healthy reference (an infant, a method no reference matches) a bare number is not a main point
     unusual = [k for k in key_taxa.items if (k.status, k.direction) in _UNFAVOURABLE]
     unusual.sort(key=lambda k: abs((k.percentile or 0.5) - 0.5), reverse=True)
     for k in unusual[:1] if comparable else []:
@@ -783,13 +783,15 @@ def _summary(v: _View, diversity: DiversitySection, composition: CompositionSect
                 section="composition", kind="measurement"))
     gm = next((x for x in indices.items if x.key == "gmwi2" and x.value is not None), None) or next(
         (x for x in indices.items if x.value is not None), None)
-    if gm is not None and comparable:
+    if gm is not None and comparable and v.ref is not None:  # adult indices say nothing without a matching reference
         caveat = " This value is approximate for this profile." if gm.validity == "approximate" else ""
         items.append(SummaryItem(headline=f"{gm.label.split(' (')[0]}: {fmt_number(gm.value)}",
                                  detail=gm.reading + caveat, section="indices", kind="measurement",
                                  evidence=_marker_evidence(v, "M12")))
-    if recs.items and len(items) < 5:
-        r = recs.items[0]
+    # when the gate is closed its own point already says "talk to a clinician"; do not repeat it as the suggestion
+    offered = [r for r in recs.items if not (trial.gate_ok is False and r.category == "elimination_trial")]
+    if offered and len(items) < 5:
+        r = offered[0]
         items.append(SummaryItem(headline=f"Something to try: {r.title}", detail=r.text, section="recommendations",
                                  kind="evidence", evidence=r.evidence))
     sec.items = items[:5]
@@ -860,14 +862,19 @@ def _for_clinician(v: _View, diversity: DiversitySection, indices: IndicesSectio
                  if shannon.percentile is not None else "")
         lines.append(ClinicianLine(label="Diversity", text=f"Shannon {fmt_number(shannon.value)}{where}."))
     shown = [x for x in indices.items if x.value is not None]
-    if shown:
+    if shown and v.ref is None:  # e.g. an infant: the indices were built on adults, nothing here interprets them
+        lines.append(ClinicianLine(label="Health indices", text=(
+            "computed but not interpreted: no healthy reference matches this person or method "
+            f"({v.ref_reason}).")))
+    elif shown:
         approx = " (approximate for this profile)"
         lines.append(ClinicianLine(label="Health indices", text="; ".join(
             f"{x.label.split(' (')[0]} {fmt_number(x.value)}{approx if x.validity == 'approximate' else ''}"
             for x in shown) + "."))
     for c in v.a.sanity:
         if c.severity == "stop":
-            lines.insert(1, ClinicianLine(label="Sample check", text=_sanity_items(v)[0].detail))
+            first = _sanity_items(v)[0]
+            lines.insert(1, ClinicianLine(label="Sample check", text=W.SANITY_GP.format(headline=first.headline)))
             break
     for panel in [x for x in skin.panels if x.relevant][:2] if _skin_blocked_by(v) is None else []:
         if panel.score is not None and panel.score_low is not None:

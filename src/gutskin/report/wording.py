@@ -188,6 +188,10 @@ SECTION_STATUS_WORDS = {"ok": "complete", "partial": "partly available", "not_av
 VALIDITY_WORDS = {"valid": "yes", "approximate": "approximately", "not_valid": "no", "unknown": "not known"}
 GRADE_WORDS = {"A": "consistent meta-analysis", "B": "several studies agree",
                "C": "one study, or studies conflict", "D": "laboratory, animal or opinion only"}
+#: what a recommendation's grade is about, when it is not the skin (shown beside the grade badge)
+EVIDENCE_FOR = {"gut_microbiome": "evidence for a gut outcome, not for the skin",
+                "safety": "evidence about safety, not about the skin",
+                "interpretation": "about reading the test, not about the skin"}
 #: panel findings reported only in a subgroup the person is not known to belong to
 SUBGROUP_NOT_SCORED = "Reported only in {subgroup}, so not scored for you: {names}."
 
@@ -247,6 +251,9 @@ SANITY = {
         "Only {reads} reads were classified (below {floor}); rare microbes cannot be seen at this depth and "
         "shares are noisy, so nothing is called absent."),
 }
+#: the GP page's line for a stop-severity check
+SANITY_GP = ("{headline}. Comparisons with healthy stool are not meaningful for this sample; consider the clinical "
+             "picture (antibiotics, diarrhoea, sample handling) and repeating the test.")
 SANITY_NOTHING_PLACED = ("Nothing in this profile could be placed at species or genus level, so it cannot be "
                          "compared with healthy people.")
 #: what the skin section says when a sample check makes its placements meaningless

@@ -1,10 +1,12 @@
 """Web app benchmark (not a timed test): PostgreSQL with 1,000 users and 100,000 diary rows; p50/p95 latency of
 the cached report page and of saving a diary entry under 50 concurrent clients on loopback; server start-up time;
-memory of one worker.
+memory of one worker. With ``--api``: 100 concurrent API clients (each its own account and token) uploading real
+profiles from the shared fixtures, building and fetching their reports for 60 s (issue #15).
 
     python benchmarks/bench_web.py                       # starts a throw-away PostgreSQL cluster itself
     python benchmarks/bench_web.py --database-url URL    # an empty PostgreSQL database you made
     python benchmarks/bench_web.py --update-doc          # also rewrite the section in docs/benchmarks.md
+    python benchmarks/bench_web.py --api --update-doc    # the API scenario, its own section
 
 The load loop is bounded: a fixed number of requests per kind, each client a separate account with its own
 session (sessions are made directly in the database so the benchmark does not measure argon2 fifty times).
@@ -37,6 +39,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from gutskin.store import Database, upgrade  # noqa: E402
 from gutskin.store.models import (  # noqa: E402
+    ApiToken,
     BuiltReport,
     DiaryEntry,
     Person,
@@ -56,6 +59,18 @@ REQUESTS = 2_000  # per kind
 EXAMPLE = ROOT / "examples" / "SRR1761667_metaphlan.txt"
 RESULTS = ROOT / "benchmarks" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+# Real single-sample profiles of several profilers (the API scenario uploads them in turn); each is checked to read
+# and to build a report before the run, so a refusal during the run is an error of the server, not of the file.
+API_PROFILES = ("metaphlan/gmwi2__Subj001_time1_S1_metaphlan3.txt",
+                "kraken2/taxpasta__test_1.kraken2.report.txt",
+                "bracken/bracken__sample_output_species_abundance.txt",
+                "motus/motus__ERR878216_both.profile",
+                "centrifuge/taxpasta__AD_pe-db1.centrifuge.txt",
+                "krakenuniq/taxpasta__test1.krakenuniq.report.txt.gz",
+                "metabuli/galaxy-iuc__metabuli__sr_report.tsv")
+API_CLIENTS = 100
+API_SECONDS = 60.0
 
 
 def _port() -> int:
@@ -216,6 +231,194 @@ def run(url: str) -> dict:
     return result
 
 
+# ------------------------------------------------------------------------------------------ the API scenario
+def api_profiles() -> list[tuple[str, bytes]]:
+    """The fixture profiles that read as one sample and build a report (checked here, before the clock runs)."""
+    out = []
+    for rel in API_PROFILES:
+        path = FIXTURES / rel
+        if not path.is_file():
+            print(f"bench: skipping {rel}: not in {FIXTURES}", file=sys.stderr)
+            continue
+        data = path.read_bytes()
+        try:
+            info = adapter.read_upload(data, path.name)
+            if len(info.samples) != 1:
+                raise ValueError(f"{len(info.samples)} samples")
+            adapter.build(data, path.name, info.samples[0], None)
+        except Exception as exc:  # a fixture this version cannot report on is left out, saying why
+            print(f"bench: skipping {rel}: {exc}", file=sys.stderr)
+            continue
+        out.append((path.name, data))
+    if not out:
+        raise SystemExit(f"bench: no usable profile under {FIXTURES}")
+    return out
+
+
+def seed_api(url: str, n: int) -> list[str]:
+    """``n`` accounts, each with a read/write API token (inserted directly: no argon2 or page flow measured)."""
+    upgrade(url)
+    db = Database(url)
+    pw = security.hash_password("benchmark passphrase")
+    now = utcnow()
+    raw = [f"gsk_{secrets.token_urlsafe(32)}" for _ in range(n)]
+    with db.transaction() as s:
+        s.execute(insert(User), [{"email": f"lab{i}@example.org", "password_hash": pw} for i in range(n)])
+        uids = list(s.scalars(select(User.id).where(User.email.like("lab%@example.org")).order_by(User.id)))
+        s.execute(insert(Person), [{"user_id": u, "name": "me", "is_self": True} for u in uids])
+        s.execute(insert(ApiToken), [{"user_id": u, "name": "bench", "token_hash": security.token_hash(t),
+                                      "prefix": t[:10], "scopes": ["read", "write"],
+                                      "expires_at": now + dt.timedelta(days=1)}
+                                     for u, t in zip(uids, raw, strict=True)])
+    db.dispose()
+    return raw
+
+
+class RssSampler:
+    """The worker's resident memory, sampled every half second in a thread while the load runs."""
+
+    def __init__(self, pid: int) -> None:
+        import threading
+
+        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_mb(self.pid))
+            self._stop.wait(0.5)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _stats(ms: list[float]) -> dict:
+    if not ms:
+        return {"n": 0}
+    arr = np.array(ms)
+    return {"n": len(ms), "p50_ms": round(float(np.percentile(arr, 50)), 1),
+            "p95_ms": round(float(np.percentile(arr, 95)), 1), "max_ms": round(float(arr.max()), 1)}
+
+
+async def api_load(base: str, tokens: list[str], profiles: list[tuple[str, bytes]], seconds: float) -> dict:
+    """Each client loops until the time is up: upload a profile, build its report, fetch the report JSON."""
+    lat: dict[str, list[float]] = {"upload": [], "build": [], "fetch": []}
+    errors: list[str] = []
+    cycles = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
+
+    async def timed(kind: str, coro) -> httpx.Response:
+        t0 = time.perf_counter()
+        r = await coro
+        lat[kind].append((time.perf_counter() - t0) * 1000)
+        return r
+
+    async def one(k: int, http: httpx.AsyncClient, token: str) -> None:
+        nonlocal cycles
+        h = {"Authorization": f"Bearer {token}"}
+        i = k
+        while time.perf_counter() < deadline:
+            name, data = profiles[i % len(profiles)]
+            i += 1
+            try:
+                r = await timed("upload", http.post("/api/v1/tests", headers=h, files={"file": (name, data)}))
+                if r.status_code != 201:
+                    errors.append(f"upload {name}: {r.status_code} {r.text[:200]}")
+                    continue
+                r = await timed("build", http.post(f"/api/v1/tests/{r.json()['id']}/report", headers=h))
+                if r.status_code != 200:
+                    errors.append(f"build {name}: {r.status_code} {r.text[:200]}")
+                    continue
+                r = await timed("fetch", http.get(f"/api/v1/reports/{r.json()['id']}", headers=h))
+                if r.status_code != 200 or "schema_version" not in r.json():
+                    errors.append(f"fetch {name}: {r.status_code} {r.text[:200]}")
+                    continue
+                cycles += 1
+            except httpx.HTTPError as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+
+    t0 = time.perf_counter()
+    async with httpx.AsyncClient(base_url=base, timeout=600, limits=limits) as http:
+        await asyncio.gather(*(one(k, http, t) for k, t in enumerate(tokens)))
+    wall = time.perf_counter() - t0
+    requests = sum(len(v) for v in lat.values())
+    return {"wall_seconds": round(wall, 1), "requests": requests, "cycles": cycles, "errors": len(errors),
+            "error_samples": errors[:10], "requests_per_s": round(requests / wall, 2),
+            "cycles_per_s": round(cycles / wall, 2), "all": _stats([x for v in lat.values() for x in v]),
+            **{k: _stats(v) for k, v in lat.items()}}
+
+
+def run_api(url: str, n_clients: int, seconds: float) -> dict:
+    home = Path(tempfile.mkdtemp(prefix="gutskin-bench-"))
+    result: dict = {"scenario": "api", "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "cores": os.cpu_count(), "cpu": platform.processor() or platform.machine(),
+                    "python": platform.python_version(), "clients": n_clients, "seconds": seconds,
+                    "load_start": loadavg()}
+    profiles = api_profiles()
+    result["profiles"] = [name for name, _ in profiles]
+    tokens = seed_api(url, n_clients)
+    port = _port()
+    proc, startup = start_server(url, home, port)
+    result["startup_seconds"] = round(startup, 2)
+    result["rss_after_start_mb"] = round(rss_mb(proc.pid), 1)
+    try:
+        with RssSampler(proc.pid) as rss:
+            result["load"] = asyncio.run(api_load(f"http://127.0.0.1:{port}", tokens, profiles, seconds))
+        result["rss_peak_mb"] = round(rss.peak, 1)
+        result["rss_after_load_mb"] = round(rss_mb(proc.pid), 1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    db = Database(url)
+    with db.sessions() as s:
+        result["uploads_stored"] = s.query(Upload).count()
+        result["reports_stored"] = s.query(BuiltReport).count()
+    db.dispose()
+    result["load_end"] = loadavg()
+    return result
+
+
+def api_doc_section(r: dict, source: str) -> str:
+    ld = r["load"]
+
+    def row(kind: str) -> str:
+        st = ld[kind]
+        return f"| {kind} | {st['n']:,} | {st.get('p50_ms', 0):,.0f} ms | {st.get('p95_ms', 0):,.0f} ms |"
+
+    return f"""<!-- bench_web_api:start -->
+<!-- generated by benchmarks/bench_web.py --api --update-doc from {source} -->
+
+Run {r['started']} on {r['cores']} cores; load average {r['load_start']} at start, {r['load_end']} at end (the
+machine was shared with other agents' work throughout, so these are numbers under load, not of an idle machine).
+Python {r['python']}; PostgreSQL on loopback (`scripts/pg-test-cluster.sh`, `fsync=off`); one uvicorn worker.
+{r['clients']} concurrent API clients (httpx, asyncio), each its own account and bearer token, for
+{r['seconds']:.0f} s; each client loops: upload a real profile (`POST /api/v1/tests`, {len(r['profiles'])} fixture
+files of different profilers in turn), build its report (`POST /api/v1/tests/{{id}}/report`), fetch the report JSON
+(`GET /api/v1/reports/{{id}}`).
+
+| request | count | p50 | p95 |
+|---|---|---|---|
+{row("upload")}
+{row("build")}
+{row("fetch")}
+| all | {ld['all']['n']:,} | {ld['all'].get('p50_ms', 0):,.0f} ms | {ld['all'].get('p95_ms', 0):,.0f} ms |
+
+Throughput {ld['requests_per_s']} requests/s ({ld['cycles_per_s']} complete upload → report → fetch cycles/s,
+{ld['cycles']:,} in {ld['wall_seconds']} s, the last requests finishing after the 60 s mark); **errors:
+{ld['errors']}**. Stored afterwards: {r['uploads_stored']:,} uploads, {r['reports_stored']:,} reports. Worker
+memory (RSS): {r['rss_after_start_mb']:.0f} MB after start, {r['rss_peak_mb']:.0f} MB at the peak,
+{r['rss_after_load_mb']:.0f} MB after the load. Server start-up (process start to the first page):
+{r['startup_seconds']:.2f} s.
+<!-- bench_web_api:end -->
+"""
+
+
 def doc_section(r: dict, source: str) -> str:
     rp, ds = r["report_page"], r["diary_save"]
     page = (f"{rp['p50_ms']:.0f} ms / {rp['p95_ms']:.0f} ms ({rp['throughput_per_s']} pages/s, "
@@ -259,6 +462,9 @@ def main() -> int:
     ap.add_argument("--update-doc", action="store_true")
     ap.add_argument("--users", type=int, default=USERS, help="a smaller number for a quick check of the script")
     ap.add_argument("--requests", type=int, default=REQUESTS, help="requests per kind")
+    ap.add_argument("--api", action="store_true", help="the API scenario: uploads and reports by token")
+    ap.add_argument("--clients", type=int, default=API_CLIENTS, help="concurrent API clients (--api)")
+    ap.add_argument("--seconds", type=float, default=API_SECONDS, help="length of the API load (--api)")
     args = ap.parse_args()
     USERS, REQUESTS = max(args.users, CLIENTS), args.requests
     cluster = None
@@ -269,21 +475,24 @@ def main() -> int:
         url = subprocess.run(["bash", str(ROOT / "scripts" / "pg-test-cluster.sh"), "start", str(cluster)],
                              check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
     try:
-        result = run(url)
+        result = run_api(url, args.clients, args.seconds) if args.api else run(url)
     finally:
         if cluster is not None:
             subprocess.run(["bash", str(ROOT / "scripts" / "pg-test-cluster.sh"), "stop", str(cluster)], check=False)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"web-{re.sub(r'[^0-9TZ]', '', result['started'])[:15]}Z.json"
+    stem = "web-api" if args.api else "web"
+    out = RESULTS / f"{stem}-{re.sub(r'[^0-9TZ]', '', result['started'])[:15]}Z.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     if args.update_doc:
         text = DOC.read_text(encoding="utf-8")
-        section = doc_section(result, out.relative_to(ROOT).as_posix())
-        if "<!-- bench_web:start -->" in text:
-            text = re.sub(r"<!-- bench_web:start -->.*<!-- bench_web:end -->\n", section, text, flags=re.S)
+        source = out.relative_to(ROOT).as_posix()
+        tag, section, title = (("bench_web_api", api_doc_section(result, source), "Web API under load") if args.api
+                               else ("bench_web", doc_section(result, source), "Web app"))
+        if f"<!-- {tag}:start -->" in text:
+            text = re.sub(f"<!-- {tag}:start -->.*<!-- {tag}:end -->\n", lambda _: section, text, flags=re.S)
         else:
-            text = text.rstrip("\n") + "\n\n## Web app\n\n" + section
+            text = text.rstrip("\n") + f"\n\n## {title}\n\n" + section
         DOC.write_text(text, encoding="utf-8")
     return 0
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from gutskin.cli import app
+from tests.cli_runner import run_gutskin
 
 from .conftest import edit_yaml, row
 
@@ -85,7 +86,7 @@ def test_validate_shipped_and_broken(kb_copy):
 def test_bad_input_is_one_line_exit_2():
     for args, needle in ((("show", "no-such-id"), "no-such-id"), (("list", "--condition", "lupus"), "lupus"),
                          (("list", "--grade", "Z"), "grade")):
-        proc = run_process(*args)
+        proc = run_gutskin("kb", *args)  # the real entry point in-process; test_validate_... spawns a process
         assert proc.returncode == 2, proc.stderr
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
         assert len(lines) == 1 and needle in lines[0] and "Traceback" not in proc.stderr

@@ -11,12 +11,19 @@ import pytest
 from typer.testing import CliRunner
 
 from gutskin.cli import app
+from tests.cli_runner import run_gutskin
 
 ROOT = Path(__file__).resolve().parents[2]
 GUTSKIN = ROOT / ".venv" / "bin" / "gutskin"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
+    """In-process through the real entry point (tests/cli_runner.py says why)."""
+    return run_gutskin(*args)
+
+
+def run_process(*args: str) -> subprocess.CompletedProcess:
+    """As a user runs it: the installed console script in its own process."""
     cmd = [str(GUTSKIN)] if GUTSKIN.exists() else [sys.executable, "-m", "gutskin.cli"]
     return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=120)
 
@@ -72,7 +79,7 @@ def test_bad_diary_exits_2_with_one_line(tmp_path: Path):
                "--age", "30", "-o", str(plan)).returncode == 0
     diary = tmp_path / "diary.csv"
     diary.write_text("date,skin_score\n2026-01-05,4\n2026-01-06,14\n")
-    res = run("trial", "analyze", "--plan", str(plan), str(diary))
+    res = run_process("trial", "analyze", "--plan", str(plan), str(diary))  # the console script's own process
     assert res.returncode == 2
     err = res.stderr.strip()
     assert "\n" not in err and err.startswith("gutskin: error:")

@@ -9,6 +9,7 @@ from html import escape
 
 from gutskin.readers import read
 from gutskin.retest import compare_tests, render_fragment
+from gutskin.retest.render import _fmt
 
 from ..conftest import FIXTURES, ROOT
 from .conftest import client, signup, upload
@@ -33,7 +34,7 @@ def test_timeline_is_the_cli_retest_for_stored_tests(user):
     # the overview: each quantity's values and the step's verdict in the CLI's words
     shannon = next(q for q in expected.comparisons[0].quantities if q.key == "shannon")
     row = page.text.split(f"<tr><td>{shannon.label}</td>", 1)[1].split("</tr>", 1)[0]
-    assert f"{shannon.before:.3g}" in row and f"{shannon.after:.3g}" in row
+    assert f">{_fmt(shannon.before)}<" in row and f">{_fmt(shannon.after)}<" in row
     assert {"changed": "changed", "within_usual_variation": "within usual variation",
             "cannot_compare": "cannot compare"}[shannon.verdict.value] in row
 

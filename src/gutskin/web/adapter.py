@@ -411,7 +411,7 @@ def retest_timeline(tests: list[StoredTest], plan: dict[str, Any] | None = None
     verdict of each consecutive step, from ``gutskin.retest.timeline``)."""
     from ..retest import compare_tests, render_fragment, timeline
     from ..retest.compare import trial_from_plan
-    from ..retest.render import _VERDICT  # the CLI's verdict words, so the overview says exactly what it says
+    from ..retest.render import _VERDICT, _fmt  # the CLI's verdict words and numbers: the overview says the same
 
     profiles = []
     for t in tests:
@@ -422,7 +422,7 @@ def retest_timeline(tests: list[StoredTest], plan: dict[str, Any] | None = None
     rows = []
     for series in timeline(result):
         steps = {st.before: st for st in series.steps}
-        rows.append({"label": series.label, "group": series.group, "values": series.values,
+        rows.append({"label": series.label, "group": series.group, "values": [_fmt(v) for v in series.values],
                      "steps": [(steps[i].verdict.value, _VERDICT[steps[i].verdict][0]) if i in steps else None
                                for i in range(len(tests) - 1)]})
     return result, render_fragment(result, heading="Did your gut change between tests?"), rows

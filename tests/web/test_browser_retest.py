@@ -26,7 +26,8 @@ WIDEST = """() => { const w = document.documentElement.clientWidth;
   const boxed = e => { for (let a = e.parentElement; a; a = a.parentElement) {
     if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return true; } return false; };
   return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 1 && !boxed(e))
-  .slice(0, 6).map(e => e.tagName + '.' + e.className + ' in ' + (e.closest('table') || {}).className + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + e.textContent.slice(0, 40)); }"""
+  .slice(0, 6).map(e => e.tagName + '.' + e.className + ' in ' + (e.closest('table') || {}).className + ' '
+    + Math.round(e.getBoundingClientRect().right) + ' ' + e.textContent.slice(0, 40)); }"""
 
 
 @pytest.fixture(scope="module")

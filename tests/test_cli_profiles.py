@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.cli_runner import run_gutskin
 from tests.conftest import fixture
 
 MPA3 = fixture("metaphlan/gmwi2__SRR1761667_metaphlan.txt")
@@ -19,8 +20,14 @@ MPA4 = fixture("metaphlan/taxpasta__ERR7569997.txt")
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """In-process through the real entry point (tests/cli_runner.py says why)."""
+    return run_gutskin(*args, cwd=cwd)
+
+
+def run_process(*args: str | Path) -> subprocess.CompletedProcess:
+    """As a user runs it, in its own interpreter."""
     return subprocess.run([sys.executable, "-m", "gutskin", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+                          timeout=120)
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
@@ -105,7 +112,7 @@ def test_truncated_text_names_the_line(tmp_path):
 def test_binary_file(tmp_path):
     f = tmp_path / "image.png"
     f.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
-    assert_one_line_error(run("inspect", f), "image.png", "binary")
+    assert_one_line_error(run_process("inspect", f), "image.png", "binary")
 
 
 def test_wrong_format(tmp_path):

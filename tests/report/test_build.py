@@ -171,3 +171,14 @@ def test_skin_panel_with_the_insight_part(example_report, questionnaire_path):
     assert not [i for i in example_report.summary.items if i.section == "skin"]
     assert "not meaningful" in example_report.skin.notes[0]
     assert panel.validation.startswith(("Not validated", "Validated", "Checked and not supported"))
+
+
+def test_an_unfinished_diary_gets_no_verdict_only_so_far(example_profile, trial_files, tmp_path):
+    plan_path, diary_path = trial_files
+    rows = diary_path.read_text(encoding="utf-8").splitlines()
+    partial = tmp_path / "diary.csv"
+    partial.write_text("\n".join(rows[:36]) + "\n", encoding="utf-8")  # stops inside the elimination phase
+    res = build_report(example_profile, trial=load_trial((plan_path, partial))).trial.result
+    assert res.final is False
+    assert res.verdict.startswith("no verdict yet")
+    assert "worse while eating it" not in res.verdict.split("(")[0]

@@ -534,18 +534,17 @@ def _panel(p: PanelData, v: _View) -> SkinPanel:
 def _validation_words(p: PanelData, condition_name: str) -> str:
     """What testing the lean on patients and controls showed (``wording.VALIDATION``), said next to the lean."""
     val = p.validation
+    cname = re.sub(r"\s*\([^)]*\)", "", condition_name).strip()  # "Psoriasis (including …)" -> "Psoriasis"
+    cname = cname[:1].lower() + cname[1:] if len(cname) > 1 and not cname[1].isupper() else cname
     status = val.status if val.status in W.VALIDATION else "not_validated"
     if status == "not_validated" or val.auc is None or val.ci is None:
-        return W.VALIDATION["not_validated"]
-    cname = condition_name.lower()
-    cohorts = [W.VALIDATION_COHORT.format(condition=cname, patients=c.get("patients"), controls=c.get("controls"))
-               for c in val.cohorts if c.get("patients") and c.get("controls")]
-    # the headline AUC is the one pooled or chosen in validation.json; name every cohort it rests on
-    per = "; ".join(f"{text} (AUC {float(c['auc']):.2f})" for text, c in zip(
-        cohorts, [c for c in val.cohorts if c.get("patients") and c.get("controls")], strict=True)
-        if c.get("auc") is not None)
-    return W.VALIDATION[status].format(cohorts=per or f"patients and controls with {cname}", auc=f"{val.auc:.2f}",
-                                       low=f"{val.ci[0]:.2f}", high=f"{val.ci[1]:.2f}")
+        return W.VALIDATION["not_validated"].format(condition=cname)
+    # every cohort the headline AUC rests on, by size only (cohort ids stay internal)
+    cohorts = "; ".join(W.VALIDATION_COHORT.format(patients=c["patients"], controls=c["controls"],
+                                                   auc=f"{float(c['auc']):.2f}")
+                        for c in val.cohorts if c.get("patients") and c.get("controls") and c.get("auc") is not None)
+    return W.VALIDATION[status].format(condition=cname, cohorts=cohorts or "patients and controls",
+                                       auc=f"{val.auc:.2f}", low=f"{val.ci[0]:.2f}", high=f"{val.ci[1]:.2f}")
 
 
 _FEATURE_KEY = re.compile(r"\b(?:phylum|guild|class|order|family|genus|species)\.([A-Za-z][\w-]*)")

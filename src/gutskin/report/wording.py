@@ -271,15 +271,17 @@ SKIN_BLOCKING = frozenset(SKIN_NOT_MAIN_WHY)
 
 # ---------------------------------------------------------------------------------------------- validation
 VALIDATION = {
-    "validated": ("Validated: in {cohorts}, this lean told patients from controls with an AUC of {auc} (95% "
-                  "interval {low} to {high}; 0.5 is chance)."),
-    "validated_no_separation": ("Checked and not supported: in {cohorts}, this lean did not tell patients from "
-                                "controls (AUC {auc}, 95% interval {low} to {high}; 0.5 is chance). It is a "
-                                "description of the findings below, not a main point."),
-    "not_validated": ("Not validated: no study of patients and controls has tested whether this lean tells them "
-                      "apart, so it is a description of the findings below, not a main point."),
+    "validated": ("Validated: tested on people with and without {condition} ({cohorts}), this lean told them apart "
+                  "with an AUC of {auc} (95% interval {low} to {high}, where 0.5 is chance)."),
+    "validated_no_separation": ("Checked and not supported: tested on people with and without {condition} "
+                                "({cohorts}), this lean did not tell them apart (AUC {auc}, 95% interval {low} to "
+                                "{high}, where 0.5 is chance). It describes the findings below and is not a main "
+                                "point."),
+    "not_validated": ("Not validated: no study of people with and without {condition} has tested whether this lean "
+                      "tells them apart, so it describes the findings below and is not a main point."),
 }
-VALIDATION_COHORT = "a {condition} cohort of {patients} patients and {controls} controls"
+#: one tested cohort inside VALIDATION's {cohorts}
+VALIDATION_COHORT = "{patients} patients and {controls} controls: AUC {auc}"
 
 ALIGNMENT_BADGES = {"toward": "you: patients' side", "away": "you: other side", "neither": "you: typical",
                     "no_direction": "studies disagree", "unknown": "not checked"}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
 import sys
 
 import pytest
 
 from gutskin.reference import calibration
+from tests.cli_runner import run_gutskin
 from tests.conftest import DATA, ROOT, fixture
 
 
@@ -76,8 +76,7 @@ def test_a_feature_misplaced_for_healthy_people_is_not_placed_in_a_report():
 def test_sixteen_s_reaches_insights_through_the_front_door():
     table = fixture("qiime2_qza/q2-composition__table-ancombc.qza")
     tax = fixture("qiime2_taxonomy_tsv/q2-feature-table__moving-pics-taxonomy-gg-13-8__taxonomy.tsv")
-    proc = subprocess.run([sys.executable, "-m", "gutskin", "insights", str(table), "--taxonomy", str(tax),
-                           "--sample", "L1S105", "--json"], capture_output=True, text=True, timeout=300)
+    proc = run_gutskin("insights", table, "--taxonomy", tax, "--sample", "L1S105", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["reference"]["method"] == "16S"
@@ -87,8 +86,7 @@ def test_sixteen_s_report_keeps_the_method(tmp_path):
     table = fixture("qiime2_qza/q2-composition__table-ancombc.qza")
     tax = fixture("qiime2_taxonomy_tsv/q2-feature-table__moving-pics-taxonomy-gg-13-8__taxonomy.tsv")
     out = tmp_path / "r.json"
-    proc = subprocess.run([sys.executable, "-m", "gutskin", "report", str(table), "--taxonomy", str(tax), "--sample",
-                           "L1S105", "-o", str(out)], capture_output=True, text=True, timeout=300)
+    proc = run_gutskin("report", table, "--taxonomy", tax, "--sample", "L1S105", "-o", out)
     assert proc.returncode == 0, proc.stderr
     methods = json.loads(out.read_text())["methods"]
     assert methods["reference"]["method"] == "16S"

@@ -20,6 +20,7 @@ from gutskin import reference
 from gutskin.errors import RefusedError
 from gutskin.profile import Profile
 from tests import cohorts
+from tests.cli_runner import run_gutskin
 from tests.conftest import DATA, ROOT, fixture
 
 
@@ -104,8 +105,8 @@ def test_shipped_references_list_with_provenance():
     gmhi = refs["gmhi2020-healthy-mpa2"]
     assert gmhi.n == 2636 and gmhi.profiler == "MetaPhlAn" and gmhi.profiler_version == "2"
     assert gmhi.licence and gmhi.citation and sum(gmhi.countries.values()) > 2000
-    proc = subprocess.run([sys.executable, "-m", "gutskin", "reference", "list", "--json"], capture_output=True,
-                          text=True, check=True)
+    proc = run_gutskin("reference", "list", "--json")
+    assert proc.returncode == 0, proc.stderr
     listed = {r["name"]: r for r in json.loads(proc.stdout)}
     assert {"gmhi2020-healthy-mpa2", "camda2024-healthy-mpa4"} <= set(listed)
     assert all(r["source"] and r["licence"] and r["n"] > 0 for r in listed.values())
@@ -148,16 +149,15 @@ def test_cli_build_installs_a_lab_reference(tmp_path, monkeypatch):
     pd.DataFrame({"sample": names, "status": ["ok" if i % 3 else "ill" for i in range(len(names))],
                   "country": "US"}).to_csv(meta, sep="\t", index=False)
     env = {"GUTSKIN_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
-    cmd = [sys.executable, "-m", "gutskin", "reference", "build", *map(str, files), "--name", "lab-kefir",
-           "--metadata", str(meta), "--healthy-column", "status", "--healthy-value", "ok", "--country-column",
-           "country"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    cmd = ["reference", "build", *map(str, files), "--name", "lab-kefir", "--metadata", str(meta),
+           "--healthy-column", "status", "--healthy-value", "ok", "--country-column", "country"]
+    proc = run_gutskin(*cmd, env=env)  # in-process: GUTSKIN_HOME is read per command, not at import
     assert proc.returncode == 0, proc.stderr
-    listed = subprocess.run([sys.executable, "-m", "gutskin", "reference", "list", "--json"], capture_output=True,
-                            text=True, env=env, check=True)
+    listed = run_gutskin("reference", "list", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
     lab = {r["name"]: r for r in json.loads(listed.stdout)}["lab-kefir"]
     assert lab["origin"] == "user" and lab["n"] == 8 and lab["countries"] == {"US": 8}
-    again = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    again = run_gutskin(*cmd, env=env)
     assert again.returncode == 2 and "--force" in again.stderr
 
 

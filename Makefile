@@ -34,7 +34,7 @@ test: setup apt-test
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -n 2
 	# the store and web suites again, on a throw-away PostgreSQL cluster (installed from Debian when missing)
-	bash scripts/pg-test-cluster.sh run -- $(BIN)/python -m pytest -q -p no:cacheprovider tests/store tests/web
+	bash scripts/pg-test-cluster.sh run -- $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider tests/store tests/web
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks scripts

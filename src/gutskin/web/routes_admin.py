@@ -48,7 +48,7 @@ def _target(ctx: Ctx, user_id: int) -> User:
 
 
 @router.post("/admin/users/{user_id}/disable")
-def disable(user_id: int, ctx: Ctx = Depends(_admin), form=Depends(csrf_form)):
+def disable(user_id: int, form=Depends(csrf_form), ctx: Ctx = Depends(_admin)):  # CSRF first, as elsewhere
     target = _target(ctx, user_id)
     if target.id == ctx.user.id:  # an admin locking themselves out would leave no one to undo it
         accounts = ctx.db.scalars(select(User).order_by(User.id)).all()
@@ -65,7 +65,7 @@ def disable(user_id: int, ctx: Ctx = Depends(_admin), form=Depends(csrf_form)):
 
 
 @router.post("/admin/users/{user_id}/enable")
-def enable(user_id: int, ctx: Ctx = Depends(_admin), form=Depends(csrf_form)):
+def enable(user_id: int, form=Depends(csrf_form), ctx: Ctx = Depends(_admin)):
     target = _target(ctx, user_id)
     if target.disabled_at is not None:
         target.disabled_at = None

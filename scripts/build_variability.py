@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import gutskin  # noqa: E402
 from gutskin.profile import Profile  # noqa: E402
 from gutskin.retest.distances import genus_table, pair_distances  # noqa: E402
-from gutskin.retest.quantities import measure, spec  # noqa: E402
+from gutskin.retest.quantities import SHARE_FLOOR, measure, spec  # noqa: E402
 
 SEED = 20261203
 #: 16S samples below this many reads are left out (HMP1 and TwinsUK hold a few near-empty samples).
@@ -53,6 +53,10 @@ BETWEEN_PAIRS = 600
 PERCENTILES = list(range(0, 101))
 #: A quantity gets an estimate only when at least this many people with repeats have it (above the share floor).
 MIN_PEOPLE_PRESENT = 5
+#: Biological pairs further apart than this are left out of the estimate: retests are meant weeks to months apart,
+#: and over years the gut drifts (TwinsUK pairs are mostly 1–2 years apart). They are kept aside (``within_long``)
+#: for the calibration's out-of-window check. Undated pairs (kefir visits, technical re-runs) are kept.
+MAX_GAP_DAYS = 365
 
 
 @dataclass
@@ -183,7 +187,23 @@ def hmp1_technical(shared: Path) -> RepeatSet:
                      "healthy adults; every repeat is the same specimen (SRS accession) sequenced in another run")
 
 
-LOADERS = (kefir, poyet, twinsuk, moving_pictures, hmp1_technical)
+def covid_ward_mpa4(shared: Path) -> RepeatSet:
+    """CAMDA 2024's 35 COVID-19 ward pairs (MetaPhlAn 4): the only same-person MetaPhlAn 4 pairs in the shared
+    data. A *check*, not an estimate a verdict uses: admission vs last ward sample of hospitalised patients and
+    some controls, with no labels, so illness and treatment between the samples are real changes."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import cohorts
+
+    c = cohorts.camda2024_covid(shared)
+    meta = pd.DataFrame({"subject": c.metadata["subject"].astype(str), "day": np.nan}, index=c.metadata.index)
+    return RepeatSet("CAMDA 2024 COVID-19 ward pairs", "shotgun_mpa4", "biological",
+                     _set_method(c.profile, "shotgun", "MetaPhlAn", "MetaPhlAn 4 (CAMDA organisers' table)"), meta,
+                     "CAMDA 2024 challenge data (no licence in the source repository; summaries only)",
+                     "day of hospital admission vs last sample of the ward stay; COVID-19 patients and healthy "
+                     "controls, unlabelled; species table without lineages (no phylum shares)")
+
+
+LOADERS = (kefir, poyet, twinsuk, moving_pictures, hmp1_technical, covid_ward_mpa4)
 
 
 def load_all(shared: Path) -> list[RepeatSet]:
@@ -230,6 +250,17 @@ class Measured:
     within: list[tuple[str, str, str]]
     between: list[tuple[str, str]]
     references: list[str] = dataclasses.field(default_factory=list)  # the panels' reference(s)
+    within_long: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # > MAX_GAP_DAYS apart
+
+
+def split_by_gap(rs: RepeatSet, pairs: list[tuple[str, str, str]]) -> tuple[list, list]:
+    """(pairs at most MAX_GAP_DAYS apart or undated, pairs further apart)."""
+    day = rs.meta["day"]
+    near, far = [], []
+    for p in pairs:
+        gap = abs(day[p[2]] - day[p[1]])
+        (far if gap > MAX_GAP_DAYS else near).append(p)  # NaN gap compares False: undated pairs stay
+    return near, far
 
 
 def scaled_values(values: pd.DataFrame) -> pd.DataFrame:
@@ -244,7 +275,8 @@ def measure_set(rs: RepeatSet, rng: np.random.Generator) -> Measured:
     values = measure(rs.profile, panels=rs.family == "shotgun")  # panels need a shotgun reference
     if rs.family == "16S":  # the published indices are defined on shotgun MetaPhlAn species only
         values = values.drop(columns=[c for c in ("gmhi", "gmwi2") if c in values.columns])
-    out = Measured(rs, scaled_values(values), genus_table(rs.profile), within_pairs(rs, rng), between_pairs(rs, rng))
+    near, far = split_by_gap(rs, within_pairs(rs, rng))
+    out = Measured(rs, scaled_values(values), genus_table(rs.profile), near, between_pairs(rs, rng), within_long=far)
     out.references = sorted({r for r in values.attrs.get("reference", {}).values() if r})
     return out
 
@@ -258,21 +290,42 @@ def pair_distance_frame(m: Measured, pairs: list[tuple[str, str]]) -> pd.DataFra
 
 
 # ---------------------------------------------------------------------------------------------- estimates
+#: On the log-share scale a share below the floor ε reads as ln(ε); "present" is a share of at least ε.
+PRESENT = math.log(2 * SHARE_FLOOR)
+
+
+def pair_changes(scaled: pd.DataFrame, pairs: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """Signed change per pair and quantity, on the comparison scale; a share below the floor in *both* samples
+    gives NaN, not 0. A retest does not judge such a pair ("absent or below 0.1 % both times"), so counting its
+    zero would shrink the usual variation of rare taxa — and of genera a cohort's taxonomy cannot name at all
+    (Agathobacter in Greengenes) — for the people in whom they are present."""
+    if not pairs:
+        return pd.DataFrame(columns=["subject", *scaled.columns])
+    a = scaled.loc[[p[1] for p in pairs]].to_numpy(dtype=float)
+    b = scaled.loc[[p[2] for p in pairs]].to_numpy(dtype=float)
+    d = b - a
+    share = np.array([spec(c).scale == "logshare" for c in scaled.columns], dtype=bool)
+    with np.errstate(invalid="ignore"):
+        absent = (a < PRESENT) & (b < PRESENT) & share[None, :]
+    d[absent] = np.nan
+    frame = pd.DataFrame(d, columns=scaled.columns)
+    frame.insert(0, "subject", [p[0] for p in pairs])
+    return frame
+
+
 def subject_variances(scaled: pd.DataFrame, pairs: list[tuple[str, str, str]]) -> pd.DataFrame:
-    """Per subject and quantity: mean of d²/2 over the subject's pairs (= within-subject variance)."""
-    rows = []
-    for subject, a, b in pairs:
-        d = scaled.loc[b] - scaled.loc[a]
-        rows.append({"subject": subject, **(d**2 / 2).to_dict()})
-    frame = pd.DataFrame(rows)
-    return frame.groupby("subject").mean()
+    """Per subject and quantity: mean of d²/2 over the subject's judged pairs (= within-subject variance)."""
+    d = pair_changes(scaled, pairs)
+    cols = [c for c in d.columns if c != "subject"]
+    d[cols] = d[cols] ** 2 / 2
+    return d.groupby("subject").mean()
 
 
 def abs_differences(scaled: pd.DataFrame, pairs: list[tuple[str, str, str]]) -> pd.DataFrame:
-    rows = []
-    for subject, a, b in pairs:
-        rows.append({"subject": subject, **(scaled.loc[b] - scaled.loc[a]).abs().to_dict()})
-    return pd.DataFrame(rows)
+    d = pair_changes(scaled, pairs)
+    cols = [c for c in d.columns if c != "subject"]
+    d[cols] = d[cols].abs()
+    return d
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -292,6 +345,24 @@ def subject_weights(subjects: pd.Series) -> np.ndarray:
     return (1.0 / counts).to_numpy(dtype=float)
 
 
+def limit_level(n_people: int, coverage: float = 0.95) -> float:
+    """The quantile of same-person changes that keeps a *new* person's pair inside the limit with probability
+    about ``coverage``: (n + 1)/n · coverage for n people. The plain 95th percentile of n people covers a new
+    person only about n/(n + 1) · 95 % of the time (the finite-sample rule behind prediction limits and
+    split-conformal prediction, without its rounding up to a whole person, which would make the largest change
+    the limit for every quantity seen in fewer than 39 people). At or above 1 when n ≤ 19: then the largest
+    change seen is the limit and 95 % cannot be promised (the doc says so)."""
+    return (n_people + 1) / n_people * coverage if n_people else math.inf
+
+
+def upper_quantile(values: np.ndarray, weights: np.ndarray, level: float) -> float:
+    """The weighted quantile at ``level``, or the largest value when ``level`` ≥ 1."""
+    ok = ~np.isnan(values)
+    if not ok.any():
+        return math.nan
+    return float(values[ok].max()) if level >= 1 else weighted_quantile(values, weights, level)
+
+
 def estimate(variances: pd.DataFrame, diffs: pd.DataFrame, column: str) -> dict[str, float] | None:
     """SEM, MDC95 and the empirical 95th percentile of |change| for one quantity, every person weighted once."""
     if column not in variances.columns:
@@ -303,9 +374,12 @@ def estimate(variances: pd.DataFrame, diffs: pd.DataFrame, column: str) -> dict[
     if not math.isfinite(sem) or sem == 0:  # never moved: no usable limit
         return None
     d = diffs[["subject", column]].dropna()
-    q95 = weighted_quantile(d[column].to_numpy(dtype=float), subject_weights(d["subject"]), 0.95)
-    return {"sem": sem, "mdc95": 1.96 * math.sqrt(2) * sem, "q95_abs_change": q95, "n_people": len(var),
-            "n_pairs": len(d)}
+    vals, w = d[column].to_numpy(dtype=float), subject_weights(d["subject"])
+    q95 = weighted_quantile(vals, w, 0.95)
+    level = limit_level(d["subject"].nunique())
+    return {"sem": sem, "mdc95": 1.96 * math.sqrt(2) * sem, "q95_abs_change": q95,
+            "q_new_person": upper_quantile(vals, w, level), "q_level": min(level, 1.0),
+            "n_people": len(var), "n_pairs": len(d)}
 
 
 def between_sd(m: Measured, column: str) -> float:
@@ -407,6 +481,10 @@ def distance_summary(sets: list[Measured]) -> dict:
                 continue
             out[metric][kind] = {"percentiles": [round(weighted_quantile(v, w, p / 100), 6) for p in PERCENTILES],
                                  "n_pairs": int((~np.isnan(v)).sum())}
+            if kind == "same_person":  # the line a verdict uses: the new-person quantile (see limit_level)
+                n_people = sum(len({s for s, _, _ in m.within}) for m in ms)
+                out[metric][kind]["n_people"] = n_people
+                out[metric][kind]["limit"] = upper_quantile(v, w, limit_level(n_people))
     return out
 
 
@@ -442,38 +520,49 @@ ANCHORS = [
 ]
 
 
+FAMILIES = {"shotgun": "shotgun metagenomics (MetaPhlAn 3 profiles)", "16S": "16S rRNA amplicon (genus tables)",
+            "shotgun_mpa4": "MetaPhlAn 4 ward pairs (a check on the shotgun estimate; not used for verdicts)"}
+
+
 def build(shared: Path) -> dict:
     rng = np.random.default_rng(SEED)
     sets = [measure_set(rs, rng) for rs in load_all(shared)]
     families = {}
-    for fam in ("shotgun", "16S"):
+    for fam in FAMILIES:
         ms = [m for m in sets if m.rs.family == fam]
         families[fam] = {
-            "label": {"shotgun": "shotgun metagenomics (MetaPhlAn 3 profiles)",
-                      "16S": "16S rRNA amplicon (genus tables)"}[fam],
+            "label": FAMILIES[fam],
             "sources": [cohort_facts(m) for m in ms],
             "quantities": family_estimates(ms),
             "distances": distance_summary(ms),
             # skin-panel leans depend on the healthy reference they are measured against
             "panel_references": sorted({r for m in ms for r in m.references}),
         }
-    families["shotgun"]["gaps"] = ("No technical replicate pair exists in the shotgun data (the kefir re-extraction "
-                                   "has no original in the set), so the shotgun estimate is technical + biological "
-                                   "together. CAMDA 2024's HMP2 samples carry no participant id in the shared files, "
-                                   "so they could not be paired: no MetaPhlAn 4 estimate; MetaPhlAn 4 tests use the "
+    families["shotgun"]["gaps"] = ("No technical replicate pair exists in the shotgun data: the kefir study's one "
+                                   "re-extracted sample (Subj017_time1_ReExtract_S44) has no original profile, in the "
+                                   "shared data or in the source repository, so there are 0 technical pairs and the "
+                                   "shotgun estimate is technical + biological together. CAMDA 2024's HMP2 samples "
+                                   "carry no participant id (run accessions only), so they could not be paired; the "
+                                   "only MetaPhlAn 4 same-person pairs are the COVID-19 ward pairs (family "
+                                   "shotgun_mpa4), a check that is not used for verdicts. MetaPhlAn 4 tests use this "
                                    "MetaPhlAn 3 estimate with a caveat.")
     families["16S"]["gaps"] = ("The technical part comes from 454 V3–V5 re-sequencing (HMP1), the biological part from "
                                "Illumina V4 series; the split is indicative across platforms.")
     return {
-        "schema": "gutskin.retest.variability/1",
+        "schema": "gutskin.retest.variability/2",
         "built_by": "scripts/build_variability.py",
         "seed": SEED,
         "share_floor": 1e-3,
         "method": ("Per quantity, on its comparison scale: within-person variance per person = mean of d²/2 over that "
                    "person's pairs; SEM = √(mean over people); MDC95 = 1.96·√2·SEM; q95_abs_change = 95th percentile "
-                   "of |change| over same-person pairs (every person weighted once). Dense series are thinned to "
-                   f"pairs ≥ {MIN_GAP_DAYS} days apart (≤ {MAX_PAIRS_PER_PERSON} per person). 16S samples with "
-                   f"< {MIN_READS} reads are left out."),
+                   "of |change| over same-person pairs (every person weighted once); q_new_person = the same "
+                   "distribution's quantile at q_level = (n + 1)/n · 0.95 for n people (the largest change when that "
+                   "is ≥ 1), so that a new person's pair stays inside with about 95 % probability; the limit a "
+                   "verdict uses is max(MDC95, q_new_person). Shares: pairs with the share below the floor "
+                   "(0.1 %) in both samples are not counted (a retest does not judge them). Pairs more than "
+                   f"{MAX_GAP_DAYS} days apart are left out. Dense series are thinned to pairs ≥ {MIN_GAP_DAYS} days "
+                   f"apart (≤ {MAX_PAIRS_PER_PERSON} per person). 16S samples with < {MIN_READS} reads are left "
+                   "out."),
         "anchors": ANCHORS,
         "first_for_indices": ("No test–retest figure for GMHI or GMWI2 has been published; the shotgun estimates here "
                               "are, to our knowledge, the first."),

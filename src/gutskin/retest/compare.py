@@ -183,7 +183,7 @@ def _distances(a: Profile, b: Profile, family: str, var: Variability, survive: s
                                         math.isnan(value) else value, verdict=M.Verdict.cannot,
                                         reason="no distance or no same-person distances for this method"))
             continue
-        limit = same["percentiles"][95]
+        limit = same.get("limit", same["percentiles"][95])  # schema 2: the new-person quantile
         out.append(M.DistanceChange(
             metric=metric, label=sp.label, value=value,
             same_person_percentile=percentile_of(value, same["percentiles"]),

@@ -5,7 +5,8 @@ guild, taxon, distance) and its *scale* — the transformation under which same-
 symmetric and of constant size, so one limit fits low and high values alike:
 
 * ``diff``: plain difference (Shannon, Simpson, Pielou, GMHI, GMWI2, Gevers MD — already log-like or bounded);
-* ``log``: natural-log ratio (observed richness, inverse Simpson, Chao1, ACE, F/B ratio — multiplicative);
+* ``log``: natural-log ratio (observed richness, inverse Simpson, Chao1, ACE — multiplicative; and the F/B ratio,
+  taken as ``(F + ε)/(B + ε)`` with the shares' floor ``ε``);
 * ``logshare``: ``ln((b + ε) / (a + ε))`` for shares (phyla, guilds, key genera), ``ε`` = :data:`SHARE_FLOOR`,
   so a taxon moving between 0 and a trace does not look like an infinite change.
 
@@ -188,6 +189,11 @@ def measure(profile: Profile, *, panels: bool = False) -> pd.DataFrame:
     keep = [c for c in table.columns if c in ALPHA or c in INDICES or c == "fb_ratio"
             or c.startswith(("phylum.", "guild."))]
     out = table[keep].apply(pd.to_numeric, errors="coerce")
+    fb = ("phylum.Bacillota", "phylum.Bacteroidota")
+    if all(c in out.columns for c in fb):
+        # the F/B ratio gets the same floor as every share, so a Bacteroidota share near zero gives a large but
+        # finite ratio instead of a missing one or a ×400 swing: ln((F + ε)/(B + ε))
+        out["fb_ratio"] = (out[fb[0]] + SHARE_FLOOR) / (out[fb[1]] + SHARE_FLOOR)
     parts = [out, genus_shares(profile).reindex(out.index)]
     if panels:
         leans = panel_leans(profile)

@@ -2,10 +2,11 @@
 
 Each method family (``shotgun``, ``16S``) holds, per quantity, the within-person standard error of measurement
 (SEM) on the quantity's comparison scale, the minimal detectable change ``MDC95 = 1.96·√2·SEM`` and the
-empirical 95th percentile of same-person changes; and, per whole-community distance, the percentiles of
-same-person and different-people distances. :meth:`Variability.limit` is the "usual variation" a change is
-judged against: the larger of MDC95 and the empirical 95th percentile, because same-person changes have heavier
-tails than a normal curve (see ``docs/retest.md`` for the calibration of this choice).
+empirical 95th percentile of same-person changes (and, schema 2, the quantile that keeps a *new* person's pair
+inside with about 95 % probability); and, per whole-community distance, the percentiles of same-person and
+different-people distances. :meth:`Variability.limit` is the "usual variation" a change is judged against: the
+larger of MDC95 and that new-person quantile, because same-person changes have heavier tails than a normal curve
+and a limit set from n people covers a new one less often than it covers them (see ``docs/retest.md``).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ class Variability:
         est = self.estimate(family, key)
         if est is None:
             return None
-        return max(float(est["mdc95"]), float(est.get("q95_abs_change") or 0.0))
+        # schema 2 ships the new-person quantile; schema 1 files only the plain 95th percentile
+        tail = est.get("q_new_person", est.get("q95_abs_change"))
+        return max(float(est["mdc95"]), float(tail or 0.0))
 
     def distances(self, family: str, metric: str) -> dict[str, Any]:
         return self.family(family)["distances"].get(metric, {})

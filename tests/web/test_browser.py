@@ -132,7 +132,7 @@ def test_journey(server, width):
             page.goto(trial_url)
             content = page.content()
             assert "changed 1×" in content
-            assert any(w in content for w in ("looks like a trigger", "not a trigger", "inconclusive"))
+            assert any(w in content for w in ("worse while eating it", "does not settle it", "no verdict yet"))
             _shot(page, "trial" + sfx)
 
             page.goto(server + "/account")

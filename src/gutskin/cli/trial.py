@@ -28,8 +28,6 @@ main_app.add_typer(trial_app, name="trial")
 
 GATE_CLOSED = 3
 _VERDICT_STYLE = {"trigger": "bold red", "not_trigger": "bold green", "inconclusive": "bold yellow"}
-_VERDICT_WORDS = {"trigger": "looks like a trigger", "not_trigger": "not a trigger",
-                  "inconclusive": "inconclusive"}
 
 
 def plan_gate(questionnaire: Path | None, **answers: Any) -> SafetyGate:
@@ -178,7 +176,9 @@ def analyze_cmd(
         return
     console = Console()
     v = result["verdict"]
-    words = _VERDICT_WORDS[v] if result.get("final", True) else "no verdict yet (the plan has not ended)"
+    from ..report.wording import trial_verdict_words  # here: the report package is heavy to import for `trial`
+
+    words = trial_verdict_words(result)  # the report's words: what the diary showed, not how "sure" anyone is
     console.print(f"[bold]{result['food']}[/bold]: [{_VERDICT_STYLE[v]}]{words}[/{_VERDICT_STYLE[v]}]")
     if result["effect"] is not None:
         console.print(f"  difference while eating it  {result['effect']:+.2f} {result['outcome']} points "

@@ -667,12 +667,8 @@ def _trial_result(t: Any) -> TrialResult:
     detail = str(res.get("summary") or "")
     if res.get("next_step"):
         detail += f" Next: {res['next_step']}"
-    verdict = str(res.get("verdict"))
     final = res.get("final") is not False
-    words = W.TRIAL_VERDICTS.get(verdict, verdict)
-    if not final:  # no verdict before the plan's end: what the diary shows so far
-        so_far = res.get("so_far")
-        words = W.TRIAL_NOT_FINAL + (f" ({W.TRIAL_SO_FAR[so_far]})" if so_far in W.TRIAL_SO_FAR else "")
+    words = W.trial_verdict_words(res)  # no verdict before the plan's end: what the diary shows so far
     return TrialResult(food=t.food, verdict=words, detail=detail.strip(), final=final,
                        estimate=res.get("effect"), ci_low=res.get("ci_low"), ci_high=res.get("ci_high"),
                        ci_level=res.get("ci_level"), p_value=None,

@@ -145,6 +145,17 @@ TRIAL_NOT_FINAL = "no verdict yet: the plan has not ended"
 TRIAL_SO_FAR = {"trigger": "so far, scores were worse while eating it",
                 "not_trigger": "so far, scores were not noticeably worse while eating it",
                 "inconclusive": "so far, not leaning either way"}
+
+
+def trial_verdict_words(result: dict) -> str:
+    """The words for a trial analysis (``trial.analyze_diary``'s dict): the verdict once the plan has ended, before
+    that only what the diary shows so far. The report, ``gutskin trial analyze`` and the web trial page all say it
+    this way."""
+    verdict = str(result.get("verdict"))
+    if result.get("final") is not False:
+        return TRIAL_VERDICTS.get(verdict, verdict)
+    so_far = result.get("so_far")
+    return TRIAL_NOT_FINAL + (f" ({TRIAL_SO_FAR[so_far]})" if so_far in TRIAL_SO_FAR else "")
 #: the facts listed under a trial result (no probabilities: a diary of one unblinded person is not a verdict
 #: machine, and "chance it makes things worse" read as one)
 TRIAL_FACTS = (("n_days_planned", "Days planned"), ("n_days_recorded", "Days recorded"),

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..engine import Settings
+from ..report.wording import trial_verdict_words
 from ..store import Database, upgrade
 from . import adapter
 from .config import WebConfig
@@ -25,6 +26,7 @@ def _templates() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("gutskin.web", "templates"),
                              autoescape=jinja2.select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
     env.globals["version"] = __version__
+    env.globals["trial_verdict_words"] = trial_verdict_words  # the report's and the CLI's words for a trial result
     return env
 
 

@@ -20,6 +20,7 @@ from gutskin.insights.validation import auc, auc_with_ci, panel_scores
 from gutskin.knowledge.questionnaire import load_questionnaire
 from gutskin.profile import Profile
 from tests import cohorts
+from tests.cli_runner import run_gutskin
 from tests.conftest import DATA, ROOT, fixture
 
 EXAMPLE = ROOT / "examples" / "SRR1761667_metaphlan.txt"
@@ -119,12 +120,15 @@ def test_validation_page_is_generated_by_the_script():
 
 
 def test_cli_insights_json():
-    proc = subprocess.run([sys.executable, "-m", "gutskin", "insights", str(EXAMPLE), "--condition", "rosacea",
-                           "--json"], capture_output=True, text=True, timeout=300)
+    proc = run_gutskin("insights", EXAMPLE, "--condition", "rosacea", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["panels"][0]["condition"] == "rosacea"
     assert out["reference"]["name"] and out["disclaimer"]
+    # the example's own sample checks come with it (an E. coli bloom; most reads unnamed), first in the human view
+    assert [c["code"] for c in out["sanity"]] == ["enterobacteriaceae_bloom", "high_unknown"]
+    human = run_gutskin("insights", EXAMPLE, "--condition", "rosacea")
+    assert human.returncode == 0 and human.stdout.startswith("sample check: A bloom of Enterobacteriaceae")
     bad = subprocess.run([sys.executable, "-m", "gutskin", "insights", str(EXAMPLE), "--condition", "gout"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "unknown condition" in bad.stderr
@@ -138,9 +142,7 @@ def test_suggested_trial_command_runs(example_insights, tmp_path):
     args = (cmds[0].replace("YYYY-MM-DD", "2027-01-04").replace("plan.json", str(tmp_path / "plan.json"))
             .replace("questionnaire.yaml", str(ROOT / "examples" / "questionnaire.yaml")).split())
     assert args[0] == "gutskin"
-    proc = subprocess.run([sys.executable, "-m", "gutskin", *args[1:], "--age-group", "adult",
-                           "--no-immediate-reactions", "--no-ige-allergy"], capture_output=True, text=True,
-                          timeout=120)
+    proc = run_gutskin(*args[1:], "--age-group", "adult", "--no-immediate-reactions", "--no-ige-allergy")
     assert proc.returncode == 0, proc.stderr
     plan = json.loads((tmp_path / "plan.json").read_text())
     assert plan["food"] == "dairy" and [p["kind"] for p in plan["phases"]][:2] == ["baseline", "elimination"]

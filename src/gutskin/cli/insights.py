@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..engine import analyse
@@ -50,6 +51,7 @@ def insights(
                 samples=[sample] if sample else None, conditions=condition or None, input_name=Path(file).name)[0]
     if as_json:
         out = {"schema_version": a.schema_version, "sample": a.sample,
+               "sanity": [c.model_dump(mode="json") for c in a.sanity],
                "reference": a.provenance.reference.model_dump(mode="json") if a.provenance.reference else None,
                "reference_status": a.reference_part.model_dump(mode="json"), "gate": a.gate.model_dump(mode="json"),
                "panels": [p.model_dump(mode="json") for p in a.skin.panels],
@@ -60,6 +62,14 @@ def insights(
         return
     kb = resources.knowledge
     console = Console()
+    if a.sanity:  # the sample checks come first, as in the report
+        from ..report.build import sanity_words
+
+        for c in a.sanity:
+            headline, detail = sanity_words(c)
+            style = "bold red" if c.severity == "stop" else "bold yellow"
+            console.print(f"[{style}]sample check:[/{style}] {escape(headline)}")
+            console.print(f"  {escape(detail)}")
     ref = a.provenance.reference
     if ref is None:
         console.print(f"[bold]Sample {a.sample}[/bold]: no reference comparison ({a.reference_part.reason})")

@@ -705,22 +705,28 @@ def _methods(v: _View) -> MethodsSection:
 
 
 # ---------------------------------------------------------------------------------------------- sample checks
+def sanity_words(c: Any) -> tuple[str, str]:
+    """Headline and detail for one sample check of an ``Analysis`` (``wording.SANITY`` filled with its facts)."""
+    headline, detail = W.SANITY[c.code]
+    if c.code == "low_depth" and c.facts.get("nothing_placed"):
+        detail = W.SANITY_NOTHING_PLACED
+    f = c.facts
+    fill = {"share": fmt_share(c.value) if c.value is not None else "",
+            "taxon": current_name(c.taxon) if c.taxon else "an unnamed microbe",
+            "oral": fmt_share(f.get("oral")), "skin": fmt_share(f.get("skin")),
+            "core": fmt_share(f.get("stool_core")),
+            "reads": f"{f['reads']:,.0f}" if "reads" in f else "", "floor": f"{f['floor']:,.0f}" if "floor" in f
+            else ""}
+    return headline.format(**fill), detail.format(**fill)
+
+
 def _sanity_items(v: _View) -> list[SummaryItem]:
     """The sample checks that fired, worded (``wording.SANITY``), most severe first: the first main points."""
     items = []
     for c in v.a.sanity:
-        headline, detail = W.SANITY[c.code]
-        if c.code == "low_depth" and c.facts.get("nothing_placed"):
-            headline, detail = headline, W.SANITY_NOTHING_PLACED
-        f = c.facts
-        fill = {"share": fmt_share(c.value) if c.value is not None else "",
-                "taxon": current_name(c.taxon) if c.taxon else "an unnamed microbe",
-                "oral": fmt_share(f.get("oral")), "skin": fmt_share(f.get("skin")),
-                "core": fmt_share(f.get("stool_core")),
-                "reads": f"{f['reads']:,.0f}" if "reads" in f else "", "floor": f"{f['floor']:,.0f}" if "floor" in f
-                else ""}
-        items.append(SummaryItem(headline=headline.format(**fill), detail=detail.format(**fill),
-                                 section="composition", kind="sample_check", check=c.code, severity=c.severity))
+        headline, detail = sanity_words(c)
+        items.append(SummaryItem(headline=headline, detail=detail, section="composition", kind="sample_check",
+                                 check=c.code, severity=c.severity))
     return items
 
 

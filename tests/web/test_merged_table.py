@@ -163,3 +163,46 @@ def test_merged_table_through_the_api(practice):
     r = pract.post("/api/v1/tables", headers=bearer(read_only), files=files,
                    data={"clients": json.dumps({S4: g["a"]})})
     assert r.status_code == 403
+
+
+def test_progress_streams_from_a_real_server(tmp_path):
+    """Through uvicorn: the page's head (title, "Each line appears when…") arrives before any sample is done, and
+    the lines follow one by one, so a browser shows progress without JavaScript."""
+    import httpx
+    from sqlalchemy import update
+
+    from gutskin.store import upgrade
+
+    from ..store.dbutil import fresh_database
+    from .test_crash import _logged_in, _port, _serve
+
+    with fresh_database(tmp_path) as url:
+        upgrade(url)
+        port = _port()
+        proc = _serve(url, tmp_path, port)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            pract, person = _logged_in(base, "pract@example.org", True), _logged_in(base, "a@example.org", True)
+            db = Database(url)
+            with db.sessions() as s, s.begin():
+                s.execute(update(User).where(User.email == "pract@example.org").values(role="practitioner"))
+            db.dispose()
+
+            def tok(c: httpx.Client) -> str:
+                return re.search(r'name="csrf_token" value="([^"]+)"', c.get("/account").text).group(1)
+
+            page = person.post("/account/grants", data={"csrf_token": tok(person), "scope": "upload"})
+            code = re.search(r'<strong class="code">([A-Z0-9-]+)</strong>', page.text).group(1)
+            gid = pract.post("/clients", data={"csrf_token": tok(pract), "code": code}).url.path.rsplit("/", 1)[1]
+            up = pract.post("/tests", data={"csrf_token": tok(pract)}, files={"file": (KEFIR.name, KEFIR.read_bytes())})
+            upload_id = up.url.path.rsplit("/", 1)[1]
+            form = {"csrf_token": tok(pract), "client.0": gid, "client.1": gid}
+            with pract.stream("POST", f"/tests/{upload_id}/clients", data=form) as r:
+                chunks = [c for c in r.iter_text() if c]
+            assert "Each line appears when" in chunks[0] and "<li class" not in chunks[0]  # the head came first, alone
+            body = "".join(chunks)
+            assert body.count("<li class='stored'>") == 2 and "2 stored with a report, 0 failed, 1 not mapped" in body
+            assert len(chunks) >= 3  # head, the lines as they came, the end
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)

@@ -1,9 +1,10 @@
 """A practitioner's journey in a real browser (Debian's chromium through Playwright), desktop and phone widths:
 a person uploads a profile, starts a trial and invites a practitioner; the practitioner accepts the code, sees the
 client in the list, reads the client's report and diary; the person revokes; the practitioner's next request gets
-no data (404), and the person's log shows every read.
+no data (404), and the person's log shows every read. Then an admin looks at the account list and the audit log
+(no health data in either).
 
-Screenshots go to ``docs/screenshots/web-practitioner-*.png`` when ``GUTSKIN_SCREENSHOTS=1``.
+Screenshots go to ``docs/screenshots/web-practitioner-*.png`` and ``web-admin-*.png`` when ``GUTSKIN_SCREENSHOTS=1``.
 """
 
 from __future__ import annotations
@@ -43,11 +44,11 @@ def server(tmp_path_factory):
             proc.wait(timeout=30)
 
 
-def _make_practitioner(url: str, email: str) -> None:
+def _make_practitioner(url: str, email: str, role: str = "practitioner") -> None:
     # as `gutskin admin create-user --role practitioner` would; the app offers no self-promotion
     db = Database(url)
     with db.transaction() as s:
-        s.execute(update(User).where(User.email == email).values(role="practitioner"))
+        s.execute(update(User).where(User.email == email).values(role=role))
     db.dispose()
 
 
@@ -73,8 +74,9 @@ def test_practitioner_journey(server, width):
         # two separate browser contexts: two people on two devices, each with their own cookie
         person_ctx = browser.new_context(viewport=viewport, java_script_enabled=False)
         doc_ctx = browser.new_context(viewport=viewport, java_script_enabled=False)
-        person, doc = person_ctx.new_page(), doc_ctx.new_page()
-        for page in (person, doc):
+        admin_ctx = browser.new_context(viewport=viewport, java_script_enabled=False)
+        person, doc, admin = person_ctx.new_page(), doc_ctx.new_page(), admin_ctx.new_page()
+        for page in (person, doc, admin):
             page.set_default_timeout(60_000)
         try:
             # the person: a test, its report, a trial with two diary days
@@ -156,7 +158,20 @@ def test_practitioner_journey(server, width):
             _shot(doc, "practitioner-after-revoke" + sfx)
             doc.goto(base + "/clients")
             assert person_email not in doc.content() and "No client shares anything" in doc.content()
+
+            # an admin sees the accounts and the log, never the data
+            _signup(admin, base, f"admin-{width}@example.org")
+            _make_practitioner(url, f"admin-{width}@example.org", role="admin")
+            admin.goto(base + "/admin")
+            content = admin.content()
+            assert person_email in content and doc_email in content and PROFILE.name not in content
+            _shot(admin, "admin-users" + sfx)
+            admin.goto(base + "/admin/audit")
+            content = admin.content()
+            assert "client.report.read" in content and "grant.revoke" in content and PROFILE.name not in content
+            _shot(admin, "admin-audit" + sfx, full=False)
         finally:
             person_ctx.close()
             doc_ctx.close()
+            admin_ctx.close()
             browser.close()

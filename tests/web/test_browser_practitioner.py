@@ -155,6 +155,7 @@ def test_practitioner_journey(server, width):
                 assert resp is not None and resp.status == 404, target
                 content = doc.content()
                 assert person_email not in content and "Phases" not in content and 'id="summary"' not in content
+                assert "Log out" in content  # still signed in: only the client's data is gone
             _shot(doc, "practitioner-after-revoke" + sfx)
             doc.goto(base + "/clients")
             assert person_email not in doc.content() and "No client shares anything" in doc.content()

@@ -12,12 +12,14 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from ..engine import Settings
 from ..report.wording import trial_verdict_words
 from ..store import Database, upgrade
-from . import adapter
+from ..store.models import User
+from . import adapter, security
 from .config import WebConfig
 from .deps import LoginRequired
 
@@ -28,6 +30,22 @@ def _templates() -> jinja2.Environment:
     env.globals["version"] = __version__
     env.globals["trial_verdict_words"] = trial_verdict_words  # the report's and the CLI's words for a trial result
     return env
+
+
+def _signed_in(request: Request) -> tuple[User | None, str | None]:
+    """The signed-in user and their CSRF token, read only (an error page changes no session)."""
+    cfg: WebConfig = request.app.state.config
+    token = request.cookies.get(cfg.cookie_name)
+    database: Database | None = getattr(request.app.state, "database", None)
+    if not token or database is None:
+        return None, None
+    try:
+        with database.sessions() as db:
+            session = security.load_session(db, token, cfg)
+            user = db.get(User, session.user_id) if session is not None else None
+            return user, session.csrf_token if session is not None else None
+    except Exception:  # the header is a courtesy: an error page must render even when the database does not answer
+        return None, None
 
 
 def create_app(config: WebConfig | None = None) -> FastAPI:
@@ -87,7 +105,9 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                                 headers={**(exc.headers or {}), "Cache-Control": "no-store"})
         env = request.app.state.templates
-        html = env.get_template("error.html.j2").render(status=exc.status_code, message=exc.detail, user=None)
+        user, csrf = await run_in_threadpool(_signed_in, request)  # the page header as on any other page
+        html = env.get_template("error.html.j2").render(status=exc.status_code, message=exc.detail, user=user,
+                                                        csrf=csrf)
         return HTMLResponse(html, status_code=exc.status_code, headers={"Cache-Control": "no-store"})
 
     @app.middleware("http")

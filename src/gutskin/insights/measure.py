@@ -31,7 +31,7 @@ from ..reference.taxa import rank_table
 from ..taxonomy.current import SPLIT_GENERA
 from ..taxonomy.synonyms import load as load_synonyms
 from ..taxonomy.synonyms import normalise
-from .sanity import absence_is_informative
+from .sanity import absence_is_informative, classified_reads
 
 LOW, HIGH = 0.25, 0.75
 ABSENT_MATTERS = 0.25
@@ -105,6 +105,11 @@ class SampleMeasurer:
         # across profiler versions or profilers only quantities shown to transfer are placed (issue #11)
         self.relation = relation(sample, reference)
 
+    def _classified_reads(self) -> float | None:
+        if not hasattr(self, "_reads"):  # once per sample: it rolls the profile up to domain rank
+            self._reads = classified_reads(self.sample)
+        return self._reads
+
     def _table(self, rank: str):
         if rank not in self._tables:
             self._tables[rank] = rank_table(self.sample, rank)
@@ -130,7 +135,7 @@ class SampleMeasurer:
                             f"{cal['low']:.0%} were low or absent and {cal['high']:.0%} high where about 25 % each "
                             "is expected, so this placement would mislead (docs/placement.md)")
         if m.status == "absent":
-            ok, why = absence_is_informative(self.sample, m.typical_low)
+            ok, why = absence_is_informative(self.sample, m.typical_low, reads=self._classified_reads())
             if not ok:
                 m.status = "not_measured"
                 m.reason = f"not detected, but {why}"

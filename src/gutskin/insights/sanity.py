@@ -27,6 +27,7 @@ Bacterial shares (everything gutskin compares) are computed without viruses, hos
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -197,7 +198,11 @@ def classified_reads(profile: Profile) -> float | None:
     return float(view.values.sum())
 
 
-def absence_is_informative(profile: Profile, typical_share: float | None = None) -> tuple[bool, str | None]:
+_UNSET: Any = object()
+
+
+def absence_is_informative(profile: Profile, typical_share: float | None = None, *,
+                           reads: float | None = _UNSET) -> tuple[bool, str | None]:
     """Whether "not detected" can be read as "absent" in this one-sample profile, and why not.
 
     Not when most reads are unassigned, when depth is low, or when the taxon's typical share among healthy
@@ -208,7 +213,8 @@ def absence_is_informative(profile: Profile, typical_share: float | None = None)
     if info.unclassified_share is not None and info.unclassified_share >= UNKNOWN:
         return False, (f"{info.unclassified_share:.0%} of reads are unassigned, so a taxon not detected may simply "
                        "have been missed")
-    reads = classified_reads(profile)
+    if reads is _UNSET:  # callers measuring many taxa of one profile pass it once (classified_reads)
+        reads = classified_reads(profile)
     if reads is not None:
         floor = MIN_READS.get(info.method, MIN_READS["shotgun"])
         if reads < floor:

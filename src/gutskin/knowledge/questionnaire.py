@@ -57,7 +57,13 @@ class AboutYou(_Section):
     def _bmi_from_height_and_weight(self) -> AboutYou:
         # one BMI answer for the rules to read, whichever way the person gave it
         if self.bmi is None and self.height_cm and self.weight_kg:
-            self.bmi = round(self.weight_kg / (self.height_cm / 100) ** 2, 1)
+            bmi = round(self.weight_kg / (self.height_cm / 100) ** 2, 1)
+            # each answer can be in range while the pair is not (30 cm and 10 kg): refuse rather than pass the
+            # rules a BMI the field itself would refuse — most often one of the two is in the wrong unit
+            if not 8 <= bmi <= 100:
+                raise ValueError(f"height_cm {self.height_cm:g} and weight_kg {self.weight_kg:g} give a BMI of "
+                                 f"{bmi:g}, outside 8–100: check both answers and their units")
+            self.bmi = bmi
         return self
 
 
@@ -315,6 +321,8 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
         return dotted, f"value {err.get('input')!r} is out of range: must be {word} {bound}"
     if typ == "literal_error":
         return dotted, f"value {err.get('input')!r} is not allowed: expected {ctx.get('expected', 'a listed value')}"
+    if typ == "value_error":  # a rule across answers (the model's own check): its message names the answers
+        return dotted, str(err["msg"]).removeprefix("Value error, ")
     return dotted, f"{err['msg']} (got {err.get('input')!r})"
 
 

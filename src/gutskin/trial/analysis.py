@@ -777,7 +777,7 @@ def _summary(r: dict[str, Any], data: TrialData) -> str:
                 f"{r['effect']:.1f} points ({ci}; the whole interval is above 0). {caveat}")
     if r["verdict"] == "not_trigger":
         return (f"Your {label} was not worse by {mid:g} point(s) or more while eating {food} (difference "
-                f"{r['effect']:+.1f} points, {ci}; the whole interval is below {mid:g}), so in this diary {food} does not "
-                f"look like a trigger. {caveat}")
+                f"{r['effect']:+.1f} points, {ci}; the whole interval is below {mid:g}), so in this diary "
+                f"{food} does not look like a trigger. {caveat}")
     return (f"Not settled: your {label} was about {abs(r['effect']):.1f} points {direction} while eating "
             f"{food} ({ci}), which fits both no effect and a worsening of {mid:g} or more.")

@@ -238,41 +238,56 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--update-doc", action="store_true")
     ap.add_argument("--doc-from", type=Path, default=None, help="Only rewrite the doc section from a results file.")
     ap.add_argument("--seed", type=int, default=20261203)
+    ap.add_argument("--steps", default="files,store,score,alpha,duckdb,skbio,reports",
+                    help="Comma-separated steps to run (with --work, a store left by an earlier run is reused).")
     args = ap.parse_args(argv)
+    steps = set(args.steps.split(","))
     if args.doc_from:
         update_doc(json.loads(args.doc_from.read_text()), args.doc_from)
         return 0
     work = args.work or Path(tempfile.mkdtemp(prefix="gutskin-bench-cohort-"))
     work.mkdir(parents=True, exist_ok=True)
     inputs, files_store, store = work / "inputs", work / "from-files", work / "cohort"
-    results: dict = {"date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "samples": args.samples,
+    results: dict = {"steps": sorted(steps), "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                     "samples": args.samples,
                      "file_samples": args.file_samples, "per_file": args.per_file,
                      "partition_size": args.partition_size, "workers": args.workers,
                      "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                      "load_before": os.getloadavg()}
     try:
-        for d in (inputs, files_store, store):
-            if d.exists():
-                shutil.rmtree(d)
-        inputs.mkdir()
-        results["write_files"] = run_step("write input files", _argv(GENERATE, DATA, inputs, args.file_samples,
-                                                                      args.per_file, args.seed, "files"))
-        results["input_mb"] = round(du(inputs) / 2**20, 1)
-        results["ingest_files"] = run_step("ingest (files)", _argv(INGEST, inputs, files_store, args.partition_size,
-                                                                    args.workers))
-        results["ingest"] = run_step("ingest (store)", _argv(GENERATE, DATA, store, args.samples,
-                                                             args.partition_size, args.seed, "store"))
+        if "files" in steps:
+            for d in (inputs, files_store):
+                if d.exists():
+                    shutil.rmtree(d)
+            inputs.mkdir()
+            results["write_files"] = run_step("write input files", _argv(GENERATE, DATA, inputs, args.file_samples,
+                                                                          args.per_file, args.seed, "files"))
+            results["input_mb"] = round(du(inputs) / 2**20, 1)
+            results["ingest_files"] = run_step("ingest (files)", _argv(INGEST, inputs, files_store,
+                                                                        args.partition_size, args.workers))
+        if "store" in steps or not (store / "cohort.json").is_file():
+            if store.exists():
+                shutil.rmtree(store)
+            results["ingest"] = run_step("ingest (store)", _argv(GENERATE, DATA, store, args.samples,
+                                                                 args.partition_size, args.seed, "store"))
         results["store_mb"] = round(du(store) / 2**20, 1)
-        results["score"] = run_step("score (full)", _argv(SCORE, store, work / "scores.parquet", args.workers,
-                                                          "all", 1))
-        results["scores_mb"] = round((work / "scores.parquet").stat().st_size / 2**20, 1)
-        results["alpha"] = run_step("score (alpha)", _argv(SCORE, store, work / "alpha.parquet", args.workers,
-                                                           "alpha", 0))
-        results["duckdb"] = run_step("duckdb (alpha)", _argv(DUCKDB, store, args.workers, work / "duck.parquet"))
-        results["agreement"] = _agreement(work / "alpha.parquet", work / "duck.parquet")
-        results["skbio"] = run_step("scikit-bio (alpha)", _argv(SKBIO, store, min(args.skbio_samples,
-                                                                                  args.samples)))
-        if args.reports:
+        if "score" in steps:
+            results["score"] = run_step("score (full)", _argv(SCORE, store, work / "scores.parquet", args.workers,
+                                                              "all", 1))
+            results["scores_mb"] = round((work / "scores.parquet").stat().st_size / 2**20, 1)
+        if "alpha" in steps:
+            results["alpha"] = run_step("score (alpha)", _argv(SCORE, store, work / "alpha.parquet", args.workers,
+                                                               "alpha", 0))
+        if "duckdb" in steps:
+            results["duckdb"] = run_step("duckdb (alpha)", _argv(DUCKDB, store, args.workers, work / "duck.parquet"))
+            if (work / "alpha.parquet").is_file():
+                results["agreement"] = _agreement(work / "alpha.parquet", work / "duck.parquet")
+        if "skbio" in steps:
+            results["skbio"] = run_step("scikit-bio (alpha)", _argv(SKBIO, store, min(args.skbio_samples,
+                                                                                      args.samples)))
+        if args.reports and "reports" in steps:
+            if (work / "reports").exists():
+                shutil.rmtree(work / "reports")
             try:
                 results["reports"] = run_step("reports", _argv(REPORTS, store, work / "reports", args.reports,
                                                                 args.workers))

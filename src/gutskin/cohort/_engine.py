@@ -45,7 +45,9 @@ def score_table(profile: Profile, metrics: str = "all", rank: str = "species") -
     """The scoring driver's table for ``profile`` (what ``gutskin score`` writes)."""
     from ..engine import score
 
-    return score(profile, metrics=metrics, rank=rank).table
+    # no GMWI2 contributors table: a score table never shows it, and on a 5,000-sample partition it cost more
+    # than every other metric together
+    return score(profile, metrics=metrics, rank=rank, contributors=False).table
 
 
 def metric_names(metrics: str = "all") -> list[str]:

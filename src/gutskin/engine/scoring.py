@@ -101,13 +101,16 @@ class Scores:
 
 
 def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank: str = "species",
-          reference_profiles: Profile | None = None, resources: object | None = None) -> Scores:
+          reference_profiles: Profile | None = None, resources: object | None = None,
+          contributors: bool = True) -> Scores:
     """Every requested metric for every sample of ``profile``.
 
     Chao1/ACE named explicitly on non-count data raise :class:`~gutskin.errors.RefusedError`; reached
     through a group (``all``, ``alpha``) they are left empty with the reason in ``warnings``.
     ``reference_profiles`` (healthy profiles made the same way) enables ``hmp2_dysbiosis``.
     ``resources`` is accepted for symmetry with :func:`~gutskin.engine.analyse`; scoring needs none.
+    ``contributors=False`` skips GMWI2's per-taxon contributors table (the score table is the same); cohort
+    scoring of thousands of samples per partition never reads it.
     """
     names, explicit = parse_metrics(metrics, with_reference=reference_profiles is not None)
     idx = pd.Index(profile.samples, name="sample")
@@ -147,7 +150,8 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
                                  field="--metrics")
             res = hmp2_dysbiosis_result(profile, reference_profiles, rank=rank)
         else:
-            res = _INDEX_FUNCTIONS[name](profile)
+            res = (gmwi2_result(profile, contributors=False) if name == "gmwi2" and not contributors
+                   else _INDEX_FUNCTIONS[name](profile))
         results[name] = res
         columns[name] = res.values
         note(name, res.warnings)

@@ -126,8 +126,12 @@ def _denominators(profile: Profile) -> tuple[np.ndarray, list[str]]:
     return denom, warnings
 
 
-def gmwi2_result(profile: Profile, *, match: str = "auto") -> IndexResult:
-    """GMWI2 per sample, with coverage, warnings and the contributing taxa with their coefficients."""
+def gmwi2_result(profile: Profile, *, match: str = "auto", contributors: bool = True) -> IndexResult:
+    """GMWI2 per sample, with coverage, warnings and the contributing taxa with their coefficients.
+
+    ``contributors=False`` leaves the per-taxon table empty (values, coverage and warnings are the same): a
+    score table never shows it, and for thousands of samples it costs more than every other metric together.
+    """
     if not isinstance(profile, Profile):
         raise InputError("GMWI2 needs a Profile (full MetaPhlAn clade names); read files with gutskin.read")
     if match not in ("auto", "clade", "name"):
@@ -140,9 +144,13 @@ def gmwi2_result(profile: Profile, *, match: str = "auto") -> IndexResult:
     mode = match if match != "auto" else ("clade" if native or db_unstated else "name")
     denom, warnings = _denominators(profile)
 
+    coef = np.array([f.coefficient for f in features])
+    nz = coef != 0
     n = profile.n_samples
     present = np.zeros((n, len(features)), dtype=bool)
-    fractions = np.zeros((n, len(features)), dtype=np.float64)
+    # only the non-zero-coefficient features (95 of 3,200) are measured: the others change neither the score,
+    # the details nor the contributors, only the coverage count, which needs a name match and no abundance
+    fractions = np.zeros((n, len(features)), dtype=np.float64) if contributors else None
     matched = np.zeros(len(features), dtype=bool)
     rolled: list[str] = []
     missing_ranks: list[str] = []
@@ -157,7 +165,6 @@ def gmwi2_result(profile: Profile, *, match: str = "auto") -> IndexResult:
             continue
         if profile.layout == "features" or not (profile.taxa["rank"] == rank).any():
             rolled.append(rank)
-        values = sp.csr_matrix(view.values)
         if mode == "clade":
             col_of = {k: c for c, k in enumerate(view.taxa.index)}
             lookup = [[col_of[features[j].key]] if features[j].key in col_of else [] for j in idx]
@@ -166,21 +173,21 @@ def gmwi2_result(profile: Profile, *, match: str = "auto") -> IndexResult:
             for c, nm in enumerate(view.taxa["name"].tolist()):
                 by_name.setdefault(norm_name(nm).lower(), []).append(c)
             lookup = [by_name.get(features[j].name, []) for j in idx]
-        cols = [c for cs in lookup for c in cs]
-        if not cols:
+        matched[np.asarray(idx)[[bool(cs) for cs in lookup]]] = True
+        keep = [(j, cs) for j, cs in zip(idx, lookup, strict=True) if nz[j] and cs]
+        if not keep:
             continue
         # sum the matched columns per feature (one column each in clade mode)
-        feat_pos = np.repeat(np.arange(len(idx)), [len(cs) for cs in lookup])
-        agg = sp.csr_matrix((np.ones(len(cols)), (np.arange(len(cols)), feat_pos)), shape=(len(cols), len(idx)))
-        block = (values[:, cols] @ agg).toarray()
+        cols = [c for _, cs in keep for c in cs]
+        feat_pos = np.repeat(np.arange(len(keep)), [len(cs) for _, cs in keep])
+        agg = sp.csr_matrix((np.ones(len(cols)), (np.arange(len(cols)), feat_pos)), shape=(len(cols), len(keep)))
+        block = (sp.csr_matrix(view.values)[:, cols] @ agg).toarray()
         with np.errstate(divide="ignore", invalid="ignore"):
             frac = block / denom[:, None]
-        fractions[:, idx] = frac
-        present[:, idx] = frac > PRESENCE_CUTOFF
-        matched[np.asarray(idx)[[bool(cs) for cs in lookup]]] = True
-
-    coef = np.array([f.coefficient for f in features])
-    nz = coef != 0
+        at = [j for j, _ in keep]
+        if fractions is not None:
+            fractions[:, at] = frac
+        present[:, at] = frac > PRESENCE_CUTOFF
     scores = present[:, nz].astype(np.float64) @ coef[nz] + INTERCEPT
     totals = np.asarray(profile.values.sum(axis=1)).ravel()
     empty = ~(totals > 0) | ~(denom > 0)
@@ -224,7 +231,10 @@ def gmwi2_result(profile: Profile, *, match: str = "auto") -> IndexResult:
         warnings.append(f"no taxa can be placed at {', '.join(missing_ranks)} rank: those model features count "
                         "as absent")
 
-    contributors = _contributors(samples, features, present, fractions, nz)
+    if fractions is not None:
+        table = _contributors(samples, features, present, fractions, nz)
+    else:  # the same columns, no rows
+        table = _contributors([], features, np.zeros((0, len(features)), bool), np.zeros((0, len(features))), nz)
     idx_s = pd.Index(samples, name="sample")
     details = pd.DataFrame({
         "positive_sum": present[:, nz & (coef > 0)].astype(np.float64) @ coef[nz & (coef > 0)],
@@ -238,7 +248,7 @@ def gmwi2_result(profile: Profile, *, match: str = "auto") -> IndexResult:
         coverage=coverage,
         warnings=warnings,
         sample_warnings=empty_sample_warnings(samples, np.where(empty, 0.0, 1.0), NAME) if empty.any() else {},
-        contributors=contributors,
+        contributors=table,
         details=details,
         reference=dict(REFERENCE),
     )

@@ -494,7 +494,8 @@ def cohort_facts(m: Measured) -> dict:
     gaps = [g for g in gaps if not math.isnan(g) and g >= 1]
     return {"cohort": m.rs.cohort, "kind": m.rs.kind, "licence": m.rs.licence, "note": m.rs.note,
             "samples": len(m.rs.meta), "people": len(per), "people_with_repeats": int((per > 1).sum()),
-            "pairs_used": len(m.within),
+            "people_with_pairs_used": len({s for s, _, _ in m.within}), "pairs_used": len(m.within),
+            "pairs_over_a_year": len(m.within_long),
             "gap_days_median": float(np.median(gaps)) if gaps else None,
             "profiler": m.rs.profile.info[0].profiler, "database": m.rs.profile.info[0].database}
 

@@ -118,11 +118,15 @@ def calibrate_quantities(ms: list[B.Measured]) -> pd.DataFrame:
         if tdif is not None and col in tdif.columns:
             t = tdif[col].dropna().to_numpy(dtype=float)
             tech_rate = float((t > lim_all).mean()) if len(t) else math.nan
+        sem = math.sqrt(float(var[col].dropna().mean()))
+        tsem = (math.sqrt(float(_tvar[col].dropna().mean())) if _tvar is not None and col in _tvar.columns
+                and _tvar[col].notna().sum() >= 3 else math.nan)
         rates = np.asarray(fa_lim)
         lo, hi = _bootstrap_ci(rates, rng)
         by_cohort = pd.Series(rates, index=[cohort_of[p] for p in who]).groupby(level=0).mean().to_dict()
         rows.append({"quantity": col, "label": spec(col).label, "scale": spec(col).scale, "people": len(who),
-                     "people_present": present, "mdc95": mdc_all, "limit": lim_all,
+                     "people_present": present, "mdc95": mdc_all, "limit": lim_all, "sem": sem,
+                     "technical_sem": tsem,
                      "false_changed_mdc95": float(np.mean(fa_mdc)), "false_changed_limit": float(rates.mean()),
                      "ci_low": lo, "ci_high": hi, "by_cohort": by_cohort,
                      "long_gap_changed": float(np.mean(long_rates)) if long_rates else math.nan,
@@ -188,6 +192,20 @@ def table(q: pd.DataFrame, with_mdc: bool = True) -> str:
                      f"{_pct(r.long_gap_changed)} | {_pct(r.technical_changed)} | "
                      f"{_pct(r.different_people_changed)} |")
     return head + "\n".join(lines) + "\n"
+
+
+def rcv_table(q: pd.DataFrame) -> str:
+    """The RCV split on each quantity's scale: technical SEM (CV_A) from re-sequenced specimens, biological
+    (CV_I) = √(SEM² − technical²), and the technical share of the variance."""
+    rows = ["| quantity | scale | SEM (all) | technical SEM (CV_A) | biological SEM (CV_I) | technical share of "
+            "variance |", "|---|---|---:|---:|---:|---:|"]
+    for r in q.itertuples():
+        if math.isnan(r.technical_sem):
+            continue
+        bio = math.sqrt(max(r.sem**2 - r.technical_sem**2, 0.0))
+        rows.append(f"| {r.label} | {r.scale} | {_num(r.sem)} | {_num(r.technical_sem)} | {_num(bio)} | "
+                    f"{_pct(min(r.technical_sem**2 / r.sem**2, 1.0))} |")
+    return "\n".join(rows) + "\n"
 
 
 def cohort_table(q: pd.DataFrame) -> str:
@@ -281,12 +299,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _sources(facts: list[dict]) -> str:
-    rows = ["| cohort | part | people (with repeats) | pairs used | median gap (days) | profiler / database "
-            "| licence |",
+    rows = ["| cohort | part | people (with repeats; with pairs used) | pairs used (> 1 year, set aside) | "
+            "median gap (days) | profiler / database | licence |",
             "|---|---|---:|---:|---:|---|---|"]
     for f in facts:
         gap = "—" if f["gap_days_median"] is None else f"{f['gap_days_median']:.0f}"
-        rows.append(f"| {f['cohort']} | {f['kind']} | {f['people']} ({f['people_with_repeats']}) | {f['pairs_used']} | "
+        rows.append(f"| {f['cohort']} | {f['kind']} | {f['people']} ({f['people_with_repeats']}; "
+                    f"{f['people_with_pairs_used']}) | {f['pairs_used']} ({f['pairs_over_a_year']}) | "
                     f"{gap} | {f['profiler'] or '—'} / {f['database'] or '—'} | {f['licence']} |")
     return "\n".join(rows) + "\n"
 
@@ -374,8 +393,14 @@ From Python: `compare_tests([before, after], dates=[...])` returns a `Retest` (p
 report embeds as "since your last test" (`since_last_test(current, previous)` builds it, `embed_in_report(html,
 retest)` places it before the report's methods). `gutskin report NEW.txt --previous OLD.txt -o report.html` (or
 `report.pdf`) adds it to the report; the JSON report does not carry it (use `gutskin retest -o retest.json`).
-A web timeline calls `compare_tests` on a person's stored tests in date
-order (one comparison per consecutive pair, plus first → last).
+In the web app, "My tests over time" (`/timeline`,
+linked from the test list once two tests have a chosen sample) calls `compare_tests` on the account's stored tests
+in upload order (one comparison per consecutive pair, plus first → last; the latest trial plan names a trial that
+ran between) and shows an overview of every quantity — its value at each test and each step's verdict, in the
+words and number format used here — above `render_fragment` of the result, unchanged: the same tests table,
+method-change flags, charts and notes as `gutskin retest -o retest.html` (tested word for word in
+`tests/web/test_retest_timeline.py`; screenshots `docs/screenshots/web-retest-timeline.png` and `-phone.png`).
+Tests are dated by upload, since gutskin does not know when the stool was collected.
 
 ## What is compared, on which scale
 
@@ -527,6 +552,10 @@ With the plain 95th percentile: {summary_line(plain["16S"])}
 
 {table(aq)}
 {dist_table(ad)}
+Technical vs biological (16S; the RCV's two parts on each quantity's scale; HMP1 re-sequenced specimens give the
+technical part — 454 V3–V5 against Illumina V4 series, so the split is indicative):
+
+{rcv_table(aq)}
 Per cohort (16S, with the pooled limits):
 
 {cohort_table(aq)}

@@ -262,11 +262,19 @@ class Profile:
 
     def _roll_up(self, rank: str) -> Profile:
         if self.layout == "clades":
-            # roll up from the deepest native canonical rank below the target
-            deeper = [r for r in RANKS[RANK_INDEX[rank] + 1:] if (self.taxa["rank"] == r).any()]
+            # roll up the native canonical rank below the target that places the most abundance there (ties: the
+            # nearest). Each rank of a clade table holds totals at that rank, and a deeper one misses whatever was
+            # classified only down to a shallower one: always rolling up the deepest (species) dropped every row
+            # whose lineage stops at family or order
+            own = self.taxa["rank"].to_numpy()
+            named = self.taxa[rank].notna().to_numpy()
+            column_sums = np.asarray(self.values.sum(axis=0)).ravel()
+            deeper = [r for r in RANKS[RANK_INDEX[rank] + 1:] if (own == r).any()]
             if not deeper:
                 raise RefusedError(f"this profile has no rows at or below rank '{rank}'")
-            source = self.take_taxa(self.taxa["rank"].to_numpy() == deeper[-1])
+            placed = [float(column_sums[(own == r) & named].sum()) for r in deeper]
+            best = deeper[int(np.argmax(placed))]  # argmax keeps the first (nearest) of equal totals
+            source = self.take_taxa(own == best)
         else:
             source = self
         names = source.taxa[rank].to_numpy()
@@ -331,9 +339,14 @@ class Profile:
         ``rank=None`` every canonical rank the tool wrote is included; ``count`` is filled only for
         count data.
         """
-        ranks = [rank] if rank else [r for r in RANKS if r in set(self.taxa["rank"])]
-        if not ranks and self.layout == "features":
-            ranks = [r for r in RANKS if self.taxa[r].notna().any()][-1:]
+        if rank:
+            ranks = [rank]
+        elif self.layout == "features":
+            # every rank the leaves' lineages name, not only the ranks leaves stop at: a table whose OTUs stop at
+            # order, family or genus has phylum totals too, and a long table without them cannot give them back
+            ranks = [r for r in RANKS if self.taxa[r].notna().any()]
+        else:
+            ranks = [r for r in RANKS if r in set(self.taxa["rank"])]
         frames = [self._long_at(r) for r in ranks]
         if rank is None:
             # rows no canonical rank holds (features without a lineage, taxpasta ids without names) are kept

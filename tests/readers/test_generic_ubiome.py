@@ -403,3 +403,19 @@ def test_long_table_from_frame_and_errors():
         Profile.from_long(frame.drop(columns=["lineage"]))
     with pytest.raises(InputError, match="no rows"):
         Profile.from_long(frame.iloc[:0])
+
+
+@pytest.mark.parametrize("rel", ["generic_tables/generated__taxpasta-0.7.0__merge_krakenuniq_named.tsv",
+                                 "generic_tables/generated__biom-2.1.18__convert_to-tsv_taxonomy.tsv"])
+@pytest.mark.parametrize("extra", [3, 1_100_000])
+def test_a_row_with_more_cells_than_the_header_is_refused_by_line(rel, extra, tmp_path):
+    """Fuzz seed 16010905: a million tabs inside one row made pandas build a million columns for minutes,
+    then drop them. Any extra cell is refused at once, naming the row's line."""
+    lines = fixture(rel).read_text(encoding="utf-8").split("\n")
+    header_at = next(i for i, ln in enumerate(lines) if ln.count("\t") >= 2)
+    target = header_at + 2  # the second data row
+    lines[target] = lines[target] + "\t1" * extra
+    bad = tmp_path / Path(rel).name
+    bad.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(InputError, match=rf":{target + 1}: expected at most \d+ columns like the header, found"):
+        gutskin.read(bad)

@@ -209,9 +209,37 @@ def read(path: Path, peek: Peek | None = None) -> Profile:
     return _read_matrix(text, layout, path)
 
 
+#: below this many characters every row's cell count is checked; above it, only when the separators overflow
+_EXACT_FIELD_CHECK = 8_000_000
+
+
+def _no_extra_fields(text: str, layout: _Layout, width: int, path: Path) -> None:
+    """Refuse a row with more cells than the header before pandas sees it.
+
+    pandas would quietly make a column of every extra cell (one row with a million tabs took minutes) and then
+    drop them. Counting separators over the whole text is one C-speed pass; only when the count exceeds what
+    the rows can hold are the lines walked to name the first one that overflows. A quoted cell may hold the
+    separator, so lines with quotes are left to the CSV parser.
+    """
+    body_start = 0
+    for _ in range(layout.header_line + 1):
+        nxt = text.find("\n", body_start)
+        if nxt < 0:
+            return
+        body_start = nxt + 1
+    rows = text.count("\n", body_start) + 1
+    if len(text) > _EXACT_FIELD_CHECK and text.count(layout.sep, body_start) <= (width - 1) * rows:
+        return  # a big table whose separators all fit: pandas names any single long row itself
+    for k, line in enumerate(io.StringIO(text[body_start:])):
+        if line.count(layout.sep) > width - 1 and '"' not in line:
+            raise InputError(f"expected at most {width} columns like the header, found "
+                             f"{line.count(layout.sep) + 1}", path, layout.header_line + 2 + k)
+
+
 def _frame(text: str, layout: _Layout, path: Path) -> pd.DataFrame:
     """The table as strings (blanks stay ''), columns as in the header."""
     _check_header(layout.header, path, layout.header_line + 1)
+    _no_extra_fields(text, layout, len(layout.header), path)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=layout.sep, header=None, skiprows=layout.header_line + 1,
                             names=list(range(len(layout.header))), dtype=str, keep_default_na=False,
@@ -650,6 +678,7 @@ def _read_matrix(text: str, layout: _Layout, path: Path) -> Profile:
     _check_header(sample_cols, path, layout.header_line + 1)
     if any(not c for c in sample_cols):
         raise InputError("a sample column has no name", path, layout.header_line + 1)
+    _no_extra_fields(text, layout, len(header), path)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=layout.sep, header=None, skiprows=layout.header_line + 1,
                             names=list(range(len(header))), dtype={0: str}, keep_default_na=False,

@@ -52,6 +52,13 @@ def _shot(page, name: str, full: bool = True) -> None:
         page.screenshot(path=str(SHOTS / f"web-{name}.png"), full_page=full)
 
 
+def _submit(page, selector: str) -> None:
+    """Click a button or link that loads a page, and wait for that page: reading the page between the click
+    and the new document's load gave an empty page now and then on a busy machine."""
+    page.click(selector)
+    page.wait_for_load_state("domcontentloaded")
+
+
 def _slide(page, name: str, value: float) -> None:
     page.locator(f"input[name={name}]").evaluate("(e, v) => { e.value = v; }", str(value))
 
@@ -75,14 +82,14 @@ def test_journey(server, width):
             page.fill("input[name=password]", PASSWORD)
             page.check("input[name=consent]")
             _shot(page, "signup" + sfx)
-            page.click("button[type=submit]")
+            _submit(page, "button[type=submit]")
             assert "My tests" in page.content()
             cookie = next(c for c in ctx.cookies() if c["name"].startswith("__Host-"))
             assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"
 
             page.goto(server + "/tests/new")
             page.set_input_files("input[name=file]", str(PROFILE))
-            page.click("button[type=submit]")
+            _submit(page, "button[type=submit]")
             assert "Read the report" in page.content()
             _shot(page, "test" + sfx)
 
@@ -92,7 +99,7 @@ def test_journey(server, width):
             page.select_option("select[name='skin.conditions.0.condition']", "acne")
             page.locator("h1").scroll_into_view_if_needed()  # no JavaScript: scroll back to the top
             _shot(page, "questionnaire" + sfx, full=False)
-            page.click("form.questionnaire button[type=submit]")
+            _submit(page, "form.questionnaire button[type=submit]")
             assert "Saved." in page.content()
 
             page.goto(server + "/")
@@ -108,7 +115,7 @@ def test_journey(server, width):
             page.select_option("select[name=condition]", "acne")
             page.fill("input[name=start]", start.isoformat())
             _shot(page, "trial-new" + sfx)
-            page.click("button[type=submit]")
+            _submit(page, "button[type=submit]")
             assert "Phases" in page.content()
             trial_url = page.url
 
@@ -121,14 +128,14 @@ def test_journey(server, width):
                 page.check("input[name=adhered][value=yes]")
                 if i == 12:
                     _shot(page, "diary" + sfx)
-                page.click("button.big")
+                _submit(page, "button.big")
                 assert "Saved the diary" in page.content(), page.content()[:2000]
             edit_day = start + dt.timedelta(days=5)
             page.goto(f"{trial_url}/diary?day={edit_day.isoformat()}")
             assert "Save changes" in page.content()
             _slide(page, "skin_score", 8)
             page.fill("textarea[name=notes]", "corrected")
-            page.click("button.big")
+            _submit(page, "button.big")
             page.goto(trial_url)
             content = page.content()
             assert "changed 1×" in content
@@ -150,13 +157,13 @@ def test_journey(server, width):
 
             page.fill("form.danger input[name=password]", PASSWORD)
             page.fill("input[name=confirm]", "delete")
-            page.click("button.danger")
+            _submit(page, "button.danger")
             assert "Your account is deleted" in page.content()
             _shot(page, "deleted" + sfx)
             page.goto(server + "/login")
             page.fill("input[name=email]", email)
             page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
+            _submit(page, "button[type=submit]")
             assert "not right" in page.content()
         finally:
             ctx.close()

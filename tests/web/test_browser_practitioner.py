@@ -20,7 +20,7 @@ from gutskin.store.models import User
 
 from ..report.browser import CHROMIUM, DESKTOP, FLAGS, PHONE
 from ..store.dbutil import fresh_database
-from .test_browser import PASSWORD, PROFILE, _shot, _slide
+from .test_browser import PASSWORD, PROFILE, _shot, _slide, _submit
 from .test_crash import _port, _serve
 
 pytestmark = pytest.mark.slow
@@ -57,7 +57,7 @@ def _signup(page, server: str, email: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.check("input[name=consent]")
-    page.click("button[type=submit]")
+    _submit(page, "button[type=submit]")
     assert "My tests" in page.content()
 
 
@@ -83,29 +83,29 @@ def test_practitioner_journey(server, width):
             _signup(person, base, person_email)
             person.goto(base + "/tests/new")
             person.set_input_files("input[name=file]", str(PROFILE))
-            person.click("button[type=submit]")
-            person.click("text=Read the report")
+            _submit(person, "button[type=submit]")
+            _submit(person, "text=Read the report")
             person.wait_for_selector("#summary")
             person.goto(base + "/questionnaire")  # the trial's safety gate needs the age group
             person.select_option("select[name='about_you.age_group']", "adult")
-            person.click("form.questionnaire button[type=submit]")
+            _submit(person, "form.questionnaire button[type=submit]")
             start = dt.date.today() - dt.timedelta(days=2)
             person.goto(base + "/trials/new")
             person.fill("input[name=food]", "dairy")
             person.select_option("select[name=condition]", "acne")
             person.fill("input[name=start]", start.isoformat())
-            person.click("button[type=submit]")
+            _submit(person, "button[type=submit]")
             trial_url = person.url
             for i, score in ((0, 6), (1, 4)):
                 person.goto(f"{trial_url}/diary?day={(start + dt.timedelta(days=i)).isoformat()}")
                 _slide(person, "skin_score", score)
-                person.click("button.big")
+                _submit(person, "button.big")
                 assert "Saved the diary" in person.content()
 
             # the invitation: reports and diary
             person.goto(base + "/account/grants")
             person.select_option("select[name=scope]", "reports_diary")
-            person.click("button[type=submit]")
+            _submit(person, "button[type=submit]")
             code = person.locator("strong.code").inner_text()
             assert re.fullmatch(r"[A-Z0-9]{4}(-[A-Z0-9]{4}){3}", code)
             _shot(person, "practitioner-invite" + sfx)
@@ -115,7 +115,7 @@ def test_practitioner_journey(server, width):
             _make_practitioner(url, doc_email)
             doc.goto(base + "/clients")
             doc.fill("input[name=code]", code)
-            doc.click("button[type=submit]")
+            _submit(doc, "button[type=submit]")
             doc.wait_for_load_state()
             assert person_email in doc.content() and "Read-only" in doc.content()
             client_url = doc.url
@@ -124,13 +124,13 @@ def test_practitioner_journey(server, width):
             _shot(doc, "practitioner-clients" + sfx)
             doc.goto(client_url)
             _shot(doc, "practitioner-client" + sfx)
-            doc.click("main a[href*='/reports/'], .page a[href*='/reports/']")
+            _submit(doc, "main a[href*='/reports/'], .page a[href*='/reports/']")
             doc.wait_for_selector("#summary")
             report_url = doc.url
             assert "Your gut microbiome and your skin" in doc.content()
             _shot(doc, "practitioner-report" + sfx, full=False)
             doc.goto(client_url)
-            doc.click(".page a[href*='/trials/']")
+            _submit(doc, ".page a[href*='/trials/']")
             doc.wait_for_selector("text=Phases")
             trial_page = doc.url
             content = doc.content()
@@ -144,7 +144,7 @@ def test_practitioner_journey(server, width):
             assert "client.report.read" in log and "client.trial.read" in log
             person.goto(base + "/account/grants")
             assert doc_email in person.content()
-            person.click("button:text-is('Stop sharing')")
+            _submit(person, "button:text-is('Stop sharing')")
             person.wait_for_load_state()
             assert "stopped" in person.content()
             _shot(person, "practitioner-revoked" + sfx)

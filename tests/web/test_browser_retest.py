@@ -15,6 +15,7 @@ from gutskin.store import upgrade
 from ..conftest import ROOT
 from ..report.browser import CHROMIUM, DESKTOP, FLAGS, PHONE
 from ..store.dbutil import backend, fresh_database
+from .test_browser import _submit
 from .test_crash import _port, _serve
 
 SHOTS = ROOT / "docs" / "screenshots"
@@ -62,13 +63,13 @@ def test_retest_timeline_in_a_browser(server, width):
             page.fill("input[name=email]", f"retest-{width}@example.org")
             page.fill("input[name=password]", PASSWORD)
             page.check("input[name=consent]")
-            page.click("button[type=submit]")
+            _submit(page, "button[type=submit]")
             for f in (OLD, NEW):
                 page.goto(server + "/tests/new")
                 page.set_input_files("input[name=file]", str(f))
-                page.click("button[type=submit]")
+                _submit(page, "button[type=submit]")
             page.goto(server + "/")
-            page.click("text=My tests over time")
+            _submit(page, "text=My tests over time")
             page.wait_for_selector("section.retest.overview")
             text = page.content()
             assert "Did your gut change between tests?" in text and "usual variation" in text

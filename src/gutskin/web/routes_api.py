@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import __version__
 from ..errors import InputError, RefusedError
 from ..store import Database
+from ..store.diary import DayTaken, save_day
 from ..store.models import (
     ApiToken,
     BuiltReport,
@@ -321,7 +322,6 @@ def get_diary(trial_id: int, ctx: Ctx = Depends(api_ctx)):
 def put_diary(trial_id: int, day: dt.date, body: DiaryDay, ctx: Ctx = Depends(api_ctx)):
     """Save one day (the same rules as the diary page: within the plan, not in the future, one entry per day)."""
     _need(ctx, "write")
-    from ..store.models import DiaryRevision
 
     trial = owned(ctx, TrialPlan, trial_id)
     if not trial.start_date <= day <= min(trial.end_date, utcnow().date()):
@@ -332,24 +332,12 @@ def put_diary(trial_id: int, day: dt.date, body: DiaryDay, ctx: Ctx = Depends(ap
         return JSONResponse({"detail": f"{day} is at revision {current}; send revision={current} to change it"},
                             status_code=409)
     values = body.model_dump(exclude={"revision"})
-    now = utcnow()
-    if entry is None:
-        entry = DiaryEntry(user_id=ctx.user.id, trial_id=trial.id, day=day, revision=1, created_at=now,
-                           updated_at=now, **values)
-        ctx.db.add(entry)
-    else:
-        for k, v in values.items():
-            setattr(entry, k, v)
-        entry.revision += 1
-        entry.updated_at = now
     try:
-        ctx.db.flush()
-    except IntegrityError:  # the same day saved at the same moment by another client
-        ctx.db.rollback()
+        entry = save_day(ctx.db, user_id=ctx.user.id, trial_id=trial.id, day=day, entry=entry, values=values,
+                         now=utcnow())
+    except DayTaken:  # the same day saved at the same moment by another client
         return JSONResponse({"detail": f"{day} was just saved by another request; read it and try again"},
                             status_code=409)
-    ctx.db.add(DiaryRevision(user_id=ctx.user.id, entry_id=entry.id, revision=entry.revision, saved_at=now,
-                             values={**values, "day": day.isoformat()}))
     ctx.audit("diary.save", obj_type="diary_entry", obj_id=entry.id, detail={"via": "api"})
     ctx.db.commit()
     return DiaryOut(day=day, revision=entry.revision, **values)

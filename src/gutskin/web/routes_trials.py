@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..errors import InputError, RefusedError
-from ..store.models import BuiltReport, DiaryEntry, DiaryRevision, TrialPlan, utcnow
+from ..store.diary import DayTaken, save_day
+from ..store.models import BuiltReport, DiaryEntry, TrialPlan, utcnow
 from . import adapter
 from .access import owned
 from .deps import Ctx, csrf_form, require_user
@@ -250,24 +250,12 @@ def diary_save(trial_id: int, ctx: Ctx = Depends(require_user), form=Depends(csr
     covariates = {k: v for k, v in (("stress", stress), ("sleep_hours", sleep)) if v is not None} or None
     values = {"skin_score": skin, "itch": itch, "adhered": None if adhered_raw == "" else adhered_raw == "yes",
               "notes": notes, "covariates": covariates}
-    now = utcnow()
-    if entry is None:
-        entry = DiaryEntry(user_id=ctx.user.id, trial_id=trial.id, day=day, revision=1, created_at=now,
-                           updated_at=now, **values)
-        ctx.db.add(entry)
-    else:
-        for k, v in values.items():
-            setattr(entry, k, v)
-        entry.revision += 1
-        entry.updated_at = now
     try:
-        ctx.db.flush()
-    except IntegrityError:  # the same day saved at the same moment from another device
-        ctx.db.rollback()
+        entry = save_day(ctx.db, user_id=ctx.user.id, trial_id=trial.id, day=day, entry=entry, values=values,
+                         now=utcnow())
+    except DayTaken:  # the same day saved at the same moment from another device
         return _diary_render(ctx, trial, day, 409, f"field 'day': {day} was just saved from elsewhere; check the "
                                                    "values below and save again", raw_values)
-    ctx.db.add(DiaryRevision(user_id=ctx.user.id, entry_id=entry.id, revision=entry.revision, saved_at=now,
-                             values={**values, "day": day.isoformat()}))
     ctx.audit("diary.save", obj_type="diary_entry", obj_id=entry.id, detail={"revision": entry.revision})
     ctx.db.commit()
     return ctx.redirect(f"/trials/{trial.id}?saved={day.isoformat()}")

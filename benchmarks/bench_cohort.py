@@ -113,8 +113,14 @@ seed = int(sys.argv[5])
 mp3 = sorted((data / "gmwi2_metaphlan3_examples" / "kefir").glob("*_metaphlan.txt"))
 mp3.append(data / "gmwi2_metaphlan3_examples" / "SRR1761667_metaphlan.txt")
 # every rank MetaPhlAn 3 wrote is kept: mixtures of clade totals are clade totals of the mixture
+mp4 = gutskin.read(data / "psoriasis_gut_metaphlan4_143" / "abundance_counts.tsv.gz")
+# the table itself does not say which profiler wrote it; its PROVENANCE.md does (MetaPhlAn 4, shotgun), and a
+# lab ingesting its own tables knows it too. Without this the samples are "unknown method" and are placed
+# against the nearest reference with caveats instead of the method-matched MetaPhlAn 4 one
+mp4_info = dataclasses.replace(mp4.info[0], format="table", profiler="MetaPhlAn", profiler_version="4",
+                               method="shotgun")
 bases = [Profile.merge([gutskin.read(p) for p in mp3]),
-         gutskin.read(data / "psoriasis_gut_metaphlan4_143" / "abundance_counts.tsv.gz")]
+         Profile(mp4.values, mp4.samples, mp4.taxa, [mp4_info] * mp4.n_samples, mp4.layout)]
 rng = np.random.default_rng(seed)
 mode = sys.argv[6]
 if mode == "store":

@@ -239,6 +239,11 @@ class Profile:
 
     def take_taxa(self, mask: np.ndarray | pd.Series) -> Profile:
         mask = np.asarray(mask, dtype=bool)
+        if mask.all():
+            # a Profile is never changed after it is built, so keeping every taxon can share this one; a copy
+            # of a sample × taxon matrix by column costs a pass over every stored value (most roll-ups and
+            # rank views of species-only tables ask for all of them)
+            return self
         return Profile(self.values[:, np.flatnonzero(mask)], self.samples, self.taxa[mask],
                        self.info, self.layout)
 
@@ -289,18 +294,21 @@ class Profile:
         source = source.take_taxa(known)
         # group leaves by their lineage truncated at the target rank
         cut = RANK_INDEX[rank] + 1
-        groups: dict[str, int] = {}
+        groups: dict[tuple[Any, ...], int] = {}
         group_rows: list[dict[str, Any]] = []
         col_group = np.empty(source.n_taxa, dtype=np.int64)
         lineage_cols = source.taxa[list(RANKS[:cut])].to_numpy(dtype=object)
         taxids = source.taxa["taxid"]
+        pad = (None,) * (len(RANKS) - cut)
         for j, names_j in enumerate(lineage_cols):
-            lin = Lineage(tuple(None if (n is None or n != n) else n for n in names_j)
-                          + (None,) * (len(RANKS) - cut))
-            key = lin.to_string()
-            g = groups.get(key)
+            # the truncated lineage itself is the group key: the Lineage and its text are built once per
+            # group, not once per leaf (thousands of leaves fall into hundreds of genera)
+            names = tuple(None if (n is None or n != n) else n for n in names_j)
+            g = groups.get(names)
             if g is None:
-                g = groups[key] = len(group_rows)
+                lin = Lineage(names + pad)
+                key = lin.to_string()
+                g = groups[names] = len(group_rows)
                 same_rank = source.taxa["rank"].iat[j] == rank
                 row = {"key": key, "rank": rank, "name": lin.get(rank),
                        "taxid": taxids.iat[j] if same_rank and not pd.isna(taxids.iat[j]) else None,

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import yaml
 
 from ..errors import RefusedError
@@ -133,12 +134,18 @@ class Shares:
 def _shares(view: Profile, masks: dict[str, np.ndarray]) -> pd.DataFrame:
     """Σ of proportions over each column mask; NaN for samples with nothing classified."""
     totals = np.asarray(view.values.sum(axis=1)).ravel()
+    cols = list(masks)
+    if cols:
+        # one product with a taxon × column indicator matrix instead of a column copy per mask: on a
+        # partition of thousands of samples each copy is a pass over every stored value
+        member = sp.csc_matrix(np.column_stack([np.asarray(masks[c], dtype=np.float64) for c in cols]))
+        sums = np.asarray((view.values @ member).todense())
+    else:
+        sums = np.zeros((view.n_samples, 0))
     out = {}
-    for col, mask in masks.items():
-        sel = np.flatnonzero(mask)
-        s = np.asarray(view.values[:, sel].sum(axis=1)).ravel() if sel.size else np.zeros(view.n_samples)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[col] = np.where(totals > 0, s / np.where(totals > 0, totals, 1.0), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j, col in enumerate(cols):
+            out[col] = np.where(totals > 0, sums[:, j] / np.where(totals > 0, totals, 1.0), np.nan)
     return pd.DataFrame(out, index=pd.Index(view.samples, name="sample"))
 
 

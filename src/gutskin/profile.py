@@ -13,7 +13,7 @@ published indices are defined on those numbers and a rescale would cost their la
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -154,6 +154,85 @@ def _taxa_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame.set_index("key")
 
 
+_BY_TAXA: dict[tuple[int, Any], tuple[pd.DataFrame, Any]] = {}
+_BY_TAXA_LIMIT = 256
+
+
+def by_taxa(taxa: pd.DataFrame, what: Any, build: Callable[[], Any]) -> Any:
+    """``build()``, remembered per taxa table and ``what`` (anything hashable naming the computation).
+
+    For things that depend only on a profile's taxa (names, lineages, ranks), never on its values: rank
+    roll-up plans, name keys, lineage columns. The samples of one table share its taxa frame (slicing samples
+    keeps it), so a report that measures thousands of one-sample slices of a partition works each out once
+    instead of once per slice. Safe because a Profile and its taxa frame are never changed after they are
+    built; the entry holds the frame itself, so its id cannot be reused while the entry lives. Bounded (oldest
+    first out) so a long-running server does not grow.
+    """
+    key = (id(taxa), what)
+    hit = _BY_TAXA.get(key)
+    if hit is not None and hit[0] is taxa:
+        return hit[1]
+    value = build()
+    if len(_BY_TAXA) >= _BY_TAXA_LIMIT:
+        _BY_TAXA.pop(next(iter(_BY_TAXA)))
+    _BY_TAXA[key] = (taxa, value)
+    return value
+
+
+def _roll_up_plan(taxa: pd.DataFrame, rank: str, best: str | None
+                  ) -> tuple[np.ndarray | None, sp.csr_matrix, pd.DataFrame]:
+    """Which taxa columns roll up into which groups at ``rank``, and the groups' rows: (columns or None for
+    all, taxa × groups 0/1 matrix, taxa frame of the groups). It depends only on the taxa (and, for clade
+    tables, on the source rank chosen from the values), so it is worked out once per taxa table."""
+    return by_taxa(taxa, ("roll-up", rank, best), lambda: _make_plan(taxa, rank, best))
+
+
+def _make_plan(taxa: pd.DataFrame, rank: str, best: str | None
+               ) -> tuple[np.ndarray | None, sp.csr_matrix, pd.DataFrame]:
+    keep = np.ones(len(taxa), dtype=bool) if best is None else taxa["rank"].to_numpy() == best
+    source = taxa[keep] if not keep.all() else taxa
+    names = source[rank].to_numpy()
+    known = np.array([n is not None and n == n for n in names], dtype=bool)
+    if not known.any():
+        if not source[list(RANKS)].notna().to_numpy().any():
+            raise RefusedError(f"this table has no taxonomy (its rows carry no lineage), so nothing can be "
+                               f"reported at {rank} rank; give the taxonomy with it (e.g. the taxonomy.tsv "
+                               "or FeatureData[Taxonomy] .qza made for this table)")
+        raise RefusedError(f"no taxon in this profile has a {rank} name in its lineage, "
+                           f"so nothing can be reported at {rank} rank")
+    keep[np.flatnonzero(keep)[~known]] = False
+    source = taxa[keep] if not keep.all() else taxa
+    # group leaves by their lineage truncated at the target rank
+    cut = RANK_INDEX[rank] + 1
+    groups: dict[tuple[Any, ...], int] = {}
+    group_rows: list[dict[str, Any]] = []
+    col_group = np.empty(len(source), dtype=np.int64)
+    lineage_cols = source[list(RANKS[:cut])].to_numpy(dtype=object)
+    taxids = source["taxid"]
+    own = source["rank"]
+    pad = (None,) * (len(RANKS) - cut)
+    for j, names_j in enumerate(lineage_cols):
+        # the truncated lineage itself is the group key: the Lineage and its text are built once per
+        # group, not once per leaf (thousands of leaves fall into hundreds of genera)
+        names_t = tuple(None if (n is None or n != n) else n for n in names_j)
+        g = groups.get(names_t)
+        if g is None:
+            lin = Lineage(names_t + pad)
+            key = lin.to_string()
+            g = groups[names_t] = len(group_rows)
+            same_rank = own.iat[j] == rank
+            row = {"key": key, "rank": rank, "name": lin.get(rank),
+                   "taxid": taxids.iat[j] if same_rank and not pd.isna(taxids.iat[j]) else None,
+                   "lineage": key}
+            row.update(dict(zip(RANKS, lin.names, strict=True)))
+            group_rows.append(row)
+        col_group[j] = g
+    agg = sp.csr_matrix((np.ones(len(source)), (np.arange(len(source)), col_group)),
+                        shape=(len(source), len(group_rows)))
+    cols = None if keep.all() else np.flatnonzero(keep)
+    return cols, agg, _taxa_frame(group_rows)
+
+
 class Profile:
     """Samples × taxa abundance table with lineages, taxids and per-sample provenance.
 
@@ -244,7 +323,10 @@ class Profile:
             # of a sample × taxon matrix by column costs a pass over every stored value (most roll-ups and
             # rank views of species-only tables ask for all of them)
             return self
-        return Profile(self.values[:, np.flatnonzero(mask)], self.samples, self.taxa[mask],
+        # the same subset of one taxa frame is the same frame, so what is remembered per taxa table (roll-up
+        # plans, name keys) is found again for every one-sample slice
+        taxa = by_taxa(self.taxa, ("subset", mask.tobytes()), lambda: self.taxa[mask])
+        return Profile(self.values[:, np.flatnonzero(mask)], self.samples, taxa,
                        self.info, self.layout)
 
     def drop_empty_taxa(self) -> Profile:
@@ -278,48 +360,12 @@ class Profile:
             if not deeper:
                 raise RefusedError(f"this profile has no rows at or below rank '{rank}'")
             placed = [float(column_sums[(own == r) & named].sum()) for r in deeper]
-            best = deeper[int(np.argmax(placed))]  # argmax keeps the first (nearest) of equal totals
-            source = self.take_taxa(own == best)
+            best: str | None = deeper[int(np.argmax(placed))]  # argmax keeps the first (nearest) of equal totals
         else:
-            source = self
-        names = source.taxa[rank].to_numpy()
-        known = np.array([n is not None and n == n for n in names], dtype=bool)
-        if not known.any():
-            if not source.taxa[list(RANKS)].notna().to_numpy().any():
-                raise RefusedError(f"this table has no taxonomy (its rows carry no lineage), so nothing can be "
-                                   f"reported at {rank} rank; give the taxonomy with it (e.g. the taxonomy.tsv "
-                                   "or FeatureData[Taxonomy] .qza made for this table)")
-            raise RefusedError(f"no taxon in this profile has a {rank} name in its lineage, "
-                               f"so nothing can be reported at {rank} rank")
-        source = source.take_taxa(known)
-        # group leaves by their lineage truncated at the target rank
-        cut = RANK_INDEX[rank] + 1
-        groups: dict[tuple[Any, ...], int] = {}
-        group_rows: list[dict[str, Any]] = []
-        col_group = np.empty(source.n_taxa, dtype=np.int64)
-        lineage_cols = source.taxa[list(RANKS[:cut])].to_numpy(dtype=object)
-        taxids = source.taxa["taxid"]
-        pad = (None,) * (len(RANKS) - cut)
-        for j, names_j in enumerate(lineage_cols):
-            # the truncated lineage itself is the group key: the Lineage and its text are built once per
-            # group, not once per leaf (thousands of leaves fall into hundreds of genera)
-            names = tuple(None if (n is None or n != n) else n for n in names_j)
-            g = groups.get(names)
-            if g is None:
-                lin = Lineage(names + pad)
-                key = lin.to_string()
-                g = groups[names] = len(group_rows)
-                same_rank = source.taxa["rank"].iat[j] == rank
-                row = {"key": key, "rank": rank, "name": lin.get(rank),
-                       "taxid": taxids.iat[j] if same_rank and not pd.isna(taxids.iat[j]) else None,
-                       "lineage": key}
-                row.update(dict(zip(RANKS, lin.names, strict=True)))
-                group_rows.append(row)
-            col_group[j] = g
-        agg = sp.csr_matrix((np.ones(source.n_taxa), (np.arange(source.n_taxa), col_group)),
-                            shape=(source.n_taxa, len(group_rows)))
-        values = source.values @ agg
-        return Profile(values, self.samples, _taxa_frame(group_rows), self.info, layout="clades")
+            best = None
+        cols, agg, taxa = _roll_up_plan(self.taxa, rank, best)
+        values = self.values if cols is None else self.values[:, cols]
+        return Profile(values @ agg, self.samples, taxa, self.info, layout="clades")
 
     def proportions(self, rank: str) -> Profile:
         """Per-sample proportions at ``rank`` (each row sums to 1; an empty sample stays all zero)."""

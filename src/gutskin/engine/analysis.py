@@ -207,10 +207,9 @@ def _reference(profile: Profile, resources: Resources, reference: str | Referenc
 def _percentiles(ref: Reference | None, profile: Profile) -> dict[str, list[Placement]]:
     if ref is None:
         return {}
-    table = ref.percentiles(profile)
     out: dict[str, list[Placement]] = {}
     thinned: dict[str, list[float] | None] = {}
-    for rec in table.to_dict("records"):
+    for rec in ref.percentile_records(profile):
         n = rec.get("n_reference")
         rank = rec.get("rank")
         if rec["kind"] == "metric" and rec["feature"] not in thinned:

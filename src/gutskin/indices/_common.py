@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -161,7 +162,12 @@ def empty_sample_warnings(samples: list[str], totals: np.ndarray, name: str) -> 
 
 def norm_name(name: Any) -> str:
     """Case-preserving comparison form of a MetaPhlAn name: no ``s__`` prefix, underscores as spaces."""
-    text = str(name).strip()
+    return _norm_name(str(name))
+
+
+@lru_cache(maxsize=1 << 16)  # pure; every index asks for every name of the table once per scored slice
+def _norm_name(text: str) -> str:
+    text = text.strip()
     if len(text) > 3 and text[1:3] == "__":
         text = text[3:]
     return " ".join(text.replace("_", " ").split())

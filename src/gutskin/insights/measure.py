@@ -101,6 +101,7 @@ class SampleMeasurer:
             metrics = metric_values(sample, reference.metric_rank)
         self.metrics, self.metric_warnings = metrics
         self._tables = {}
+        self._indexes: dict[str, tuple[dict[str, int], dict[int, list[int]]]] = {}
         self._synonyms = load_synonyms()
         # across profiler versions or profilers only quantities shown to transfer are placed (issue #11)
         self.relation = relation(sample, reference)
@@ -114,6 +115,16 @@ class SampleMeasurer:
         if rank not in self._tables:
             self._tables[rank] = rank_table(self.sample, rank)
         return self._tables[rank]
+
+    def _index(self, rank: str, table) -> tuple[dict[str, int], dict[int, list[int]]]:
+        """Column of each key and columns of each taxid (a lookup per feature instead of a scan of the table)."""
+        if rank not in self._indexes:
+            by_taxid: dict[int, list[int]] = {}
+            for j, t in enumerate(table.taxids):
+                if t is not None:
+                    by_taxid.setdefault(t, []).append(j)
+            self._indexes[rank] = ({k: j for j, k in enumerate(table.keys)}, by_taxid)
+        return self._indexes[rank]
 
     def _name_keys(self, feature: Feature) -> set[str]:
         keys: set[str] = set()
@@ -215,9 +226,10 @@ class SampleMeasurer:
             m.reason = m.reason or f"the profile has no {rank} rank"
             return m
         keys = self._name_keys(feature)
-        cols = [j for j, k in enumerate(table.keys) if k in keys]
+        by_key, by_taxid = self._index(rank, table)
+        cols = sorted(by_key[k] for k in keys if k in by_key)  # column order, as a scan of the table gives
         if feature.ncbi_taxid is not None:
-            cols += [j for j, t in enumerate(table.taxids) if t == feature.ncbi_taxid and j not in cols]
+            cols += [j for j in by_taxid.get(feature.ncbi_taxid, []) if j not in cols]
         ref_taxa = self.reference.taxa.get(rank, {})
         ref_hits = [ref_taxa[k] for k in keys if k in ref_taxa]
         value = float(table.values[0, cols].sum()) if cols else 0.0

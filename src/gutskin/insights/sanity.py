@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RefusedError
-from ..profile import Profile
+from ..profile import Profile, by_taxa
 from ..taxonomy.current import current_genus, current_species, genus_of
 
 #: one taxon's share of the bacteria above which it "dominates": about the 98th–99th percentile of healthy adults
@@ -226,8 +226,18 @@ def absence_is_informative(profile: Profile, typical_share: float | None = None,
     return True, None
 
 
+_LINEAGE_RANKS = ("domain", "phylum", "family", "genus")
+
+
+def _lineage_lists(view: Profile) -> tuple[list[str], dict[str, list[Any]]]:
+    """Names and the lineage columns the checks read, as plain lists (once per taxa table, not per taxon)."""
+    return by_taxa(view.taxa, "sanity-lineage", lambda: (
+        view.taxa["name"].astype(str).tolist(), {r: view.taxa[r].tolist() for r in _LINEAGE_RANKS}))
+
+
 def _taxon_dict(view: Profile, j: int) -> dict:
-    return {r: view.taxa[r].iat[j] for r in ("domain", "phylum", "family", "genus")}
+    cols = _lineage_lists(view)[1]
+    return {r: cols[r][j] for r in _LINEAGE_RANKS}
 
 
 def _share_of(view: Profile, pred) -> float:
@@ -235,7 +245,7 @@ def _share_of(view: Profile, pred) -> float:
     total = vals.sum()
     if total <= 0:
         return 0.0
-    names = view.taxa["name"].astype(str).tolist()
+    names = _lineage_lists(view)[0]
     return float(sum(v for j, (n, v) in enumerate(zip(names, vals, strict=True)) if v > 0 and pred(n, _taxon_dict(
         view, j))) / total)
 
@@ -244,7 +254,7 @@ def _top(view: Profile, pred) -> tuple[str | None, int | None]:
     vals = np.asarray(view.values.sum(axis=0)).ravel()
     best, best_j = 0.0, None
     for j, v in enumerate(vals):
-        if v > best and pred(str(view.taxa["name"].iat[j]), _taxon_dict(view, j)):
+        if v > best and pred(_lineage_lists(view)[0][j], _taxon_dict(view, j)):
             best, best_j = v, j
     if best_j is None:
         return None, None

@@ -115,6 +115,12 @@ class Reference:
 
         return percentiles(profile, self, taxa=taxa)
 
+    def percentile_records(self, profile, *, taxa: bool = True) -> list[dict[str, Any]]:
+        """The same placements as :meth:`percentiles`, as one dict per row."""
+        from .percentiles import percentile_records
+
+        return percentile_records(profile, self, taxa=taxa)
+
     # ------------------------------------------------------------------ (de)serialisation
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -33,6 +33,28 @@ def jeffreys(p: float, n: int, level: float = 0.95) -> tuple[float, float]:
     return lo, hi
 
 
+def jeffreys_many(p: np.ndarray, n: int, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`jeffreys` for an array of percentiles against one reference size (the same quantile function,
+    element by element, so the same numbers; one call instead of thousands of scalar ones)."""
+    p = np.asarray(p, dtype=np.float64)
+    lo = np.full(p.shape, np.nan)
+    hi = np.full(p.shape, np.nan)
+    if n <= 0 or p.size == 0:
+        return lo, hi
+    ok = np.isfinite(p)
+    k = p[ok] * n
+    a = (1 - level) / 2
+    inner_lo = k > 0
+    inner_hi = k < n
+    lo_k = np.zeros(k.shape)
+    hi_k = np.ones(k.shape)
+    lo_k[inner_lo] = stats.beta.ppf(a, k[inner_lo] + 0.5, n - k[inner_lo] + 0.5)
+    hi_k[inner_hi] = stats.beta.ppf(1 - a, k[inner_hi] + 0.5, n - k[inner_hi] + 0.5)
+    lo[ok] = lo_k
+    hi[ok] = hi_k
+    return lo, hi
+
+
 def _status(p: float) -> str:
     if not np.isfinite(p):
         return "not comparable"
@@ -45,6 +67,12 @@ def _status(p: float) -> str:
 
 def percentiles(profile: Profile, reference: Reference, *, taxa: bool = True) -> pd.DataFrame:
     """One row per sample × (metric or taxon): value, percentile in ``reference``, interval and status."""
+    return pd.DataFrame(percentile_records(profile, reference, taxa=taxa), columns=COLUMNS)
+
+
+def percentile_records(profile: Profile, reference: Reference, *, taxa: bool = True) -> list[dict]:
+    """The rows of :func:`percentiles` as dicts (what a report reads; a table of thousands of rows per sample
+    costs more to build and take apart than the placements themselves)."""
     from .registry import TRANSFERABLE, VERSION_MARGIN, relation
 
     rows: list[dict] = []
@@ -71,12 +99,12 @@ def percentiles(profile: Profile, reference: Reference, *, taxa: bool = True) ->
             if not ref_taxa or table is None:
                 continue
             rows.extend(_taxon_rows(profile, reference, rank, table, ref_taxa))
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame
+    return rows
 
 
 def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
     rows = []
+    placed: list[int] = []  # rows whose interval is filled in at the end, all in one call
     n = reference.n
     dense_cols = {k: j for j, k in enumerate(table.keys)}
     for i, sample in enumerate(profile.samples):
@@ -94,9 +122,9 @@ def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
             dist = summary.among_carriers
             within = dist.cdf(a) if dist.quantiles else float("nan")
             p = (1 - summary.prevalence) + summary.prevalence * within if np.isfinite(within) else float("nan")
-            lo, hi = jeffreys(p, n)
+            placed.append(len(rows))
             rows.append({"sample": sample, "kind": "taxon", "feature": summary.name, "rank": rank, "value": a,
-                         "percentile": p, "ci_low": lo, "ci_high": hi, "typical_low": dist.q(0.10),
+                         "percentile": p, "ci_low": float("nan"), "ci_high": float("nan"), "typical_low": dist.q(0.10),
                          "typical_high": dist.q(0.90), "prevalence": summary.prevalence,
                          "status": _status(p) if np.isfinite(p) else "too rare in reference",
                          "n_reference": n, "reference": reference.name})
@@ -109,4 +137,7 @@ def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
                          "typical_low": dist.q(0.10), "typical_high": dist.q(0.90),
                          "prevalence": summary.prevalence, "status": "absent", "n_reference": n,
                          "reference": reference.name})
+    lo, hi = jeffreys_many(np.array([rows[r]["percentile"] for r in placed], dtype=np.float64), n)
+    for r, low, high in zip(placed, lo.tolist(), hi.tolist(), strict=True):
+        rows[r]["ci_low"], rows[r]["ci_high"] = low, high
     return rows

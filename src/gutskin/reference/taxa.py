@@ -20,7 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import RefusedError
-from ..profile import Profile
+from ..profile import Profile, by_taxa
 from ..taxonomy.current import current_genus, current_species, genus_of, is_placeholder
 from ..taxonomy.synonyms import normalise
 
@@ -65,9 +65,13 @@ NON_PROKARYOTE = ("viruses", "eukaryota", "eukarya")
 
 def prokaryotes(view: Profile) -> Profile:
     """Only taxa whose domain is Bacteria or Archaea (or not stated)."""
-    dom = view.taxa["domain"].astype(object).map(lambda d: str(d).lower() if isinstance(d, str) else "")
-    keep = ~dom.isin(NON_PROKARYOTE).to_numpy()
+    keep = by_taxa(view.taxa, "prokaryotes", lambda: _prokaryote_mask(view.taxa))
     return view if keep.all() else view.take_taxa(keep)
+
+
+def _prokaryote_mask(taxa: pd.DataFrame) -> np.ndarray:
+    dom = taxa["domain"].astype(object).map(lambda d: str(d).lower() if isinstance(d, str) else "")
+    return ~dom.isin(NON_PROKARYOTE).to_numpy()
 
 
 def _species_view(profile: Profile) -> Profile | None:
@@ -80,7 +84,7 @@ def _species_view(profile: Profile) -> Profile | None:
         return None
 
 
-def _collapse(values: sp.csr_matrix, keys: list[str | None], names: list[str], taxids: list) -> tuple:
+def _collapse_plan(keys: list[str | None], names: list[str], taxids: list) -> tuple:
     uniq: dict[str, int] = {}
     out_names: list[str] = []
     out_taxids: list[int | None] = []
@@ -96,7 +100,7 @@ def _collapse(values: sp.csr_matrix, keys: list[str | None], names: list[str], t
         rows.append(j)
         cols.append(uniq[k])
     agg = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(keys), len(uniq)))
-    return sp.csr_matrix(values @ agg), list(uniq), out_names, out_taxids
+    return agg, list(uniq), out_names, out_taxids
 
 
 def _normalised(values: sp.csr_matrix) -> sp.csr_matrix:
@@ -111,27 +115,36 @@ def rank_table(profile: Profile, rank: str) -> RankTable | None:
         raise ValueError(f"rank_table covers {TAXON_RANKS}, not {rank!r}")
     species = _species_view(profile)
     if species is not None:
-        values = _normalised(species.values)
-        # records, not iterrows: a Series per row cost most of a report's measuring time
-        full = [_species_name(row) for row in species.taxa.to_dict("records")]
-        taxids = species.taxa["taxid"].tolist()
-        if rank == "species":
-            current = [current_species(n) for n in full]
-            keys = [normalise(c) for c in current]
-            v, k, n, t = _collapse(values, keys, current, taxids)
-            return RankTable("species", v, k, n, t, "species")
-        genera = [genus_of(n) for n in full]
-        keys = [normalise(g) if g else None for g in genera]
-        v, k, n, _ = _collapse(values, keys, [g or "" for g in genera], [None] * len(genera))
-        return RankTable("genus", v, k, n, [None] * len(k), "species roll-up")
+        agg, k, n, t, basis = by_taxa(species.taxa, ("rank_table", rank), lambda: _species_plan(species.taxa, rank))
+        return RankTable(rank, sp.csr_matrix(_normalised(species.values) @ agg), k, n, t, basis)
     if rank == "species":
         return None
     try:
         view = prokaryotes(profile.at_rank("genus"))
     except RefusedError:
         return None
-    values = _normalised(view.values)
-    genera = [current_genus(str(x)) for x in view.taxa["name"]]
+    agg, k, n, t = by_taxa(view.taxa, ("rank_table", "genus rows"), lambda: _genus_plan(view.taxa))
+    return RankTable("genus", sp.csr_matrix(_normalised(view.values) @ agg), k, n, t, "genus rows")
+
+
+def _species_plan(taxa: pd.DataFrame, rank: str) -> tuple:
+    """How a species view's columns collapse into current names at ``rank`` (it depends only on the names, so
+    it is worked out once per taxa table, not once per sample of a report)."""
+    # records, not iterrows: a Series per row cost most of a report's measuring time
+    full = [_species_name(row) for row in taxa.to_dict("records")]
+    taxids = taxa["taxid"].tolist()
+    if rank == "species":
+        current = [current_species(n) for n in full]
+        keys = [normalise(c) for c in current]
+        agg, k, n, t = _collapse_plan(keys, current, taxids)
+        return agg, k, n, t, "species"
+    genera = [genus_of(n) for n in full]
     keys = [normalise(g) if g else None for g in genera]
-    v, k, n, t = _collapse(values, keys, [g or "" for g in genera], view.taxa["taxid"].tolist())
-    return RankTable("genus", v, k, n, t, "genus rows")
+    agg, k, n, _ = _collapse_plan(keys, [g or "" for g in genera], [None] * len(genera))
+    return agg, k, n, [None] * len(k), "species roll-up"
+
+
+def _genus_plan(taxa: pd.DataFrame) -> tuple:
+    genera = [current_genus(str(x)) for x in taxa["name"]]
+    keys = [normalise(g) if g else None for g in genera]
+    return _collapse_plan(keys, [g or "" for g in genera], taxa["taxid"].tolist())

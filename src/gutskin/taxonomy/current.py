@@ -25,9 +25,9 @@ The genus assigned by the profiler's own lineage is deliberately **not** used wh
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
-from .synonyms import load, normalise
+from .synonyms import NAME_CACHE, load, normalise
 
 #: a MetaPhlAn 4 placeholder: species-level genome bin, genus-level bin, family-level bin
 PLACEHOLDER = re.compile(r"^(?:[a-z]__)?(?:GGB|SGB|FGB|OFGB|CFGB|EGB)\d+", re.IGNORECASE)
@@ -39,6 +39,7 @@ _NOT_A_GENUS_WORDS = {"unclassified", "uncultured", "unidentified", "unknown", "
 _SP_WORDS = {"sp", "sp.", "spp", "spp.", "unclassified", "bacterium", "cf", "cf."}
 
 
+@lru_cache(maxsize=NAME_CACHE)  # pure (the rename table is fixed per process); asked once per sample
 def clean(name: str) -> str:
     """Read a name as a person would: rank prefix, underscores, brackets and ``Candidatus`` removed."""
     text = re.sub(r"^[a-zA-Z]__", "", str(name).strip()).replace("_", " ")
@@ -64,6 +65,7 @@ def _genus_table() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=NAME_CACHE)  # pure (the rename table is fixed per process); asked once per sample
 def current_species(name: str) -> str:
     """The current name of a species (its binomial resolved; a strain/CAG tail kept off)."""
     text = clean(name)
@@ -91,6 +93,7 @@ def _looks_like_genus(word: str) -> bool:
     return not low.endswith(_NOT_A_GENUS_SUFFIXES)
 
 
+@lru_cache(maxsize=NAME_CACHE)  # pure (the rename table is fixed per process); asked once per sample
 def current_genus(name: str) -> str | None:
     """The current genus for a *genus* name (GTDB suffixes dropped, wholesale renames applied); ``None`` if not one.
 
@@ -123,6 +126,7 @@ def current_genus(name: str) -> str | None:
     return _genus_table().get(normalise(base), base)
 
 
+@lru_cache(maxsize=NAME_CACHE)  # pure (the rename table is fixed per process); asked once per sample
 def genus_of(species: str) -> str | None:
     """The current genus of a species name, by the one rule in the module docstring (``None``: none known)."""
     raw = str(species).strip()

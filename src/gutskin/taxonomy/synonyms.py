@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
 
+#: how many distinct names the per-name helpers remember: more than any real table holds, and bounded so a
+#: long-running server reading many tables keeps a few MB at most
+NAME_CACHE = 1 << 16
 
+
+@lru_cache(maxsize=NAME_CACHE)  # pure, and asked for the same names once per sample of a table
 def normalise(name: str) -> str:
     """Comparison key for a taxon name: lower case, ``_`` as space, single spaces, no rank prefix."""
     text = re.sub(r"^[a-zA-Z]__", "", name.strip())

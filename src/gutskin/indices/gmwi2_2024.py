@@ -47,7 +47,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import InputError, RefusedError
-from ..profile import Profile
+from ..profile import Profile, by_taxa
 from ..taxonomy.lineage import parse_prefixed
 from ..taxonomy.ranks import RANKS
 from ._common import IndexInfo, IndexResult, empty_sample_warnings, naming_of, norm_name
@@ -126,6 +126,17 @@ def _denominators(profile: Profile) -> tuple[np.ndarray, list[str]]:
     return denom, warnings
 
 
+def _lookup(taxa: pd.DataFrame, mode: str, feats: list) -> list[list[int]]:
+    """The columns of ``taxa`` that hold each feature: its clade key, or every row whose name matches."""
+    if mode == "clade":
+        col_of = {k: c for c, k in enumerate(taxa.index)}
+        return [[col_of[f.key]] if f.key in col_of else [] for f in feats]
+    by_name: dict[str, list[int]] = {}
+    for c, nm in enumerate(taxa["name"].tolist()):
+        by_name.setdefault(norm_name(nm).lower(), []).append(c)
+    return [by_name.get(f.name, []) for f in feats]
+
+
 def gmwi2_result(profile: Profile, *, match: str = "auto", contributors: bool = True) -> IndexResult:
     """GMWI2 per sample, with coverage, warnings and the contributing taxa with their coefficients.
 
@@ -165,14 +176,9 @@ def gmwi2_result(profile: Profile, *, match: str = "auto", contributors: bool = 
             continue
         if profile.layout == "features" or not (profile.taxa["rank"] == rank).any():
             rolled.append(rank)
-        if mode == "clade":
-            col_of = {k: c for c, k in enumerate(view.taxa.index)}
-            lookup = [[col_of[features[j].key]] if features[j].key in col_of else [] for j in idx]
-        else:
-            by_name: dict[str, list[int]] = {}
-            for c, nm in enumerate(view.taxa["name"].tolist()):
-                by_name.setdefault(norm_name(nm).lower(), []).append(c)
-            lookup = [by_name.get(features[j].name, []) for j in idx]
+        # which columns hold each feature depends only on the view's taxa: worked out once per taxa table
+        lookup = by_taxa(view.taxa, ("gmwi2-lookup", mode, rank),
+                         lambda view=view, idx=idx: _lookup(view.taxa, mode, [features[j] for j in idx]))
         matched[np.asarray(idx)[[bool(cs) for cs in lookup]]] = True
         keep = [(j, cs) for j, cs in zip(idx, lookup, strict=True) if nz[j] and cs]
         if not keep:

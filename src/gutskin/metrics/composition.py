@@ -33,7 +33,7 @@ import scipy.sparse as sp
 import yaml
 
 from ..errors import RefusedError
-from ..profile import Profile
+from ..profile import Profile, by_taxa
 from ..taxonomy.ranks import RANK_INDEX
 from ..taxonomy.synonyms import aliases as _synonym_aliases  # the shared rename table, beside the YAML's aliases
 from ..taxonomy.synonyms import normalise as _normalise
@@ -241,11 +241,23 @@ def guild_shares(profile: Profile, guilds: list[str] | None = None) -> Shares:
         frame = pd.DataFrame(np.nan, index=pd.Index(profile.samples, name="sample"), columns=cols)
         return Shares(frame, labels, ["guild shares not computed: the profile has no species or genus rows"],
                       citations)
+    # which taxa belong to which guild depends only on the view's taxa: worked out once per taxa table
+    masks, unresolved, found = by_taxa(view.taxa, ("guild-masks", leaf, tuple(g.id for g in chosen)),
+                                       lambda: _guild_masks(view, leaf, chosen))
+    frame = _shares(view, masks)
+    warnings = list(notes)
+    for col, reason in unresolved.items():
+        frame[col] = np.nan
+        warnings.append(reason)
+    return Shares(frame, labels, warnings, citations, {k: list(v) for k, v in found.items()})
+
+
+def _guild_masks(view: Profile, leaf: str, chosen: list) -> tuple[dict[str, np.ndarray], dict[str, str],
+                                                                  dict[str, list[str]]]:
     lineage_keys = {r: [normalise(n) for n in view.taxa[r].tolist()] for r in
                     ("phylum", "class", "order", "family", "genus", "species")}
     has_rank = {r: any(lineage_keys[r]) for r in lineage_keys}
     masks: dict[str, np.ndarray] = {}
-    warnings: list[str] = []
     unresolved: dict[str, str] = {}
     found: dict[str, list[str]] = {}
     for g in chosen:
@@ -267,12 +279,7 @@ def guild_shares(profile: Profile, guilds: list[str] | None = None) -> Shares:
             mask |= mm
         masks[col] = mask
         found[col] = hit_members
-    frame = _shares(view, masks)
-    warnings.extend(notes)
-    for col, reason in unresolved.items():
-        frame[col] = np.nan
-        warnings.append(reason)
-    return Shares(frame, labels, warnings, citations, found)
+    return masks, unresolved, found
 
 
 def composition_summary(profile: Profile) -> pd.DataFrame:

@@ -334,6 +334,14 @@ class Profile:
         return self.take_taxa(nz)
 
     # ------------------------------------------------------------------ ranks
+    def has_rank(self, rank: str) -> bool:
+        """Whether :meth:`at_rank` can form ``rank`` (natively or by rolling up)."""
+        try:
+            self.at_rank(rank)
+        except RefusedError:
+            return False
+        return True
+
     def at_rank(self, rank: str) -> Profile:
         """One canonical rank: native rows where the tool wrote that rank, else leaves rolled up.
 
@@ -358,7 +366,7 @@ class Profile:
             column_sums = np.asarray(self.values.sum(axis=0)).ravel()
             deeper = [r for r in RANKS[RANK_INDEX[rank] + 1:] if (own == r).any()]
             if not deeper:
-                raise RefusedError(f"this profile has no rows at or below rank '{rank}'")
+                raise RefusedError(f"this profile names nothing at {rank} rank or below")
             placed = [float(column_sums[(own == r) & named].sum()) for r in deeper]
             best: str | None = deeper[int(np.argmax(placed))]  # argmax keeps the first (nearest) of equal totals
         else:

@@ -20,6 +20,7 @@ partition read back is exactly the Profile that ``gutskin score`` would build fr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -32,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import scipy.sparse as sp
 
@@ -263,33 +265,66 @@ def _str_or_none(x: object) -> str | None:
     return str(x)
 
 
-def read_partition(folder: Path) -> Profile:
-    """A partition folder back as a Profile."""
-    samples = pq.read_table(folder / "samples.parquet").to_pandas()
-    taxa = pq.read_table(folder / "taxa.parquet").to_pandas()
-    vals = pq.read_table(folder / "values.parquet", columns=["s", "t", "value"])
-    s = vals.column("s").to_numpy()
-    t = vals.column("t").to_numpy()
-    v = vals.column("value").to_numpy()
-    n, m = len(samples), len(taxa)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(s, minlength=n), out=indptr[1:])
-    values = sp.csr_matrix((v, t.astype(np.int64), indptr), shape=(n, m))
+#: taxa tables already built in this process, by the bytes of their file (see :func:`_taxa`)
+_TAXA: dict[bytes, pd.DataFrame] = {}
+_TAXA_LIMIT = 16
+
+
+def _taxa(path: Path) -> pd.DataFrame:
+    """A partition's taxa table, shared by every partition whose taxa file holds the same bytes.
+
+    Partitions of one group (one profiler and database) usually list the same taxa; sharing the frame saves
+    building it again, and everything worked out per taxa table (rank roll-up plans, name keys; see
+    :func:`gutskin.profile.by_taxa`) is then found again for the next partition a worker scores. A Profile never
+    changes its taxa, so one frame can serve many.
+    """
+    raw = path.read_bytes()
+    key = hashlib.blake2b(raw, digest_size=20).digest()
+    hit = _TAXA.get(key)
+    if hit is not None:
+        return hit
+    taxa = pq.read_table(pa.BufferReader(raw)).to_pandas()
     taxa["taxid"] = pd.array(taxa["taxid"].tolist(), dtype="Int64")
     for col in ["key", "rank", "name", "lineage", *LINEAGE_COLUMNS]:
         taxa[col] = taxa[col].astype(object).where(taxa[col].notna(), None)
     taxa = taxa.set_index("key")
-    # samples of one input share their provenance: build each distinct SampleInfo once
+    if len(_TAXA) >= _TAXA_LIMIT:
+        _TAXA.pop(next(iter(_TAXA)))
+    _TAXA[key] = taxa
+    return taxa
+
+
+def read_partition(folder: Path) -> Profile:
+    """A partition folder back as a Profile."""
+    samples = pq.read_table(folder / "samples.parquet")
+    taxa = _taxa(folder / "taxa.parquet")
+    vals = pq.read_table(folder / "values.parquet", columns=["s", "t", "value"])
+    s = vals.column("s").to_numpy()
+    t = vals.column("t").to_numpy()
+    v = vals.column("value").to_numpy()
+    n, m = samples.num_rows, len(taxa)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(s, minlength=n), out=indptr[1:])
+    values = sp.csr_matrix((v, t.astype(np.int64), indptr), shape=(n, m))
+    # samples of one input share their provenance: build each distinct SampleInfo once (columns as Python
+    # lists, nulls as None, zipped into one key per sample)
+    columns = [_nan_as_none(samples.column(c)).to_pylist() for c in (*INFO_FIELDS, "extra")]
     cache: dict[tuple, SampleInfo] = {}
     info = []
-    for row in samples[[*INFO_FIELDS, "extra"]].itertuples(index=False, name=None):
-        key = tuple(None if (isinstance(x, float) and x != x) else x for x in row)
+    for key in zip(*columns, strict=True):
         item = cache.get(key)
         if item is None:
             item = cache[key] = _info_from_values(key)
         info.append(item)
-    layout = str(samples["layout"].iat[0]) if n else "clades"
-    return Profile(values, samples["sample"].tolist(), taxa, info, layout=layout)
+    layout = str(samples.column("layout")[0].as_py()) if n else "clades"
+    return Profile(values, samples.column("sample").to_pylist(), taxa, info, layout=layout)
+
+
+def _nan_as_none(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    # a float column written from pandas may hold NaN for "not stated"; SampleInfo says None
+    if pa.types.is_floating(column.type):
+        return pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
+    return column
 
 
 def _info_from_values(values: tuple) -> SampleInfo:

@@ -27,6 +27,7 @@ from ..reference.features import taxon_key
 from ..reference.model import Reference
 from ..safety import SafetyGate, age_group_of, gate_for_questionnaire
 from ..taxonomy.synonyms import resolve
+from .batch import metrics_by_sample
 from .model import (
     QUANTILE_POINTS,
     Analysis,
@@ -50,7 +51,7 @@ from .model import (
     TrialPhaseDays,
 )
 from .resources import Resources, default_resources
-from .scoring import score
+from .scoring import INDEX_METRICS, score
 
 #: the date the default schedule of a *suggested* trial is laid out from (only day numbers are used)
 _SCHEDULE_ANCHOR = date(2000, 1, 3)
@@ -131,7 +132,9 @@ def analyse(profile: Profile, resources: Resources | None = None, *,
         profile.samples, trial)
     kb = resources.knowledge
 
-    scores = score(profile, metrics="all")
+    # alpha diversity at species rank where the profile can form it; a genus-only table (16S exports) at genus,
+    # as its reference measured its people, instead of refusing the whole report
+    scores = score(profile, metrics="all", rank="species" if profile.has_rank("species") else "genus")
     comp = _composition(profile)
     # the reference is chosen per age group (an infant is never compared with adults), percentiles once per group
     groups: dict[str | None, list[int]] = {}
@@ -139,11 +142,15 @@ def analyse(profile: Profile, resources: Resources | None = None, *,
         groups.setdefault(_age_group(qs[s]), []).append(i)
     chosen: dict[int, tuple[ReferenceUsed | None, Part, Reference | None]] = {}
     pct: dict[str, list[Placement]] = {}
+    measured: dict[str, Any] = {}
     for age, members in groups.items():
         sub = profile if len(members) == profile.n_samples else profile.take_samples(members)
         got = _reference(sub, resources, reference, age)
         pct.update(_percentiles(got[2], sub))
         chosen.update(dict.fromkeys(members, got))
+        if got[2] is not None:
+            # the metrics the skin panels place, for the whole group at once where that is exact (see .batch)
+            measured.update(metrics_by_sample(sub, got[2].metric_rank))
     out = []
     for i, sample in enumerate(profile.samples):
         ref_used, ref_part, ref = chosen[i]
@@ -152,7 +159,7 @@ def analyse(profile: Profile, resources: Resources | None = None, *,
         gate = gate_for(q)
         sanity = _sanity(one, q)
         skin, recs = _skin(one, q, ref, ref_part, resources, conditions,
-                           comparable=not any(c.severity == "stop" for c in sanity))
+                           comparable=not any(c.severity == "stop" for c in sanity), metrics=measured.get(sample))
         info = profile.info[i]
         extra = info.extra if isinstance(info.extra, dict) else {}
         provenance = Provenance(
@@ -246,6 +253,9 @@ def _indices(scores, sample: str) -> list[IndexOutcome]:
             key=key, value=finite(res.values.get(sample)), coverage=fraction, coverage_text=str(cov.get("text") or ""),
             naming_matches=None if nm is None else bool(nm), built_on=res.reference.get("built_on"),
             warnings=[str(w) for w in res.warnings_for(sample)]))
+    for key, reason in scores.refused.items():
+        if key in INDEX_METRICS and key not in scores.indices:
+            out.append(IndexOutcome(key=key, status="refused", reason=reason))
     if "hmp2_dysbiosis" not in scores.indices:
         out.append(IndexOutcome(key="hmp2_dysbiosis", status="refused",
                                 reason=("it scores a sample against the healthy cohort's own sample profiles, and "
@@ -308,7 +318,7 @@ def _composition_for(comp: dict[str, Any], i: int) -> Composition:
 
 # ---------------------------------------------------------------------------------------------- skin
 def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part: Part, resources: Resources,
-          conditions: Sequence[str] | None = None, *, comparable: bool = True
+          conditions: Sequence[str] | None = None, *, comparable: bool = True, metrics: Any = None
           ) -> tuple[Skin, list[RecommendationOutcome]]:
     kb = resources.knowledge
     asked = [kb.resolve_condition(c) or c for c in (q.conditions() if q is not None else [])]
@@ -321,7 +331,7 @@ def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part
         return (Skin(part=Part(status="refused", reason=f"no healthy reference to compare with: {ref_part.reason}"),
                      conditions_asked=asked), [_rec(r) for r in recs])
     ins = analyze_insights(one, q, reference=ref, kb=kb, conditions=list(conditions) if conditions else None,
-                           comparable=comparable)
+                           comparable=comparable, metrics=metrics)
     population = _population(q)
     panels = [SkinPanel(
         condition=p.condition, gut_evidence=p.gut_evidence, relevant=p.condition in asked, population=population,

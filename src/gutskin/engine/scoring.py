@@ -129,7 +129,11 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
         try:
             frame = alpha_diversity(profile, alpha_names, rank=rank, refused="raise" if strict else "nan")
         except RefusedError as exc:
-            raise RefusedError(f"{exc} (asked for explicitly with --metrics)") from None
+            # either a count-based estimator named explicitly on proportions, or no rows at the alpha rank at all
+            # (a genus table scored at species): say which, not always the first
+            why = " (asked for explicitly with --metrics)" if strict and profile.has_rank(rank) else (
+                f" (alpha diversity is measured at {rank} rank; choose a rank this profile has)")
+            raise RefusedError(f"{exc}{why}") from None
         for n in alpha_names:
             columns[n] = frame[n]
         for metric, reason in frame.attrs.get("refused", {}).items():
@@ -150,8 +154,18 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
                                  field="--metrics")
             res = hmp2_dysbiosis_result(profile, reference_profiles, rank=rank)
         else:
-            res = (gmwi2_result(profile, contributors=False) if name == "gmwi2" and not contributors
-                   else _INDEX_FUNCTIONS[name](profile))
+            try:
+                res = (gmwi2_result(profile, contributors=False) if name == "gmwi2" and not contributors
+                       else _INDEX_FUNCTIONS[name](profile))
+            except RefusedError as exc:
+                if name in explicit:
+                    raise
+                # reached through a group (``all``, ``indices``): an index the input cannot express (a genus-only
+                # 16S table has no species for GMHI) is left empty with its reason, as alpha estimators are
+                refused[name] = str(exc)
+                columns[name] = pd.Series(float("nan"), index=idx)
+                note(name, [f"left empty: {exc}"])
+                continue
         results[name] = res
         columns[name] = res.values
         note(name, res.warnings)

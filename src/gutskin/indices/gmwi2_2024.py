@@ -126,6 +126,16 @@ def _denominators(profile: Profile) -> tuple[np.ndarray, list[str]]:
     return denom, warnings
 
 
+def _row_sum(terms: np.ndarray) -> np.ndarray:
+    """Each row's sum, added left to right: the same bits whether a sample is scored alone or in a table of
+    thousands (a matrix product or numpy's reduction may block the additions differently for one row and for
+    many, and a report placing a sample alone would then disagree with its table's score in the last bit)."""
+    out = np.zeros(terms.shape[0])
+    for j in range(terms.shape[1]):
+        out += terms[:, j]
+    return out
+
+
 def _lookup(taxa: pd.DataFrame, mode: str, feats: list) -> list[list[int]]:
     """The columns of ``taxa`` that hold each feature: its clade key, or every row whose name matches."""
     if mode == "clade":
@@ -194,7 +204,7 @@ def gmwi2_result(profile: Profile, *, match: str = "auto", contributors: bool = 
         if fractions is not None:
             fractions[:, at] = frac
         present[:, at] = frac > PRESENCE_CUTOFF
-    scores = present[:, nz].astype(np.float64) @ coef[nz] + INTERCEPT
+    scores = _row_sum(np.where(present[:, nz], coef[nz], 0.0)) + INTERCEPT
     totals = np.asarray(profile.values.sum(axis=1)).ravel()
     empty = ~(totals > 0) | ~(denom > 0)
     scores[empty] = np.nan
@@ -243,8 +253,8 @@ def gmwi2_result(profile: Profile, *, match: str = "auto", contributors: bool = 
         table = _contributors([], features, np.zeros((0, len(features)), bool), np.zeros((0, len(features))), nz)
     idx_s = pd.Index(samples, name="sample")
     details = pd.DataFrame({
-        "positive_sum": present[:, nz & (coef > 0)].astype(np.float64) @ coef[nz & (coef > 0)],
-        "negative_sum": present[:, nz & (coef < 0)].astype(np.float64) @ coef[nz & (coef < 0)],
+        "positive_sum": _row_sum(np.where(present[:, nz & (coef > 0)], coef[nz & (coef > 0)], 0.0)),
+        "negative_sum": _row_sum(np.where(present[:, nz & (coef < 0)], coef[nz & (coef < 0)], 0.0)),
         "n_positive_present": present[:, nz & (coef > 0)].sum(axis=1),
         "n_negative_present": present[:, nz & (coef < 0)].sum(axis=1),
     }, index=idx_s)

@@ -73,13 +73,16 @@ def analyze_insights(
     conditions: list[str] | None = None,
     kb: KnowledgeBase | None = None,
     comparable: bool = True,
+    metrics: tuple | None = None,
 ) -> Insights:
     """Skin insight for one sample.
 
     ``reference`` pins a reference by name (or object); by default the best method match is chosen and any
     mismatch is reported in ``caveats``. ``conditions`` defaults to those in the questionnaire, else every
     condition the knowledge base has gut evidence for. ``comparable=False`` (a stop-severity sanity check fired):
-    no recommendation is triggered by the sample's microbes.
+    no recommendation is triggered by the sample's microbes. ``metrics``: the sample's
+    :func:`~gutskin.reference.measures.metric_values` at the reference's metric rank, when the caller has them
+    (:func:`gutskin.engine.batch.metrics_by_sample`); else they are computed here.
     """
     if sample is None:
         if profile.n_samples != 1:
@@ -94,7 +97,8 @@ def analyze_insights(
     else:
         choice = choose(one, reference, age_group=_population(questionnaire))  # infants never meet adults
         ref, match, caveats = choice.reference, choice.match, list(choice.caveats)
-    metrics = metric_values(one, ref.metric_rank)  # as the reference measured its people (16S: genus rank)
+    if metrics is None:
+        metrics = metric_values(one, ref.metric_rank)  # as the reference measured its people (16S: genus rank)
     measurements = measure_all(one, ref, kb, metrics)
     population = _population(questionnaire)
     wanted = conditions or (questionnaire.conditions() if questionnaire else []) or [

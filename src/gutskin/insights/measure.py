@@ -95,9 +95,10 @@ class SampleMeasurer:
         self.sample = sample
         self.reference = reference
         self.kb = kb
-        # (values, warnings) as from reference.features.sample_metrics; batch callers pass them precomputed.
-        # A 16S reference summarised diversity at genus rank, so the person is measured the same way.
-        if metrics is None or reference.metric_rank != "species":
+        # (values, warnings) as metric_values gives them at the reference's metric rank; batch callers pass
+        # them precomputed. A 16S reference summarised diversity at genus rank, so the person is measured the
+        # same way.
+        if metrics is None:
             metrics = metric_values(sample, reference.metric_rank)
         self.metrics, self.metric_warnings = metrics
         self._tables = {}

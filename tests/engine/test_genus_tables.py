@@ -1,0 +1,39 @@
+"""A genus-only table (a 16S genus export) gets a report: alpha diversity at genus, species-level indices
+refused with their reason, instead of the whole analysis failing on the first species-level measure."""
+
+from __future__ import annotations
+
+import pytest
+
+import gutskin
+from gutskin.engine import analyse, score
+from gutskin.errors import RefusedError
+from tests.conftest import data
+
+
+@pytest.fixture(scope="module")
+def genus_table():
+    return gutskin.read(data("movingpictures_16s_gut_467/genus_counts.tsv.gz"))
+
+
+def test_a_genus_table_is_analysed_at_genus_rank(genus_table, resources):
+    a = analyse(genus_table, resources, samples=genus_table.samples[:2])[0]
+    assert a.alpha_rank == "genus"
+    assert a.scores["shannon"] is not None and a.scores["shannon"] > 0
+    gmhi = next(i for i in a.indices if i.key == "gmhi")
+    assert gmhi.status == "refused" and "species" in gmhi.reason
+    assert a.skin.part.status == "ok" and a.skin.panels
+
+
+def test_score_leaves_a_group_index_empty_but_refuses_a_named_one(genus_table):
+    s = score(genus_table.take_samples([0, 1]), metrics="all", rank="genus")
+    assert s.table["gmhi"].isna().all() and "gmhi" in s.refused
+    assert "gmhi: left empty" in s.table["warnings"].iloc[0]
+    with pytest.raises(RefusedError, match="species"):
+        score(genus_table.take_samples([0]), metrics="gmhi", rank="genus")
+
+
+def test_alpha_at_a_missing_rank_names_the_rank_not_the_metrics_option(genus_table):
+    with pytest.raises(RefusedError, match="alpha diversity is measured at species rank") as info:
+        score(genus_table.take_samples([0]), metrics="all", rank="species")
+    assert "--metrics" not in str(info.value)

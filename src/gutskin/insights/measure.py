@@ -25,7 +25,7 @@ from ..profile import Profile
 from ..reference import calibration
 from ..reference.measures import metric_values
 from ..reference.model import Reference
-from ..reference.percentiles import jeffreys
+from ..reference.percentiles import jeffreys, jeffreys_many
 from ..reference.registry import TRANSFERABLE, VERSION_MARGIN, relation
 from ..reference.taxa import rank_table
 from ..taxonomy.current import SPLIT_GENERA
@@ -73,6 +73,10 @@ class Measurement:
         return asdict(self)
 
 
+def _widened(lo: float, hi: float, widen: bool) -> tuple[float, float]:
+    return (max(0.0, lo - VERSION_MARGIN), min(1.0, hi + VERSION_MARGIN)) if widen else (lo, hi)
+
+
 def _status(p: float) -> str:
     if p < LOW:
         return "low"
@@ -103,9 +107,31 @@ class SampleMeasurer:
         self.metrics, self.metric_warnings = metrics
         self._tables = {}
         self._indexes: dict[str, tuple[dict[str, int], dict[int, list[int]]]] = {}
+        #: intervals put off until :meth:`finish` (None: computed at once)
+        self._pending: list[tuple[Measurement, float, int, bool]] | None = None
         self._synonyms = load_synonyms()
         # across profiler versions or profilers only quantities shown to transfer are placed (issue #11)
         self.relation = relation(sample, reference)
+
+    def _interval(self, m: Measurement, p: float, n: int, widen: bool) -> None:
+        """The percentile's Jeffreys interval, now, or with every other one of the sample at the end
+        (:func:`measure_all`: one vectorised call instead of a hundred scalar ones, the same numbers)."""
+        if self._pending is not None:
+            self._pending.append((m, p, n, widen))
+            return
+        lo, hi = jeffreys(p, n)
+        m.ci_low, m.ci_high = _widened(lo, hi, widen)
+
+    def finish(self) -> None:
+        """Fill in the intervals put off by :meth:`_interval` (grouped by reference size)."""
+        pending, self._pending = self._pending or [], None
+        by_n: dict[int, list[tuple[Measurement, float, bool]]] = {}
+        for m, p, n, widen in pending:
+            by_n.setdefault(n, []).append((m, p, widen))
+        for n, items in by_n.items():
+            lo, hi = jeffreys_many(np.array([p for _, p, _ in items], dtype=np.float64), n)
+            for (m, _, widen), low, high in zip(items, lo.tolist(), hi.tolist(), strict=True):
+                m.ci_low, m.ci_high = _widened(low, high, widen)
 
     def _classified_reads(self) -> float | None:
         if not hasattr(self, "_reads"):  # once per sample: it rolls the profile up to domain rank
@@ -194,12 +220,12 @@ class SampleMeasurer:
             m.reason = f"the reference {self.reference.name} has no distribution for {metric}"
             return m
         p = dist.cdf(x)
-        lo, hi = jeffreys(p, dist.n)
-        if self.relation != "exact":  # the version/naming difference is part of the uncertainty
-            lo, hi = max(0.0, lo - VERSION_MARGIN), min(1.0, hi + VERSION_MARGIN)
+        widen = self.relation != "exact"
+        if widen:  # the version/naming difference is part of the uncertainty
             m.reason = (f"placed across a profiler/version difference; the interval includes ±{VERSION_MARGIN:.2f} "
                         "for it")
-        m.percentile, m.ci_low, m.ci_high = p, lo, hi
+        m.percentile = p
+        self._interval(m, p, dist.n, widen)
         m.typical_low, m.typical_high = dist.q(0.10), dist.q(0.90)
         m.status = _status(p)
         return m
@@ -259,8 +285,8 @@ class SampleMeasurer:
             m.reason = "too few carriers in the reference for an abundance comparison"
             return m
         p = (1 - summary.prevalence) + summary.prevalence * dist.cdf(value)
-        lo, hi = jeffreys(p, self.reference.n)
-        m.percentile, m.ci_low, m.ci_high = p, lo, hi
+        m.percentile = p
+        self._interval(m, p, self.reference.n, False)
         m.status = _status(p)
         self._definition_caveat(m, feature, rank)
         return m
@@ -279,4 +305,7 @@ def measure_all(sample: Profile, reference: Reference, kb: KnowledgeBase,
                 metrics: tuple | None = None) -> dict[str, Measurement]:
     """Every knowledge-base feature measured in ``sample`` (a one-sample Profile)."""
     measurer = SampleMeasurer(sample, reference, kb, metrics)
-    return {f.id: measurer.measure(f) for f in kb.features()}
+    measurer._pending = []
+    out = {f.id: measurer.measure(f) for f in kb.features()}
+    measurer.finish()
+    return out

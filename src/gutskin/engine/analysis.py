@@ -221,7 +221,9 @@ def _percentiles(ref: Reference | None, profile: Profile) -> dict[str, list[Plac
         rank = rec.get("rank")
         if rec["kind"] == "metric" and rec["feature"] not in thinned:
             thinned[rec["feature"]] = _quantiles(ref, str(rec["feature"]))
-        out.setdefault(rec["sample"], []).append(Placement(
+        # built without re-validation: every field is made here from checked values (finite() floats, int(),
+        # str()), and a report of one sample holds over a thousand of them
+        out.setdefault(rec["sample"], []).append(Placement.model_construct(
             kind=rec["kind"], feature=str(rec["feature"]), rank=rank if isinstance(rank, str) else None,
             key=taxon_key(str(rec["feature"]), rank) if rec["kind"] == "taxon" and isinstance(rank, str) else None,
             value=finite(rec.get("value")), percentile=finite(rec.get("percentile")),

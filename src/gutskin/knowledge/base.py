@@ -196,11 +196,16 @@ class KnowledgeBase:
         fid = self.resolve_feature(feature)
         if cid is None or fid is None:
             return None
-        rows = self.associations(cid, fid, population=population, include_descendants=True)
-        if not rows:
-            return None
         pop = None if population is None else Population(population).value
-        return self._flag(grade_rows(rows_from_associations(rows, fid), condition=cid, feature=fid, population=pop))
+        # a report grades the same pairs for every sample: remember each answer (a GradeSummary is frozen; the
+        # row count in the key keeps a knowledge base grown after loading from reading a stale grade)
+        key = (cid, fid, pop, len(self.association_rows))
+        memo = self.__dict__.setdefault("_grade_memo", {})
+        if key not in memo:
+            rows = self.associations(cid, fid, population=population, include_descendants=True)
+            memo[key] = self._flag(grade_rows(rows_from_associations(rows, fid), condition=cid, feature=fid,
+                                              population=pop)) if rows else None
+        return memo[key]
 
     def _flag(self, summary: GradeSummary) -> GradeSummary:
         """Mark features the condition lists as not to be scored (the grade stays what the evidence says)."""

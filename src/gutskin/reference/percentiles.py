@@ -107,6 +107,14 @@ def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
     placed: list[int] = []  # rows whose interval is filled in at the end, all in one call
     n = reference.n
     dense_cols = {k: j for j, k in enumerate(table.keys)}
+    typical: dict[str, tuple[float, float]] = {}  # each reference taxon's 10th/90th percentile, once per call
+
+    def typical_of(key: str, dist) -> tuple[float, float]:
+        got = typical.get(key)
+        if got is None:
+            got = typical[key] = (dist.q(0.10), dist.q(0.90))
+        return got
+
     for i, sample in enumerate(profile.samples):
         row = table.values.getrow(i)
         held = {table.keys[j]: float(v) for j, v in zip(row.indices, row.data, strict=True) if v > 0}
@@ -123,18 +131,19 @@ def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
             within = dist.cdf(a) if dist.quantiles else float("nan")
             p = (1 - summary.prevalence) + summary.prevalence * within if np.isfinite(within) else float("nan")
             placed.append(len(rows))
+            low, high = typical_of(key, dist)
             rows.append({"sample": sample, "kind": "taxon", "feature": summary.name, "rank": rank, "value": a,
-                         "percentile": p, "ci_low": float("nan"), "ci_high": float("nan"), "typical_low": dist.q(0.10),
-                         "typical_high": dist.q(0.90), "prevalence": summary.prevalence,
+                         "percentile": p, "ci_low": float("nan"), "ci_high": float("nan"), "typical_low": low,
+                         "typical_high": high, "prevalence": summary.prevalence,
                          "status": _status(p) if np.isfinite(p) else "too rare in reference",
                          "n_reference": n, "reference": reference.name})
         for key, summary in ref_taxa.items():
             if key in held or summary.prevalence < LIST_ABSENT_ABOVE:
                 continue
-            dist = summary.among_carriers
+            low, high = typical_of(key, summary.among_carriers)
             rows.append({"sample": sample, "kind": "taxon", "feature": summary.name, "rank": rank, "value": 0.0,
                          "percentile": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
-                         "typical_low": dist.q(0.10), "typical_high": dist.q(0.90),
+                         "typical_low": low, "typical_high": high,
                          "prevalence": summary.prevalence, "status": "absent", "n_reference": n,
                          "reference": reference.name})
     lo, hi = jeffreys_many(np.array([rows[r]["percentile"] for r in placed], dtype=np.float64), n)

@@ -40,3 +40,24 @@ def test_score_table_equals_the_driver(profiles: dict[str, gutskin.Profile], nam
     profile = profiles[name]
     expected = score(profile, metrics=metrics).table
     _same_table(expected, _engine.score_table(_engine.PartitionProfile(profile), metrics))
+
+
+def test_partitions_with_the_same_taxa_share_one_frame_and_read_back_exactly(cohort_dir) -> None:
+    from gutskin.cohort.store import CohortStore
+
+    store = CohortStore(cohort_dir)
+    parts = [store.read_partition(p.id) for p in store.manifest().partitions]
+    by_source = {}
+    for part in parts:
+        by_source.setdefault(tuple(part.taxa.index), []).append(part)
+    shared = [group for group in by_source.values() if len(group) > 1]
+    assert shared, "the 100-sample table spans several partitions with the same taxa"
+    for group in shared:
+        assert all(p.taxa is group[0].taxa for p in group)
+    # and the numbers are the input's own, partition by partition
+    original = gutskin.read(PSORIASIS_100)
+    group = next(g for g in shared if g[0].samples[0] in original.samples)
+    for part in group:
+        rows = [original.samples.index(s) for s in part.samples]
+        cols = [original.taxa.index.get_loc(k) for k in part.taxa.index]
+        assert np.array_equal(part.values.toarray(), original.values[rows][:, cols].toarray())

@@ -35,6 +35,21 @@ def test_json_reports_one_per_sample_and_resume(tmp_path: Path) -> None:
     assert again.n_reports == 0 and again.n_skipped == 3
 
 
+def test_reports_written_a_chunk_at_a_time_are_those_of_the_whole_partition(tmp_path: Path, monkeypatch) -> None:
+    from gutskin.cohort import reports
+
+    store = tmp_path / "c"
+    ingest([DATA / "psoriasis_gut_metaphlan4_143" / "abundance_counts.tsv.gz"], store, partition_size=30)
+    job = ReportJob(str(store), fmt="json", generated_at="2026-12-04T00:00:00Z", limit=30)
+    monkeypatch.setattr(reports, "REPORT_CHUNK", 7)  # 30 samples in 5 chunks
+    chunked = report_cohort(store, tmp_path / "chunked", job=job)
+    monkeypatch.setattr(reports, "REPORT_CHUNK", 1000)
+    whole = report_cohort(store, tmp_path / "whole", job=job)
+    assert chunked.n_reports == whole.n_reports == 30
+    for path in sorted((tmp_path / "whole").glob("*.json")):
+        assert (tmp_path / "chunked" / path.name).read_text() == path.read_text(), path.name
+
+
 def test_file_names_are_safe() -> None:
     assert file_name("../etc/passwd") == "etc_passwd"
     assert file_name("a b/c") == "a_b_c"

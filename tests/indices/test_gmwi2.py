@@ -108,7 +108,11 @@ def test_other_naming_is_computed_with_coverage_and_warning():
     assert f"{cov['nonzero_found']} of 95" in cov["text"]
     warnings = series.attrs["warnings"]
     assert any("MetaPhlAn 3" in w and cov["text"] in w for w in warnings)
-    assert any("UNKNOWN" in w for w in warnings)
+    # the missing UNKNOWN share is each sample's own warning (a report reads the same whatever else was scored)
+    result = gmwi2_result(profile)
+    assert not any("UNKNOWN" in w for w in result.warnings)
+    assert all(any("UNKNOWN" in w for w in result.warnings_for(s)) for s in profile.samples)
+    assert not any("sample(s)" in w for s in profile.samples for w in result.warnings_for(s))
     assert series.notna().all()
 
 

@@ -202,6 +202,34 @@ def test_damaged_hdf5_biom_is_refused_when_read_and_sniffed(tmp_path, where):
             assert np.isclose(p.values.sum(), gutskin.read(BIOM_HDF5).values.sum())
 
 
+def test_a_damaged_global_heap_is_refused_before_hdf5_loops_on_it(tmp_path):
+    """Fuzz seed 18031777: byte flips in a real BIOM file's global heap (where its ids live) sent the HDF5 C
+    library into a loop that never returned; now the heap is walked first and the file refused."""
+    import subprocess
+    import sys
+
+    from gutskin.readers.biom import check_global_heaps
+
+    real = fixture("biom/q2-longitudinal__ecam-table-small__feature-table.biom")
+    raw = bytearray(real.read_bytes())
+    check_global_heaps(bytes(raw), real)  # the real file adds up
+    start = raw.find(b"GCOL")
+    # the size of the heap's 18th object, as the fuzz case damaged it (78 -> 1,358 bytes): the objects after
+    # it no longer line up
+    pos = start + 16
+    for _ in range(17):
+        pos += 16 + (int.from_bytes(raw[pos + 8:pos + 16], "little") + 7) // 8 * 8
+    raw[pos + 9] ^= 0x05
+    path = _write(tmp_path, "heap.biom", bytes(raw))
+    with pytest.raises(InputError, match="global heap"):
+        check_global_heaps(bytes(raw), path)
+    # the whole command, in a child process so that a regression hangs only the child (the test then fails)
+    done = subprocess.run([sys.executable, "-m", "gutskin", "convert", str(path), "-o", str(tmp_path / "o.tsv")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and str(path) in done.stderr and "global heap" in done.stderr
+
+
 def test_truncated_hdf5_biom_is_refused(tmp_path):
     raw = BIOM_HDF5.read_bytes()
     path = _write(tmp_path, "cut.biom", raw[: len(raw) // 2])

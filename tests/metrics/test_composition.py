@@ -128,7 +128,9 @@ def test_fb_ratio_empty_without_bacteroidota():
                                                                f"{BAC}|p__Bacteroidetes": 50}})
     summary = composition_summary(p)
     assert np.isnan(summary.loc["a", "fb_ratio"]) and summary.loc["b", "fb_ratio"] == 1.0
-    assert any("no Bacteroidota" in w for w in summary.attrs["warnings"])
+    # each sample's own note, never a count of the other samples in the table
+    assert summary.attrs["sample_warnings"] == {"a": ["F/B ratio left empty: no Bacteroidota detected"]}
+    assert not any("Bacteroidota" in w for w in summary.attrs["warnings"])
 
 
 def test_sparse_species_names_move_guilds_to_genus_rank():

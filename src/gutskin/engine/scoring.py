@@ -189,6 +189,8 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
                 columns[c] = comp[c]
         comp_warnings = [str(w) for w in comp.attrs.get("warnings", [])]
         note("composition", comp_warnings)
+        for s, msgs in comp.attrs.get("sample_warnings", {}).items():
+            note("composition", msgs, [str(s)])
 
     out = pd.DataFrame(columns, index=idx)
     for name, res in results.items():

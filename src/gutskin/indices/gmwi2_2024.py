@@ -99,9 +99,13 @@ def nonzero_features() -> tuple[Feature, ...]:
     return tuple(f for f in model() if f.coefficient != 0.0)
 
 
-def _denominators(profile: Profile) -> tuple[np.ndarray, list[str]]:
-    """Per-sample divisor giving fractions of the classified community, and the warnings it implies."""
-    warnings: list[str] = []
+def _denominators(profile: Profile) -> tuple[np.ndarray, dict[str, list[str]]]:
+    """Per-sample divisor giving fractions of the classified community, and the warning each sample gets.
+
+    The warning is the sample's own (not "N samples …" for the table): a person's report must read the same
+    whichever other samples were scored beside it.
+    """
+    warnings: dict[str, list[str]] = {}
     if profile.layout == "features":  # leaves with lineages: the highest rank the lineages know
         top = next((r for r in RANKS if profile.taxa[r].notna().any()), None)
     else:
@@ -110,7 +114,8 @@ def _denominators(profile: Profile) -> tuple[np.ndarray, list[str]]:
         raise RefusedError("GMWI2 needs named taxa; this profile has no lineage at any rank")
     top_totals = np.asarray(profile.at_rank(top).values.sum(axis=1)).ravel()
     denom = np.empty(profile.n_samples)
-    no_unknown = 0
+    message = (f"no UNKNOWN (unclassified) share reported: fractions are of the classified total at {top} rank "
+               "(GMWI2 expects MetaPhlAn --unknown_estimation output)")
     for i, info in enumerate(profile.info):
         u = info.unclassified
         if u is not None and info.units == "percent":
@@ -119,10 +124,8 @@ def _denominators(profile: Profile) -> tuple[np.ndarray, list[str]]:
             denom[i] = 1.0 - u
         else:
             denom[i] = top_totals[i]
-            no_unknown += info.units != "counts" or u is None
-    if no_unknown:
-        warnings.append(f"{no_unknown} sample(s) report no UNKNOWN (unclassified) share: fractions are of the "
-                        f"classified total at {top} rank (GMWI2 expects MetaPhlAn --unknown_estimation output)")
+            if info.units != "counts" or u is None:
+                warnings[profile.samples[i]] = [message]
     return denom, warnings
 
 
@@ -163,7 +166,8 @@ def gmwi2_result(profile: Profile, *, match: str = "auto", contributors: bool = 
                                  for k in kinds)
     db_unstated = all(k.metaphlan_major() == "3" and not k.database for k in kinds)
     mode = match if match != "auto" else ("clade" if native or db_unstated else "name")
-    denom, warnings = _denominators(profile)
+    denom, denom_warnings = _denominators(profile)
+    warnings: list[str] = []
 
     coef = np.array([f.coefficient for f in features])
     nz = coef != 0
@@ -263,11 +267,20 @@ def gmwi2_result(profile: Profile, *, match: str = "auto", contributors: bool = 
         values=pd.Series(scores, index=idx_s, name=NAME),
         coverage=coverage,
         warnings=warnings,
-        sample_warnings=empty_sample_warnings(samples, np.where(empty, 0.0, 1.0), NAME) if empty.any() else {},
+        sample_warnings=_merge(denom_warnings,
+                               empty_sample_warnings(samples, np.where(empty, 0.0, 1.0), NAME) if empty.any() else {}),
         contributors=table,
         details=details,
         reference=dict(REFERENCE),
     )
+
+
+def _merge(*parts: dict[str, list[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for part in parts:
+        for sample, msgs in part.items():
+            out.setdefault(sample, []).extend(msgs)
+    return out
 
 
 def _contributors(samples: list[str], features: tuple[Feature, ...], present: np.ndarray, fractions: np.ndarray,

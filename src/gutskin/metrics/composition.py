@@ -297,11 +297,11 @@ def composition_summary(profile: Profile) -> pd.DataFrame:
     labels = {**ph.labels, "fb_ratio": fb["label"], **gu.labels}
     citations = {**ph.citations, "fb_ratio": list(fb["citations"]), **gu.citations}
     warnings = ph.warnings + gu.warnings
-    if ratio.isna().any() and not ph.values["phylum.Bacteroidota"].isna().all():
-        n = int((ph.values["phylum.Bacteroidota"] == 0).sum())
-        if n:
-            warnings.append(f"F/B ratio left empty for {n} sample(s) with no Bacteroidota detected")
+    # each sample's own note, not "N samples …": a person's report reads the same whatever was scored beside it
+    no_bacteroidota = (ph.values["phylum.Bacteroidota"] == 0).to_numpy()
+    sample_warnings = {s: ["F/B ratio left empty: no Bacteroidota detected"]
+                       for s, none in zip(frame.index, no_bacteroidota, strict=True) if none}
     frame.attrs.update({"labels": labels, "citations": citations, "warnings": warnings,
-                        "definitions_version": defs.version})
+                        "sample_warnings": sample_warnings, "definitions_version": defs.version})
     return frame
 

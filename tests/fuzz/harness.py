@@ -26,10 +26,12 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import random
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import warnings
@@ -222,13 +224,35 @@ def run_document_case(seed: int, scratch: Path, *, timeout: float = 20.0) -> Out
 FINDINGS = ("internal", "hang", "loss", "unnamed")
 
 
+def _watchdog(current: dict, stuck_after: float) -> None:
+    """Stop the run when one case is stuck in native code, where the CPU-time signal never gets through.
+
+    A loop inside a C library (HDF5 did this on a damaged global heap) never returns to Python, so the
+    SIGVTALRM handler never runs and the run would stall silently. After ``stuck_after`` wall seconds on one
+    case this prints the case as a ``hang`` finding (its seed reproduces it) and ends the process, status 3.
+    """
+    while True:
+        time.sleep(min(5.0, stuck_after / 4))
+        since = current.get("since")
+        if since is not None and time.monotonic() - since > stuck_after:
+            finding = {"seed": current["seed"], "fixture": "", "mutation": "", "kind": "hang",
+                       "detail": f"stuck over {stuck_after:g} wall seconds in native code; the run stops here",
+                       "seconds": round(time.monotonic() - since, 1)}
+            print("finding: " + json.dumps(finding), file=sys.stderr, flush=True)
+            os._exit(3)
+
+
 def run(cases: int, seed: int, *, allow_slow: bool = False, timeout: float = 20.0, progress: bool = False,
         only: str | None = None) -> list[Outcome]:
     names = [n for n in fixtures() if only is None or only in n]
     out: list[Outcome] = []
+    current: dict = {}
+    if progress:  # long runs from the command line; the smoke test in make test has its own limits
+        threading.Thread(target=_watchdog, args=(current, max(120.0, 6 * timeout)), daemon=True).start()
     with tempfile.TemporaryDirectory(prefix="gutskin-fuzz-") as tmp:
         for i in range(cases):
             case_seed = seed * 1_000_003 + i
+            current.update(seed=case_seed, since=time.monotonic())
             if only is None and i % 8 == 7:  # one case in eight: a questionnaire, plan or diary
                 res = run_document_case(case_seed, Path(tmp), timeout=timeout)
             else:

@@ -8,6 +8,7 @@ next to the work. gutskin starts no scheduler of its own: ``--dask`` connects to
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -52,11 +53,34 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+#: thread pools of the numeric libraries, one thread each in a pool worker: the pool already runs one process
+#: per core, and a worker's own threads would only compete with the other workers for the same cores
+_ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                      "NUMBA_NUM_THREADS")}
+
+
+@contextlib.contextmanager
+def _child_environment(changes: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for processes started inside the block (spawned children copy the environment
+    when they start, and the numeric libraries read these when they load); restored afterwards."""
+    saved = {k: os.environ.get(k) for k in changes}
+    os.environ.update({k: v for k, v in changes.items() if k not in os.environ or saved[k] is None})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _pool_map(workers: int, func: Callable[[str], Any], items: Sequence[str]) -> Iterator[tuple[str, Any]]:
     # spawn, not fork: the parent may hold threads (the progress bar, numba's pool) that fork would copy broken
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=ctx) as pool:
-        futures = {pool.submit(func, item): item for item in items}
+        with _child_environment(_ONE_THREAD):  # the workers start on the first submissions
+            futures = {pool.submit(func, item): item for item in items}
         try:
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()

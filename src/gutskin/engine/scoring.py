@@ -109,7 +109,7 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
     through a group (``all``, ``alpha``) they are left empty with the reason in ``warnings``.
     ``reference_profiles`` (healthy profiles made the same way) enables ``hmp2_dysbiosis``.
     ``resources`` is accepted for symmetry with :func:`~gutskin.engine.analyse`; scoring needs none.
-    ``contributors=False`` skips GMWI2's per-taxon contributors table (the score table is the same); cohort
+    ``contributors=False`` skips GMWI2's and GMHI's per-taxon contributors tables (the score table is the same); cohort
     scoring of thousands of samples per partition never reads it.
     """
     names, explicit = parse_metrics(metrics, with_reference=reference_profiles is not None)
@@ -155,8 +155,10 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
             res = hmp2_dysbiosis_result(profile, reference_profiles, rank=rank)
         else:
             try:
-                res = (gmwi2_result(profile, contributors=False) if name == "gmwi2" and not contributors
-                       else _INDEX_FUNCTIONS[name](profile))
+                if not contributors and name in ("gmwi2", "gmhi"):
+                    res = (gmwi2_result if name == "gmwi2" else gmhi_result)(profile, contributors=False)
+                else:
+                    res = _INDEX_FUNCTIONS[name](profile)
             except RefusedError as exc:
                 if name in explicit:
                     raise

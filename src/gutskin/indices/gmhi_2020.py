@@ -86,11 +86,13 @@ def _input(profile: Profile | pd.DataFrame) -> tuple[sp.csr_matrix, list[str], l
     raise InputError("GMHI needs a Profile or a DataFrame of samples × species (columns = species names)")
 
 
-def gmhi_result(profile: Profile | pd.DataFrame, *, literal_r_subsetting: bool = False) -> IndexResult:
+def gmhi_result(profile: Profile | pd.DataFrame, *, literal_r_subsetting: bool = False,
+                contributors: bool = True) -> IndexResult:
     """GMHI per sample with coverage, warnings, contributing species and ψ details.
 
     ``profile``: a :class:`~gutskin.profile.Profile` (its species rank is used) or a DataFrame of
-    samples × species with species names as columns.
+    samples × species with species names as columns. ``contributors=False`` leaves the per-species table
+    empty (values, details, coverage and warnings are the same): a score table never shows it.
     """
     lists = species_lists()
     const = lists["constants"]
@@ -122,7 +124,7 @@ def gmhi_result(profile: Profile | pd.DataFrame, *, literal_r_subsetting: bool =
     fractions.eliminate_zeros()
 
     details = {}
-    contributors = []
+    parts: list[pd.DataFrame] = []
     for label, members, prime in (("MH", mh_names, mh_prime), ("MN", mn_names, mn_prime)):
         member_set = set(members)
         cols = np.array([n in member_set for n in kept_names], dtype=bool)
@@ -135,9 +137,11 @@ def gmhi_result(profile: Profile | pd.DataFrame, *, literal_r_subsetting: bool =
         details[f"R_{label}"] = r
         details[f"H_{label}"] = h
         details[f"psi_{label}"] = (r / prime) * h
+        if not contributors:
+            continue
         sub_names = [n for n, c in zip(kept_names, cols, strict=True) if c]
         coo = sub.tocoo()
-        contributors.append(pd.DataFrame({
+        parts.append(pd.DataFrame({
             "sample": np.asarray(samples, dtype=object)[coo.row],
             "taxon": np.asarray(sub_names, dtype=object)[coo.col] if sub_names else np.array([], dtype=object),
             "role": "health-prevalent (MH)" if label == "MH" else "health-scarce (MN)",
@@ -160,8 +164,12 @@ def gmhi_result(profile: Profile | pd.DataFrame, *, literal_r_subsetting: bool =
         warnings.append("literal_r_subsetting: GMHI.R's x[-grep(...), ] selected no rows (no 'unclassified' or no "
                         "'virus' row), so every sample is 0, as the verbatim R script gives")
     idx = pd.Index(samples, name="sample")
-    contrib = pd.concat(contributors, ignore_index=True)
-    contrib = contrib.sort_values(["sample", "role", "abundance"], ascending=[True, True, False], kind="stable")
+    if contributors:
+        contrib = pd.concat(parts, ignore_index=True)
+        contrib = contrib.sort_values(["sample", "role", "abundance"], ascending=[True, True, False], kind="stable")
+    else:  # the same columns, no rows
+        contrib = pd.DataFrame({c: pd.Series(dtype=object if c in ("sample", "taxon", "role") else np.float64)
+                                for c in ("sample", "taxon", "role", "abundance", "weight")})
     return IndexResult(
         name=NAME,
         values=pd.Series(values, index=idx, name=NAME),

@@ -37,3 +37,16 @@ def test_alpha_at_a_missing_rank_names_the_rank_not_the_metrics_option(genus_tab
     with pytest.raises(RefusedError, match="alpha diversity is measured at species rank") as info:
         score(genus_table.take_samples([0]), metrics="all", rank="species")
     assert "--metrics" not in str(info.value)
+
+
+def test_a_guild_member_is_found_only_where_the_sample_holds_it(genus_table, resources):
+    # this sample has no Bifidobacterium reads, but the merged table has a Bifidobacterium row (other samples
+    # hold it): the report must not say "Found in you: Bifidobacterium" beside a 0 % share
+    sample = "550.L1S1.s.1.sequence"
+    row = genus_table.values[genus_table.samples.index(sample)].toarray().ravel()
+    bifido = [j for j, n in enumerate(genus_table.taxa["name"]) if n == "Bifidobacterium"]
+    assert bifido and row[bifido].sum() == 0
+    a = analyse(genus_table, resources, samples=[sample])[0]
+    guilds = {g.id: g for g in a.composition.guilds}
+    assert guilds["bifidobacterium"].share == 0.0 and guilds["bifidobacterium"].members_found == []
+    assert guilds["akkermansia"].share > 0 and guilds["akkermansia"].members_found == ["Akkermansia"]

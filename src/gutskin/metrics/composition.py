@@ -249,17 +249,21 @@ def guild_shares(profile: Profile, guilds: list[str] | None = None) -> Shares:
     for col, reason in unresolved.items():
         frame[col] = np.nan
         warnings.append(reason)
-    return Shares(frame, labels, warnings, citations, {k: list(v) for k, v in found.items()})
+    # a member is "found" where the table holds some of it, not merely a row with its name: a sample sliced out
+    # of a merged table keeps every row of the table, most of them zero for that sample
+    held = np.asarray((view.values != 0).sum(axis=0)).ravel() > 0
+    found_here = {col: [name for name, cols in members if (cols & held).any()] for col, members in found.items()}
+    return Shares(frame, labels, warnings, citations, found_here)
 
 
 def _guild_masks(view: Profile, leaf: str, chosen: list) -> tuple[dict[str, np.ndarray], dict[str, str],
-                                                                  dict[str, list[str]]]:
+                                                                  dict[str, list[tuple[str, np.ndarray]]]]:
     lineage_keys = {r: [normalise(n) for n in view.taxa[r].tolist()] for r in
                     ("phylum", "class", "order", "family", "genus", "species")}
     has_rank = {r: any(lineage_keys[r]) for r in lineage_keys}
     masks: dict[str, np.ndarray] = {}
     unresolved: dict[str, str] = {}
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[tuple[str, np.ndarray]]] = {}  # per guild: each member named in the taxa, its columns
     for g in chosen:
         col = f"guild.{g.id}"
         missing = sorted({m.rank for m in g.members if not has_rank.get(m.rank, False)
@@ -275,7 +279,7 @@ def _guild_masks(view: Profile, leaf: str, chosen: list) -> tuple[dict[str, np.n
             keys = lineage_keys[m.rank]
             mm = np.array([k in m.keys for k in keys], dtype=bool)
             if mm.any():
-                hit_members.append(m.name)
+                hit_members.append((m.name, mm))
             mask |= mm
         masks[col] = mask
         found[col] = hit_members

@@ -50,3 +50,20 @@ def test_a_guild_member_is_found_only_where_the_sample_holds_it(genus_table, res
     guilds = {g.id: g for g in a.composition.guilds}
     assert guilds["bifidobacterium"].share == 0.0 and guilds["bifidobacterium"].members_found == []
     assert guilds["akkermansia"].share > 0 and guilds["akkermansia"].members_found == ["Akkermansia"]
+
+
+def test_a_greengenes_table_with_archaea_meets_a_greengenes_reference(genus_table, resources):
+    # Euryarchaeota (Methanobrevibacter) ends in -ota like GTDB's phyla; it made this Greengenes table "GTDB",
+    # so it was compared with GTDB genera (Phocaeicola, Agathobacter "not found in you")
+    from gutskin.reference.registry import profile_taxonomy, relation, taxonomy_family
+
+    assert "Euryarchaeota" in set(genus_table.taxa["phylum"].dropna())
+    one = genus_table.take_samples([0])
+    assert profile_taxonomy(one) == "greengenes"
+    ref = resources.references.choose(one).reference
+    assert taxonomy_family(ref.taxonomy) == "greengenes" and relation(one, ref) == "exact"
+    # the same table under GTDB phylum names is still read as GTDB
+    taxa = genus_table.taxa.copy()
+    taxa["phylum"] = taxa["phylum"].replace({"Bacteroidetes": "Bacteroidota", "Actinobacteria": "Actinobacteriota"})
+    renamed = type(one)(one.values, one.samples, taxa, one.info, one.layout)
+    assert profile_taxonomy(renamed) == "gtdb"

@@ -34,5 +34,15 @@ def sample_metrics(profile: Profile) -> tuple[pd.DataFrame, dict[str, list[str]]
     comp = [c for c in comp if c.startswith("phylum.")] + ["fb_ratio"] + [c for c in comp if c.startswith("guild.")]
     out = scores.table[[*alpha, *comp, "gmhi", "gmwi2"]].copy()
     out.index = list(profile.samples)
-    warnings = {name: list(res.warnings) for name, res in scores.indices.items() if res.warnings}
+    warnings: dict[str, list[str]] = {}
+    for name, res in scores.indices.items():
+        lines = list(res.warnings)
+        # a sample's own warning (no UNKNOWN share …), summarised for the table: how many samples it concerns
+        counts: dict[str, int] = {}
+        for msgs in res.sample_warnings.values():
+            for m in msgs:
+                counts[m] = counts.get(m, 0) + 1
+        lines += [f"{k} of {profile.n_samples} samples: {m}" for m, k in counts.items()]
+        if lines:
+            warnings[name] = lines
     return out, warnings

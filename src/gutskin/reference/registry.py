@@ -130,7 +130,11 @@ def profile_taxonomy(profile: Profile) -> str | None:
     if fam:
         return fam
     phyla = set(profile.taxa["phylum"].dropna().astype(str))
-    if any(p.endswith(("_A", "_B", "_C", "_D")) or p.endswith("ota") for p in phyla):
+    # GTDB's bacterial phyla end in -ota (Bacteroidota, Actinobacteriota …) or carry a suffix (Firmicutes_A);
+    # the archaeal -archaeota names (Euryarchaeota, Crenarchaeota) are old names Greengenes uses too, and a
+    # Greengenes gut table with Methanobrevibacter in it was read as GTDB and compared with GTDB genera
+    if any(p.endswith(("_A", "_B", "_C", "_D")) or (p.endswith("ota") and not p.endswith("archaeota"))
+           for p in phyla):
         return "gtdb"
     if phyla & {"Firmicutes", "Bacteroidetes", "Proteobacteria"}:
         return "greengenes"

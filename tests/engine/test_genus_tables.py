@@ -67,3 +67,12 @@ def test_a_greengenes_table_with_archaea_meets_a_greengenes_reference(genus_tabl
     taxa["phylum"] = taxa["phylum"].replace({"Bacteroidetes": "Bacteroidota", "Actinobacteria": "Actinobacteriota"})
     renamed = type(one)(one.values, one.samples, taxa, one.info, one.layout)
     assert profile_taxonomy(renamed) == "gtdb"
+
+
+def test_the_report_names_genera_when_diversity_was_measured_on_genera(genus_table, resources):
+    from gutskin.report import build_report
+
+    report = build_report(genus_table.take_samples([0]), resources=resources,
+                          generated_at="2026-12-04T00:00:00Z")
+    labels = {m.key: m.label for m in report.diversity.metrics}
+    assert labels["observed"] == "Genera found"

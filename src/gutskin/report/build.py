@@ -226,7 +226,8 @@ def _status_words(status: str | None) -> str:
 def _diversity(v: _View) -> DiversitySection:
     title, intro = W.SECTIONS["diversity"]
     sec = DiversitySection(title=title, intro=intro)
-    for key, (label, meaning) in W.METRICS.items():
+    for key in W.METRICS:
+        label, meaning = W.metric_words(key, v.a.alpha_rank)
         value = v.a.scores.get(key)
         rec = v.metric_rows.get(key)
         if value is None and rec is not None:

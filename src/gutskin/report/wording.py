@@ -62,6 +62,26 @@ METRICS = {
     "pielou": ("Evenness (Pielou)",
                "How evenly the community is spread, from 0 (one species dominates) to 1 (all equally common)."),
 }
+#: the same words where diversity was measured on genera (a genus-only table: 16S genus exports)
+METRICS_AT_GENUS = {
+    "observed": ("Genera found",
+                 "How many genera the profile holds. It depends on how deeply the sample was sequenced and on the "
+                 "database used, so compare it only with references made the same way."),
+    "inv_simpson": ("Inverse Simpson",
+                    "Roughly how many equally common genera would give the same diversity. It is driven by the "
+                    "most common genera, so one dominant microbe pulls it down."),
+    "pielou": ("Evenness (Pielou)",
+               "How evenly the community is spread, from 0 (one genus dominates) to 1 (all equally common)."),
+}
+
+
+def metric_words(key: str, rank: str | None) -> tuple[str, str]:
+    """Label and meaning of a diversity metric, in the words of the rank it was measured at."""
+    if rank == "genus" and key in METRICS_AT_GENUS:
+        return METRICS_AT_GENUS[key]
+    return METRICS[key]
+
+
 #: what each index measures, in words (title, citation and cut-off come from the index module's own metadata)
 INDEX_MEANINGS = {
     "gmhi": ("Weighs 7 species seen more often in healthy people against 43 seen more often in people with one "

@@ -342,6 +342,15 @@ class Profile:
             return False
         return True
 
+    def roll_up_sources(self, rank: str) -> tuple[list[str], list[np.ndarray]]:
+        """For a clade table: the native ranks below ``rank`` that :meth:`at_rank` may roll up (nearest first),
+        and for each a mask of its rows that name a taxon at ``rank``. At rank chooses the one placing the most
+        abundance (:mod:`gutskin.engine.batch` checks the choice per sample against these)."""
+        own = self.taxa["rank"].to_numpy()
+        named = self.taxa[rank].notna().to_numpy()
+        deeper = [r for r in RANKS[RANK_INDEX[rank] + 1:] if (own == r).any()]
+        return deeper, [(own == r) & named for r in deeper]
+
     def at_rank(self, rank: str) -> Profile:
         """One canonical rank: native rows where the tool wrote that rank, else leaves rolled up.
 
@@ -361,13 +370,11 @@ class Profile:
             # nearest). Each rank of a clade table holds totals at that rank, and a deeper one misses whatever was
             # classified only down to a shallower one: always rolling up the deepest (species) dropped every row
             # whose lineage stops at family or order
-            own = self.taxa["rank"].to_numpy()
-            named = self.taxa[rank].notna().to_numpy()
-            column_sums = np.asarray(self.values.sum(axis=0)).ravel()
-            deeper = [r for r in RANKS[RANK_INDEX[rank] + 1:] if (own == r).any()]
+            deeper, columns = self.roll_up_sources(rank)
             if not deeper:
                 raise RefusedError(f"this profile names nothing at {rank} rank or below")
-            placed = [float(column_sums[(own == r) & named].sum()) for r in deeper]
+            column_sums = np.asarray(self.values.sum(axis=0)).ravel()
+            placed = [float(column_sums[c].sum()) for c in columns]
             best: str | None = deeper[int(np.argmax(placed))]  # argmax keeps the first (nearest) of equal totals
         else:
             best = None

@@ -94,6 +94,13 @@ def placement_rules(profile: Profile, reference: object) -> tuple[bool, tuple[st
     return exact, tuple(TRANSFERABLE), 0.0 if exact else float(VERSION_MARGIN)
 
 
+def jeffreys_many(p: object, n: int, level: float = 0.95) -> tuple[object, object]:
+    """Jeffreys intervals for an array of percentiles, as a report computes them."""
+    from ..reference.percentiles import jeffreys_many as _jeffreys_many
+
+    return _jeffreys_many(p, n, level)
+
+
 def metric_values(profile: Profile, rank: str) -> pd.DataFrame:
     """The per-sample values a reference summarises, at ``rank`` (samples × metrics)."""
     from ..reference.measures import metric_values as _metric_values

@@ -64,7 +64,7 @@ def _child_environment(changes: dict[str, str]) -> Iterator[None]:
     """Set environment variables for processes started inside the block (spawned children copy the environment
     when they start, and the numeric libraries read these when they load); restored afterwards."""
     saved = {k: os.environ.get(k) for k in changes}
-    os.environ.update({k: v for k, v in changes.items() if k not in os.environ or saved[k] is None})
+    os.environ.update({k: v for k, v in changes.items() if saved[k] is None})  # a user's own setting wins
     try:
         yield
     finally:

@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from scipy import special
 
 from ..errors import InputError, RefusedError
 from ..io import atomic_path
@@ -145,20 +144,7 @@ def cdf(dist: Any, x: np.ndarray) -> np.ndarray:
 
 def jeffreys(p: np.ndarray, n: int, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """The Jeffreys interval of :func:`gutskin.reference.percentiles.jeffreys`, for an array of percentiles."""
-    p = np.asarray(p, dtype=np.float64)
-    lo = np.full(p.shape, np.nan)
-    hi = np.full(p.shape, np.nan)
-    if n <= 0:
-        return lo, hi
-    ok = np.isfinite(p)
-    k = p[ok] * n
-    a = (1 - level) / 2
-    with np.errstate(invalid="ignore"):
-        lo_k = np.where(k <= 0, 0.0, special.betaincinv(k + 0.5, n - k + 0.5, a))
-        hi_k = np.where(k >= n, 1.0, special.betaincinv(k + 0.5, n - k + 0.5, 1 - a))
-    lo[ok] = lo_k
-    hi[ok] = hi_k
-    return lo, hi
+    return _engine.jeffreys_many(p, n, level)
 
 
 # ---------------------------------------------------------------------------------------------- the run

@@ -25,10 +25,10 @@ import pandas as pd
 
 from ..indices._common import naming_of
 from ..metrics._table import rank_resolution
-from ..metrics.composition import MIN_RESOLUTION
+from ..metrics.composition import MIN_RESOLUTION, guild_rank
 from ..profile import Profile
 from ..reference.measures import metric_values
-from ..taxonomy.ranks import RANK_INDEX, RANKS
+from ..taxonomy.ranks import RANKS
 
 #: a choice decided by less than this relative margin is treated as a tie: those samples are measured alone
 MARGIN = 1e-9
@@ -76,7 +76,7 @@ def _guild_rank_agrees(profile: Profile) -> np.ndarray:
     finite = np.isfinite(res)
     table = float(np.nanmedian(res)) if finite.any() else 0.0
     alone = np.where(finite, res, 0.0)
-    same_side = (alone >= MIN_RESOLUTION) == (table >= MIN_RESOLUTION)
+    same_side = np.array([guild_rank(a) == guild_rank(table) for a in alone], dtype=bool)
     clear = (np.abs(alone - MIN_RESOLUTION) > MARGIN) & (abs(table - MIN_RESOLUTION) > MARGIN)
     return same_side & clear
 
@@ -92,12 +92,10 @@ def _roll_ups_agree(profile: Profile) -> np.ndarray:
     for rank in RANKS:
         if (own == rank).any():
             continue  # reported natively: no choice
-        deeper = [r for r in RANKS[RANK_INDEX[rank] + 1:] if (own == r).any()]
+        deeper, columns = profile.roll_up_sources(rank)
         if len(deeper) < 2:
             continue  # nothing to choose from (or nothing at all: refused alone as in the table)
-        named = profile.taxa[rank].notna().to_numpy()
-        placed = np.column_stack([np.asarray(values[:, np.flatnonzero((own == r) & named)].sum(axis=1)).ravel()
-                                  for r in deeper])
+        placed = np.column_stack([np.asarray(values[:, np.flatnonzero(c)].sum(axis=1)).ravel() for c in columns])
         order = np.argsort(-placed, axis=1, kind="stable")
         first, second = order[:, 0], order[:, 1]
         rows = np.arange(n)

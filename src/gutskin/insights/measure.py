@@ -122,7 +122,14 @@ class SampleMeasurer:
         lo, hi = jeffreys(p, n)
         m.ci_low, m.ci_high = _widened(lo, hi, widen)
 
-    def finish(self) -> None:
+    def measure_many(self, features) -> dict[str, Measurement]:
+        """:meth:`measure` for each feature, with every percentile interval computed in one call at the end."""
+        self._pending = []
+        out = {f.id: self.measure(f) for f in features}
+        self._finish()
+        return out
+
+    def _finish(self) -> None:
         """Fill in the intervals put off by :meth:`_interval` (grouped by reference size)."""
         pending, self._pending = self._pending or [], None
         by_n: dict[int, list[tuple[Measurement, float, bool]]] = {}
@@ -304,8 +311,4 @@ class SampleMeasurer:
 def measure_all(sample: Profile, reference: Reference, kb: KnowledgeBase,
                 metrics: tuple | None = None) -> dict[str, Measurement]:
     """Every knowledge-base feature measured in ``sample`` (a one-sample Profile)."""
-    measurer = SampleMeasurer(sample, reference, kb, metrics)
-    measurer._pending = []
-    out = {f.id: measurer.measure(f) for f in kb.features()}
-    measurer.finish()
-    return out
+    return SampleMeasurer(sample, reference, kb, metrics).measure_many(kb.features())

@@ -46,6 +46,8 @@ class KnowledgeBase:
     rules_by_id: dict[str, RecommendationRule]
     source_files: dict[str, str] = field(default_factory=dict)  # object id -> file it came from
     _names: dict[str, str] = field(default_factory=dict, repr=False)
+    #: grades already derived, by (condition, feature, population, row count); see :meth:`grade`
+    _grade_memo: dict[tuple, GradeSummary | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for f in self.features_by_id.values():
@@ -200,7 +202,7 @@ class KnowledgeBase:
         # a report grades the same pairs for every sample: remember each answer (a GradeSummary is frozen; the
         # row count in the key keeps a knowledge base grown after loading from reading a stale grade)
         key = (cid, fid, pop, len(self.association_rows))
-        memo = self.__dict__.setdefault("_grade_memo", {})
+        memo = self._grade_memo
         if key not in memo:
             rows = self.associations(cid, fid, population=population, include_descendants=True)
             memo[key] = self._flag(grade_rows(rows_from_associations(rows, fid), condition=cid, feature=fid,

@@ -208,6 +208,11 @@ def _ratio(shares: pd.DataFrame) -> pd.Series:
 MIN_RESOLUTION = 0.5
 
 
+def guild_rank(resolution: float) -> str:
+    """The rank guilds are summed at, from the (median) share of abundance named at species."""
+    return "species" if resolution >= MIN_RESOLUTION else "genus"
+
+
 def _leaf_view(profile: Profile) -> tuple[Profile | None, str | None, list[str]]:
     """The rank guilds are summed on: species when most abundance is named there, else genus."""
     notes: list[str] = []
@@ -218,7 +223,7 @@ def _leaf_view(profile: Profile) -> tuple[Profile | None, str | None, list[str]]
             continue
         res = rank_resolution(profile, rank)
         overall = float(np.nanmedian(res)) if np.isfinite(res).any() else 0.0
-        if rank == "species" and overall < MIN_RESOLUTION:
+        if rank == "species" and guild_rank(overall) == "genus":
             notes.append(f"only {overall:.0%} of the abundance (median over samples) has a species name, so guilds "
                          "are summed at genus rank; guilds with species-level members are left empty")
             continue

@@ -267,10 +267,21 @@ class Profile:
         n_s, n_t = self.values.shape
         if n_s != len(self.samples) or n_t != len(self.taxa) or n_s != len(self.info):
             raise ValueError("values, samples, taxa and info disagree in size")
-        dupes = pd.Index(self.samples)[pd.Index(self.samples).duplicated()].unique().tolist()
-        if dupes:
+        # a set answers "all distinct?" without building an index (every rank view of every partition gets here)
+        if len(set(self.samples)) != n_s:
+            dupes = pd.Index(self.samples)[pd.Index(self.samples).duplicated()].unique().tolist()
             raise InputError(f"duplicate sample names {dupes}; every sample needs its own name",
                              self.info[0].source if self.info else None)
+
+    @classmethod
+    def _view(cls, values: sp.csr_matrix, like: Profile, taxa: pd.DataFrame, layout: str) -> Profile:
+        """A Profile of ``like``'s samples with other columns, from parts that need no checking: ``values`` is
+        already float64 CSR of the right shape and the samples and provenance were checked when ``like`` was
+        built (rank views are made thousands of times in a cohort run; checking again cost more than making
+        them)."""
+        view = Profile.__new__(Profile)
+        view.values, view.samples, view.taxa, view.info, view.layout = values, like.samples, taxa, like.info, layout
+        return view
 
     # ------------------------------------------------------------------ basic facts
     @property
@@ -326,8 +337,7 @@ class Profile:
         # the same subset of one taxa frame is the same frame, so what is remembered per taxa table (roll-up
         # plans, name keys) is found again for every one-sample slice
         taxa = by_taxa(self.taxa, ("subset", mask.tobytes()), lambda: self.taxa[mask])
-        return Profile(self.values[:, np.flatnonzero(mask)], self.samples, taxa,
-                       self.info, self.layout)
+        return Profile._view(self.values[:, np.flatnonzero(mask)], self, taxa, self.layout)
 
     def drop_empty_taxa(self) -> Profile:
         nz = np.asarray((self.values != 0).sum(axis=0)).ravel() > 0
@@ -364,23 +374,42 @@ class Profile:
             return self.take_taxa(ranks == rank)
         return self._roll_up(rank)
 
+    def rank_totals(self, rank: str) -> np.ndarray:
+        """Per sample, the total at ``rank``: ``at_rank(rank).values.sum(axis=1)`` without building the view.
+
+        One product of the values with a 0/1 vector over the columns the view would keep or roll up, so the
+        sums agree with the view's to rounding (they add the same values in another order). Raises like
+        :meth:`at_rank`.
+        """
+        if rank not in RANK_INDEX:
+            raise InputError(f"unknown rank {rank!r}; expected one of {', '.join(RANKS)}", field="rank")
+        ranks = self.taxa["rank"].to_numpy()
+        if self.layout == "clades" and (ranks == rank).any():
+            return np.asarray(self.values @ (ranks == rank).astype(np.float64)).ravel()
+        cols, agg, _ = _roll_up_plan(self.taxa, rank, self._roll_up_source(rank))
+        weight = np.zeros(self.n_taxa)
+        weight[slice(None) if cols is None else cols] = np.asarray(agg.sum(axis=1)).ravel()
+        return np.asarray(self.values @ weight).ravel()
+
+    def _roll_up_source(self, rank: str) -> str | None:
+        """For a clade table: the native rank below ``rank`` to roll up (see :meth:`_roll_up`); None otherwise."""
+        if self.layout != "clades":
+            return None
+        # roll up the native canonical rank below the target that places the most abundance there (ties: the
+        # nearest). Each rank of a clade table holds totals at that rank, and a deeper one misses whatever was
+        # classified only down to a shallower one: always rolling up the deepest (species) dropped every row
+        # whose lineage stops at family or order
+        deeper, columns = self.roll_up_sources(rank)
+        if not deeper:
+            raise RefusedError(f"this profile names nothing at {rank} rank or below")
+        column_sums = np.asarray(self.values.sum(axis=0)).ravel()
+        placed = [float(column_sums[c].sum()) for c in columns]
+        return deeper[int(np.argmax(placed))]  # argmax keeps the first (nearest) of equal totals
+
     def _roll_up(self, rank: str) -> Profile:
-        if self.layout == "clades":
-            # roll up the native canonical rank below the target that places the most abundance there (ties: the
-            # nearest). Each rank of a clade table holds totals at that rank, and a deeper one misses whatever was
-            # classified only down to a shallower one: always rolling up the deepest (species) dropped every row
-            # whose lineage stops at family or order
-            deeper, columns = self.roll_up_sources(rank)
-            if not deeper:
-                raise RefusedError(f"this profile names nothing at {rank} rank or below")
-            column_sums = np.asarray(self.values.sum(axis=0)).ravel()
-            placed = [float(column_sums[c].sum()) for c in columns]
-            best: str | None = deeper[int(np.argmax(placed))]  # argmax keeps the first (nearest) of equal totals
-        else:
-            best = None
-        cols, agg, taxa = _roll_up_plan(self.taxa, rank, best)
+        cols, agg, taxa = _roll_up_plan(self.taxa, rank, self._roll_up_source(rank))
         values = self.values if cols is None else self.values[:, cols]
-        return Profile(values @ agg, self.samples, taxa, self.info, layout="clades")
+        return Profile._view(sp.csr_matrix(values @ agg), self, taxa, "clades")
 
     def proportions(self, rank: str) -> Profile:
         """Per-sample proportions at ``rank`` (each row sums to 1; an empty sample stays all zero)."""

@@ -11,7 +11,15 @@ import pytest
 import gutskin
 from gutskin.cohort.executors import Executor
 from gutskin.cohort.features import feature_values
-from gutskin.cohort.scoring import ScoreJob, cdf, jeffreys, read_scores, score_cohort, score_partition
+from gutskin.cohort.scoring import (
+    ScoreJob,
+    cdf,
+    jeffreys,
+    read_scores,
+    score_cohort,
+    score_partition,
+    write_part,
+)
 from gutskin.cohort.store import CohortStore
 from gutskin.engine import default_resources, score
 from gutskin.errors import InputError
@@ -111,13 +119,13 @@ def test_tsv_output_and_resume(cohort_dir: Path, tmp_path: Path, single: pd.Data
     work.mkdir()
     (work / "job.txt").write_text(repr(job))
     pid = CohortStore(cohort_dir).partition_ids()[0]
-    score_partition(job, pid).reset_index().to_parquet(work / f"{pid}.parquet", index=False)
+    write_part(work, pid, score_partition(job, pid))
     run = score_cohort(cohort_dir, out, job=job)
     assert run.resumed == 1 and not work.exists()
     # leftovers of a different request are not mixed in
     work.mkdir()
     (work / "job.txt").write_text(repr(ScoreJob(str(cohort_dir), metrics="alpha")))
-    score_partition(job, pid).reset_index().to_parquet(work / f"{pid}.parquet", index=False)
+    write_part(work, pid, score_partition(job, pid))
     assert score_cohort(cohort_dir, out, job=job).resumed == 0
     back = read_scores(out)
     assert list(back.index) == list(single.index)

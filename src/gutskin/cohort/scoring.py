@@ -12,6 +12,7 @@ Parquet, TSV or CSV.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import InputError, RefusedError
@@ -61,6 +63,53 @@ def score_partition(job: ScoreJob, pid: str) -> pd.DataFrame:
 
         table = pd.concat([table, feature_values(profile).set_axis(table.index, axis=0)], axis=1)
     return table
+
+
+#: a partition's results between its task and the final table: Arrow IPC, uncompressed, because the assembly reads
+#: every one back (memory-mapped, no decoding) and only the final table is compressed
+PART_SUFFIX = ".arrow"
+
+
+def write_part(work: str | os.PathLike[str], pid: str, frame: pd.DataFrame) -> None:
+    """One partition's results, written whole or not at all (what a resumed run trusts)."""
+    table = pa.Table.from_pandas(frame.reset_index(), preserve_index=False)
+    # text columns other than the sample name repeat a few values thousands of times (the warnings of a partition
+    # are mostly one 400-character text): kept as dictionaries, a part is a fiftieth of the size
+    for i, f in enumerate(table.schema):
+        if f.name != "sample" and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)):
+            table = table.set_column(i, f.name, pc.dictionary_encode(table.column(i)))
+    with atomic_path(Path(work) / f"{pid}{PART_SUFFIX}") as tmp, pa.OSFile(str(tmp), "wb") as sink, \
+            pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _read_part(path: Path) -> pa.Table:
+    # the table's buffers keep the mapping alive; nothing is copied until the assembly writes them
+    return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+
+
+def score_and_write(job: ScoreJob, work: str, pid: str) -> None:
+    """:func:`score_partition`, its table written into ``work`` by the worker itself."""
+    write_part(work, pid, score_partition(job, pid))
+    quiet_collector()
+
+
+def quiet_collector() -> None:
+    """Move what a worker has built so far out of the cyclic garbage collector's sight, once.
+
+    A worker keeps its imports, reference tables and shared taxa frames for its whole life. A full collection
+    walks all of them, and building a partition's tables (thousands of small objects) triggers one every few
+    partitions: on a million-sample run that was tens of milliseconds per partition. Objects made later are
+    still collected as usual.
+    """
+    global _FROZEN
+    if not _FROZEN:
+        gc.collect()
+        gc.freeze()
+        _FROZEN = True
+
+
+_FROZEN = False
 
 
 # ---------------------------------------------------------------------------------------------- percentiles
@@ -201,16 +250,20 @@ def score_cohort(root: str | os.PathLike[str], output: str | os.PathLike[str], *
     work.mkdir(exist_ok=True)
     marker.write_text(repr(job), encoding="utf-8")
     sizes = {p.id: p.n_samples for p in manifest.partitions}
-    finished = {p.stem for p in work.glob("p*.parquet")}
+    finished = {p.stem for p in work.glob(f"p*{PART_SUFFIX}")}
     todo = [pid for pid in sizes if pid not in finished]
     resumed = len(sizes) - len(todo)
     done_samples = sum(sizes[p] for p in finished if p in sizes)
     if progress:
         progress(resumed, len(sizes), done_samples)
     n_done = resumed
-    for pid, frame in executor.map(partial(score_partition, job), todo):
-        with atomic_path(work / f"{pid}.parquet") as tmp:
-            frame.reset_index().to_parquet(tmp, index=False, compression="zstd")
+    # local workers write their partition's results themselves (the parent would otherwise unpickle and write
+    # every table in turn, on the same cores); Dask workers may not see this folder, so they send them back
+    local = executor.dask is None
+    task = partial(score_and_write, job, str(work)) if local else partial(score_partition, job)
+    for pid, frame in executor.map(task, todo):
+        if not local:
+            write_part(work, pid, frame)
         n_done += 1
         done_samples += sizes[pid]
         if progress:
@@ -222,23 +275,25 @@ def score_cohort(root: str | os.PathLike[str], output: str | os.PathLike[str], *
 
 def _assemble(work: Path, pids: list[str], out: Path, kind: str) -> int:
     """Concatenate the per-partition results in partition order, columns united, one partition in memory."""
-    schemas = [pq.read_schema(work / f"{pid}.parquet") for pid in pids]
+    parts = [_read_part(work / f"{pid}{PART_SUFFIX}") for pid in pids]  # memory-mapped: nothing is read yet
+    schemas = [t.schema for t in parts]
     names: list[str] = []
     types: dict[str, pa.DataType] = {}
     for schema in schemas:
         for f in schema:
+            plain = f.type.value_type if pa.types.is_dictionary(f.type) else f.type  # the table holds plain text
             if f.name not in types:
                 names.append(f.name)
-                types[f.name] = f.type
+                types[f.name] = plain
             elif types[f.name] == pa.null():
-                types[f.name] = f.type
+                types[f.name] = plain
     schema = pa.schema([(n, types[n]) for n in names])
     total = 0
     with atomic_path(out) as tmp:
         writer = pq.ParquetWriter(tmp, schema, compression="zstd") if kind == "parquet" else None
         with open(tmp, "w", encoding="utf-8", newline="") if writer is None else _null() as fh:
             for i, pid in enumerate(pids):
-                table = pq.read_table(work / f"{pid}.parquet")
+                table = parts[i]
                 cols = [table.column(n).cast(types[n]) if n in table.column_names
                         else pa.nulls(table.num_rows, types[n]) for n in names]
                 table = pa.table(cols, schema=schema)

@@ -243,7 +243,11 @@ def write_partition(folder: Path, profile: Profile, pid: str) -> int:
         "s": pa.array(rows),
         "t": pa.array(cols),
     })
-    pq.write_table(values, folder / "values.parquet", compression=_COMPRESSION)
+    # the abundances are mixed floats that zstd shrinks by 4 % at most, while decompressing them was half the
+    # cost of reading a partition back: they are stored plain (no dictionary either, it never fits)
+    pq.write_table(values, folder / "values.parquet",
+                   compression={c: "none" if c == "value" else _COMPRESSION for c in values.column_names},
+                   use_dictionary=[c for c in values.column_names if c != "value"])
     taxa_frame = taxa.reset_index()
     taxa_table = pa.table({
         "key": pa.array(taxa_frame["key"].astype(str).tolist(), pa.string()),
@@ -296,28 +300,58 @@ def _taxa(path: Path) -> pd.DataFrame:
 
 def read_partition(folder: Path) -> Profile:
     """A partition folder back as a Profile."""
-    samples = pq.read_table(folder / "samples.parquet")
+    samples = _read_whole(folder / "samples.parquet")
     taxa = _taxa(folder / "taxa.parquet")
-    vals = pq.read_table(folder / "values.parquet", columns=["s", "t", "value"])
+    vals = _read_whole(folder / "values.parquet", ["s", "t", "value"])
     s = vals.column("s").to_numpy()
     t = vals.column("t").to_numpy()
     v = vals.column("value").to_numpy()
     n, m = samples.num_rows, len(taxa)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(s, minlength=n), out=indptr[1:])
-    values = sp.csr_matrix((v, t.astype(np.int64), indptr), shape=(n, m))
+    # written row by row from a CSR matrix, so the rows are in order and each row's start is a binary search
+    # away; a file that is not (changed by hand) is put in order first
+    if s.size > 1 and not bool((s[1:] >= s[:-1]).all()):
+        order = np.lexsort((t, s))
+        s, t, v = s[order], t[order], v[order]
+    small = max(s.size, m) < np.iinfo(np.int32).max
+    index = np.int32 if small else np.int64
+    indptr = np.searchsorted(s, np.arange(n + 1, dtype=s.dtype), side="left").astype(index)
+    values = sp.csr_matrix((v, t.astype(index, copy=False), indptr), shape=(n, m))
     # samples of one input share their provenance: build each distinct SampleInfo once (columns as Python
     # lists, nulls as None, zipped into one key per sample)
-    columns = [_nan_as_none(samples.column(c)).to_pylist() for c in (*INFO_FIELDS, "extra")]
-    cache: dict[tuple, SampleInfo] = {}
-    info = []
-    for key in zip(*columns, strict=True):
-        item = cache.get(key)
-        if item is None:
-            item = cache[key] = _info_from_values(key)
-        info.append(item)
+    info = _sample_infos(samples)
     layout = str(samples.column("layout")[0].as_py()) if n else "clades"
     return Profile(values, samples.column("sample").to_pylist(), taxa, info, layout=layout)
+
+
+def _sample_infos(samples: pa.Table) -> list[SampleInfo]:
+    """Each sample's provenance. Samples of one input share it, so each distinct SampleInfo is built once: the
+    provenance columns are dictionary-encoded and their codes combined into one number per sample."""
+    code = np.zeros(samples.num_rows, dtype=np.int64)
+    radix = 1
+    dictionaries: list[list[Any]] = []
+    indices: list[np.ndarray] = []
+    for name in (*INFO_FIELDS, "extra"):
+        encoded = pc.dictionary_encode(_nan_as_none(samples.column(name)).combine_chunks(), null_encoding="encode")
+        size = max(1, len(encoded.dictionary))
+        idx = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        dictionaries.append(encoded.dictionary.to_pylist())
+        indices.append(idx)
+        if radix * size >= 2**62:
+            # renumber the combinations seen so far (at most one per sample) so the next step cannot overflow
+            _, code = np.unique(code, return_inverse=True)
+            radix = int(code.max()) + 1 if code.size else 1
+        code = code * size + idx
+        radix *= size
+    distinct, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    built = [_info_from_values(tuple(d[int(i[row])] for d, i in zip(dictionaries, indices, strict=True)))
+             for row in first.tolist()]
+    return [built[k] for k in inverse.tolist()]
+
+
+def _read_whole(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """A Parquet file as one table whose columns are single chunks (so ``to_numpy`` needs no copy)."""
+    pf = pq.ParquetFile(path)
+    return pf.read_row_groups(range(pf.num_row_groups), columns=columns)
 
 
 def _nan_as_none(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -11,11 +11,35 @@ report / export / store. The engine does no I/O and reads no environment (see ``
 
 from __future__ import annotations
 
-from .analysis import analyse, gate_for
-from .model import SCHEMA_VERSION, Analysis
-from .resources import Resources, configure_numba, default_resources
-from .scoring import ALL_METRICS, ALPHA_METRICS, GROUPS, INDEX_METRICS, Scores, parse_metrics, score
-from .settings import Settings
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .analysis import analyse, gate_for
+    from .model import SCHEMA_VERSION, Analysis
+    from .resources import Resources, configure_numba, default_resources
+    from .scoring import ALL_METRICS, ALPHA_METRICS, GROUPS, INDEX_METRICS, Scores, parse_metrics, score
+    from .settings import Settings
+
+#: where each public name lives. They are imported on first use: scoring needs neither the knowledge base nor
+#: the insights (a second of imports), and a cohort worker that only scores should not pay for them
+_EXPORTS = {
+    **dict.fromkeys(("analyse", "gate_for"), ".analysis"),
+    **dict.fromkeys(("SCHEMA_VERSION", "Analysis"), ".model"),
+    **dict.fromkeys(("Resources", "configure_numba", "default_resources"), ".resources"),
+    **dict.fromkeys(("ALL_METRICS", "ALPHA_METRICS", "GROUPS", "INDEX_METRICS", "Scores", "parse_metrics", "score"),
+                    ".scoring"),
+    "Settings": ".settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _EXPORTS.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(where, __name__), name)
+    globals()[name] = value
+    return value
 
 
 def taxon_key(name: str, rank: str = "species") -> str:

@@ -7,7 +7,7 @@ under ``metrics/`` or ``indices/``) and every face gets it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -74,6 +74,68 @@ def parse_metrics(spec: str | Iterable[str] | None, with_reference: bool = False
     return out, explicit
 
 
+class SampleNotes(Mapping[str, list[str]]):
+    """Every warning by sample, kept as (messages, the samples they concern or None for all) in noting order.
+
+    Most notes concern every sample of a table: each is stored once instead of being copied into thousands of
+    per-sample lists, and samples with the same notes share one joined text in the table.
+    """
+
+    def __init__(self, samples: Sequence[str]) -> None:
+        self._samples = list(samples)
+        self._known = set(self._samples)
+        self._events: list[tuple[list[str], frozenset[str] | None]] = []
+        self._index: tuple[list[int], dict[str, list[int]]] | None = None
+
+    def add(self, messages: Iterable[str], samples: Iterable[str] | None = None) -> None:
+        msgs = list(messages)
+        if msgs:
+            self._events.append((msgs, None if samples is None else frozenset(samples)))
+            self._index = None
+
+    def _order(self, sample: str) -> list[int]:
+        """Indices of the events concerning ``sample``, in noting order."""
+        if self._index is None:
+            common = [i for i, (_, who) in enumerate(self._events) if who is None]
+            specific: dict[str, list[int]] = {}
+            for i, (_, who) in enumerate(self._events):
+                for s in who or ():
+                    specific.setdefault(s, []).append(i)
+            self._index = (common, specific)
+        common, specific = self._index
+        mine = specific.get(sample)
+        return sorted(common + mine) if mine else common
+
+    def __getitem__(self, sample: str) -> list[str]:
+        if sample not in self._known:
+            raise KeyError(sample)
+        return [m for i in self._order(sample) for m in self._events[i][0]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._samples)
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    def joined(self, sep: str = " | ") -> list[str]:
+        """Each sample's notes as one text, in sample order (samples with the same notes share one text)."""
+        self._order("")  # builds the index
+        assert self._index is not None
+        common, specific = self._index
+        plain = sep.join(m for i in common for m in self._events[i][0])
+        out = [plain] * len(self._samples)
+        if specific:
+            texts: dict[tuple[int, ...], str] = {}
+            for pos, s in enumerate(self._samples):
+                if s in specific:
+                    key = tuple(self._order(s))
+                    text = texts.get(key)
+                    if text is None:
+                        text = texts[key] = sep.join(m for i in key for m in self._events[i][0])
+                    out[pos] = text
+        return out
+
+
 @dataclass(frozen=True)
 class Scores:
     """What :func:`score` computed.
@@ -86,7 +148,7 @@ class Scores:
 
     table: pd.DataFrame
     indices: dict[str, IndexResult] = field(default_factory=dict)
-    notes: dict[str, list[str]] = field(default_factory=dict)
+    notes: Mapping[str, list[str]] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
     composition_warnings: list[str] = field(default_factory=list)
     rank: str = "species"
@@ -117,11 +179,10 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
     columns: dict[str, pd.Series] = {}
     results: dict[str, IndexResult] = {}
     refused: dict[str, str] = {}
-    notes: dict[str, list[str]] = {s: [] for s in profile.samples}
+    notes = SampleNotes(profile.samples)
 
     def note(metric: str, messages: Iterable[str], samples: Iterable[str] | None = None) -> None:
-        for s in profile.samples if samples is None else samples:
-            notes[s].extend(f"{metric}: {m}" for m in messages)
+        notes.add((f"{metric}: {m}" for m in messages), samples)
 
     alpha_names = [n for n in names if n in ALPHA_METRICS]
     if alpha_names:
@@ -197,6 +258,6 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
     out = pd.DataFrame(columns, index=idx)
     for name, res in results.items():
         out[f"{name}_coverage"] = pd.Series(res.coverage.get("text", ""), index=idx)
-    out["warnings"] = [" | ".join(notes[s]) for s in profile.samples]
+    out["warnings"] = notes.joined()
     return Scores(table=out, indices=results, notes=notes, refused=refused, composition_warnings=comp_warnings,
                   rank=rank)

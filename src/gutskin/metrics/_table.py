@@ -122,14 +122,14 @@ def rank_resolution(profile: Profile, rank: str) -> np.ndarray:
     top = None
     for r in RANKS:
         try:
-            top = np.asarray(profile.at_rank(r).values.sum(axis=1)).ravel()
+            top = profile.rank_totals(r)
             break
         except RefusedError:
             continue
     if top is None:
         return np.zeros(profile.n_samples)
     try:
-        here = np.asarray(profile.at_rank(rank).values.sum(axis=1)).ravel()
+        here = profile.rank_totals(rank)
     except RefusedError:
         return np.zeros(profile.n_samples)
     with np.errstate(divide="ignore", invalid="ignore"):

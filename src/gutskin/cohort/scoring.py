@@ -83,6 +83,11 @@ def write_part(work: str | os.PathLike[str], pid: str, frame: pd.DataFrame) -> N
         writer.write_table(table)
 
 
+def _part_schema(path: Path) -> pa.Schema:
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).schema
+
+
 def _read_part(path: Path) -> pa.Table:
     # the table's buffers keep the mapping alive; nothing is copied until the assembly writes them
     return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
@@ -275,8 +280,7 @@ def score_cohort(root: str | os.PathLike[str], output: str | os.PathLike[str], *
 
 def _assemble(work: Path, pids: list[str], out: Path, kind: str) -> int:
     """Concatenate the per-partition results in partition order, columns united, one partition in memory."""
-    parts = [_read_part(work / f"{pid}{PART_SUFFIX}") for pid in pids]  # memory-mapped: nothing is read yet
-    schemas = [t.schema for t in parts]
+    schemas = [_part_schema(work / f"{pid}{PART_SUFFIX}") for pid in pids]
     names: list[str] = []
     types: dict[str, pa.DataType] = {}
     for schema in schemas:
@@ -293,7 +297,8 @@ def _assemble(work: Path, pids: list[str], out: Path, kind: str) -> int:
         writer = pq.ParquetWriter(tmp, schema, compression="zstd") if kind == "parquet" else None
         with open(tmp, "w", encoding="utf-8", newline="") if writer is None else _null() as fh:
             for i, pid in enumerate(pids):
-                table = parts[i]
+                # mapped one at a time: a mapped page counts in the process's memory until the map is dropped
+                table = _read_part(work / f"{pid}{PART_SUFFIX}")
                 cols = [table.column(n).cast(types[n]) if n in table.column_names
                         else pa.nulls(table.num_rows, types[n]) for n in names]
                 table = pa.table(cols, schema=schema)

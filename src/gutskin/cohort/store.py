@@ -342,7 +342,7 @@ def _sample_infos(samples: pa.Table) -> list[SampleInfo]:
             radix = int(code.max()) + 1 if code.size else 1
         code = code * size + idx
         radix *= size
-    distinct, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
     built = [_info_from_values(tuple(d[int(i[row])] for d, i in zip(dictionaries, indices, strict=True)))
              for row in first.tolist()]
     return [built[k] for k in inverse.tolist()]

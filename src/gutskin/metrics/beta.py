@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.spatial.distance import cdist, pdist, squareform
 
 from ..errors import InputError
 from ..profile import Profile
@@ -98,6 +97,8 @@ def bray_curtis(a: Any, b: Any = None, *, rank: str | None = DEFAULT_RANK) -> np
 
 def _scipy_blocks(ma: sp.csr_matrix, mb: sp.csr_matrix | None, metric: str) -> np.ndarray:
     """scipy pdist/cdist on dense copies, ``a`` in blocks of rows (the fallback path)."""
+    from scipy.spatial.distance import cdist, pdist, squareform  # a tenth of a second; only this path needs it
+
     with np.errstate(divide="ignore", invalid="ignore"):
         if mb is None:
             return squareform(pdist(ma.toarray(), metric))
@@ -174,6 +175,8 @@ def aitchison(a: Any, b: Any = None, *, rank: str | None = DEFAULT_RANK, delta: 
 
     An empty sample has no composition and gives NaN.
     """
+    from scipy.spatial.distance import cdist, pdist, squareform
+
     ma, mb = _pair(a, b, rank)
     ca = clr(ma, delta=delta, pseudocount=pseudocount)
     if mb is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError, RefusedError
@@ -176,7 +177,7 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
     """
     names, explicit = parse_metrics(metrics, with_reference=reference_profiles is not None)
     idx = pd.Index(profile.samples, name="sample")
-    columns: dict[str, pd.Series] = {}
+    columns: dict[str, pd.Series | np.ndarray] = {}
     results: dict[str, IndexResult] = {}
     refused: dict[str, str] = {}
     notes = SampleNotes(profile.samples)
@@ -196,7 +197,8 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
                 f" (alpha diversity is measured at {rank} rank; choose a rank this profile has)")
             raise RefusedError(f"{exc}{why}") from None
         for n in alpha_names:
-            columns[n] = frame[n]
+            # rows in the profile's sample order: the plain array needs no aligning to the index
+            columns[n] = frame[n].to_numpy()
         for metric, reason in frame.attrs.get("refused", {}).items():
             refused[metric] = reason
             note(metric, [f"left empty: {reason}"])

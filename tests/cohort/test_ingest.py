@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -174,3 +175,34 @@ def test_parallel_reading_writes_the_same_store(tmp_path: Path, cohort_dir: Path
         pa_, pb_ = a.read_partition(pid), b.read_partition(pid)
         assert pa_.samples == pb_.samples and list(pa_.taxa.index) == list(pb_.taxa.index)
         assert (pa_.values != pb_.values).nnz == 0
+
+
+def _copy_partition(cohort_dir: Path, tmp_path: Path) -> Path:
+    pid = CohortStore(cohort_dir).partition_ids()[0]
+    folder = tmp_path / pid
+    shutil.copytree(cohort_dir / "parts" / pid, folder)
+    return folder
+
+
+def test_a_partition_without_value_counts_reads_the_same(cohort_dir: Path, tmp_path: Path) -> None:
+    """Partitions written before samples.parquet held n_values are read from the row column instead."""
+    folder = _copy_partition(cohort_dir, tmp_path)
+    new = store_mod.read_partition(folder)
+    samples = pq.read_table(folder / "samples.parquet")
+    assert "n_values" in samples.column_names
+    pq.write_table(samples.drop(["n_values"]), folder / "samples.parquet")
+    old = store_mod.read_partition(folder)
+    assert old.samples == new.samples and old.info == new.info
+    assert (old.values != new.values).nnz == 0 and old.values.shape == new.values.shape
+    assert old.values.has_canonical_format
+
+
+def test_a_partition_whose_counts_disagree_is_refused_in_one_line(cohort_dir: Path, tmp_path: Path) -> None:
+    folder = _copy_partition(cohort_dir, tmp_path)
+    samples = pq.read_table(folder / "samples.parquet")
+    counts = samples.column("n_values").to_pylist()
+    counts[0] += 1
+    i = samples.column_names.index("n_values")
+    pq.write_table(samples.set_column(i, "n_values", pa.array(counts, pa.int64())), folder / "samples.parquet")
+    with pytest.raises(InputError, match="damaged"):
+        store_mod.read_partition(folder)

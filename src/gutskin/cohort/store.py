@@ -187,7 +187,8 @@ class CohortStore:
         write_atomic(self.root / BAD_FILES, "\n".join(lines) + "\n")
         paths = [self.parts_dir / p.id / "samples.parquet" for p in manifest.partitions]
         tables = [pq.read_table(p) for p in paths]
-        table = pa.concat_tables(tables) if tables else _samples_table([], [], "")
+        # partitions of a resumed ingest may come from an older gutskin without the n_values column
+        table = pa.concat_tables(tables, promote_options="default") if tables else _samples_table([], [], "")
         from ..io import atomic_path
 
         with atomic_path(self.root / SAMPLES) as tmp:
@@ -207,7 +208,8 @@ def _fsync_tree(folder: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- partition files
-def _samples_table(samples: list[str], info: list[SampleInfo], pid: str, layout: str = "clades") -> pa.Table:
+def _samples_table(samples: list[str], info: list[SampleInfo], pid: str, layout: str = "clades",
+                   n_values: np.ndarray | None = None) -> pa.Table:
     cols: dict[str, Any] = {"sample": pa.array(samples, pa.string()),
                             "partition": pa.array([pid] * len(samples), pa.string()),
                             "layout": pa.array([layout] * len(samples), pa.string())}
@@ -216,6 +218,10 @@ def _samples_table(samples: list[str], info: list[SampleInfo], pid: str, layout:
         kind = pa.float64() if name in ("unclassified", "unclassified_share") else pa.string()
         cols[name] = pa.array(values, kind)
     cols["extra"] = pa.array([json.dumps(i.extra, sort_keys=True, default=str) for i in info], pa.string())
+    if n_values is not None:
+        # how many values each sample has in values.parquet (its rows there are consecutive, in sample order):
+        # a reader finds each sample's rows from these without decoding the row column
+        cols["n_values"] = pa.array(np.asarray(n_values, dtype=np.int64))
     return pa.table(cols)
 
 
@@ -243,11 +249,15 @@ def write_partition(folder: Path, profile: Profile, pid: str) -> int:
         "s": pa.array(rows),
         "t": pa.array(cols),
     })
-    # the abundances are mixed floats that zstd shrinks by 4 % at most, while decompressing them was half the
-    # cost of reading a partition back: they are stored plain (no dictionary either, it never fits)
+    # Encodings chosen for reading back, which every scoring and report task does (measured on MetaPhlAn
+    # partitions): the abundances are mixed floats that zstd shrank by 4 % at most while decompressing them
+    # was half the read, so they are stored plain; taxon positions as plain numbers with the fast lz4 codec
+    # (a dictionary of positions took three times as long to decode); the sorted row numbers delta-coded
     pq.write_table(values, folder / "values.parquet",
-                   compression={c: "none" if c == "value" else _COMPRESSION for c in values.column_names},
-                   use_dictionary=[c for c in values.column_names if c != "value"])
+                   compression={"value": "none", "t": "lz4", **{c: _COMPRESSION for c in ("sample", "key", "taxid",
+                                                                                          "rank", "s")}},
+                   use_dictionary=["sample", "key", "taxid", "rank"],
+                   column_encoding={"s": "DELTA_BINARY_PACKED"})
     taxa_frame = taxa.reset_index()
     taxa_table = pa.table({
         "key": pa.array(taxa_frame["key"].astype(str).tolist(), pa.string()),
@@ -258,8 +268,8 @@ def write_partition(folder: Path, profile: Profile, pid: str) -> int:
         **{r: pa.array([_str_or_none(x) for x in taxa_frame[r]], pa.string()) for r in LINEAGE_COLUMNS},
     })
     pq.write_table(taxa_table, folder / "taxa.parquet", compression=_COMPRESSION)
-    pq.write_table(_samples_table(profile.samples, profile.info, pid, profile.layout), folder / "samples.parquet",
-                   compression=_COMPRESSION)
+    pq.write_table(_samples_table(profile.samples, profile.info, pid, profile.layout, np.diff(csr.indptr)),
+                   folder / "samples.parquet", compression=_COMPRESSION)
     return int(csr.nnz)
 
 
@@ -302,20 +312,29 @@ def read_partition(folder: Path) -> Profile:
     """A partition folder back as a Profile."""
     samples = _read_whole(folder / "samples.parquet")
     taxa = _taxa(folder / "taxa.parquet")
-    vals = _read_whole(folder / "values.parquet", ["s", "t", "value"])
-    s = vals.column("s").to_numpy()
-    t = vals.column("t").to_numpy()
-    v = vals.column("value").to_numpy()
     n, m = samples.num_rows, len(taxa)
-    # written row by row from a CSR matrix, so the rows are in order and each row's start is a binary search
-    # away; a file that is not (changed by hand) is put in order first
-    if s.size > 1 and not bool((s[1:] >= s[:-1]).all()):
-        order = np.lexsort((t, s))
-        s, t, v = s[order], t[order], v[order]
-    small = max(s.size, m) < np.iinfo(np.int32).max
-    index = np.int32 if small else np.int64
-    indptr = np.searchsorted(s, np.arange(n + 1, dtype=s.dtype), side="left").astype(index)
-    values = sp.csr_matrix((v, t.astype(index, copy=False), indptr), shape=(n, m))
+    counts = samples.column("n_values") if "n_values" in samples.column_names else None
+    if counts is not None and counts.null_count == 0:
+        # the values are written sample by sample, so each sample's rows start where the previous one's end
+        vals = _read_whole(folder / "values.parquet", ["t", "value"])
+        t = vals.column("t").to_numpy()
+        v = vals.column("value").to_numpy()
+        ends = np.cumsum(counts.to_numpy())
+        if (ends[-1] if n else 0) != t.size:
+            raise InputError(f"the partition is damaged: its samples list {ends[-1] if n else 0} values, "
+                             f"values.parquet holds {t.size}; ingest the cohort again", folder)
+        indptr = np.concatenate(([0], ends))
+    else:  # a partition written before the counts were stored: find the row starts from the row numbers
+        vals = _read_whole(folder / "values.parquet", ["s", "t", "value"])
+        s = vals.column("s").to_numpy()
+        t = vals.column("t").to_numpy()
+        v = vals.column("value").to_numpy()
+        if s.size > 1 and not bool((s[1:] >= s[:-1]).all()):  # changed by hand: put in order first
+            order = np.lexsort((t, s))
+            s, t, v = s[order], t[order], v[order]
+        indptr = np.searchsorted(s, np.arange(n + 1, dtype=s.dtype), side="left")
+    index = np.int32 if max(t.size, m) < np.iinfo(np.int32).max else np.int64
+    values = sp.csr_matrix((v, t.astype(index, copy=False), indptr.astype(index)), shape=(n, m))
     # samples of one input share their provenance: build each distinct SampleInfo once (columns as Python
     # lists, nulls as None, zipped into one key per sample)
     info = _sample_infos(samples)
@@ -350,7 +369,7 @@ def _sample_infos(samples: pa.Table) -> list[SampleInfo]:
 
 def _read_whole(path: Path, columns: list[str] | None = None) -> pa.Table:
     """A Parquet file as one table whose columns are single chunks (so ``to_numpy`` needs no copy)."""
-    pf = pq.ParquetFile(path)
+    pf = pq.ParquetFile(path, memory_map=True)
     return pf.read_row_groups(range(pf.num_row_groups), columns=columns)
 
 

@@ -266,26 +266,102 @@ def score_cohort(root: str | os.PathLike[str], output: str | os.PathLike[str], *
     # every table in turn, on the same cores); Dask workers may not see this folder, so they send them back
     local = executor.dask is None
     task = partial(score_and_write, job, str(work)) if local else partial(score_partition, job)
-    for pid, frame in executor.map(task, todo):
-        if not local:
-            write_part(work, pid, frame)
-        n_done += 1
-        done_samples += sizes[pid]
-        if progress:
-            progress(n_done, len(sizes), done_samples)
-    n = _assemble(work, list(sizes), out, kind)
+    with atomic_path(out) as tmp:
+        table = _Assembler(work, list(sizes), tmp, kind)
+        try:
+            for pid in sizes:
+                if pid in finished:
+                    table.add(pid)
+            for pid, frame in executor.map(task, todo):
+                if not local:
+                    write_part(work, pid, frame)
+                table.add(pid)
+                n_done += 1
+                done_samples += sizes[pid]
+                if progress:
+                    progress(n_done, len(sizes), done_samples)
+            n = table.finish()
+        finally:
+            table.close()
     shutil.rmtree(work, ignore_errors=True)
     return ScoreRun(out, n, len(sizes), resumed, executor.describe())
 
 
-def _assemble(work: Path, pids: list[str], out: Path, kind: str) -> int:
+class _Assembler:
+    """Writes the partitions' results into the final table in partition order while the others are scored.
+
+    The final table's columns are those of the first partition; a partition with a column it lacks is given
+    nulls there. Should a later partition bring a column (or a type) the first one did not have, the table is
+    written again from all the parts at the end (:func:`_write_all`, the columns of all united), so the result is
+    the same either way; the streaming only saves the wait for a serial assembly after the last partition.
+    """
+
+    def __init__(self, work: Path, pids: list[str], tmp: str, kind: str) -> None:
+        self.work, self.pids, self.tmp, self.kind = work, pids, tmp, kind
+        self.ready: set[str] = set()
+        self.next = 0
+        self.total = 0
+        self.streaming = True
+        self.names: list[str] = []
+        self.types: dict[str, pa.DataType] = {}
+        self.writer: pq.ParquetWriter | None = None
+        self.fh: Any = None
+
+    def add(self, pid: str) -> None:
+        self.ready.add(pid)
+        while self.streaming and self.next < len(self.pids) and self.pids[self.next] in self.ready:
+            self._write(self.pids[self.next])
+            self.next += 1
+
+    def _write(self, pid: str) -> None:
+        part = _read_part(self.work / f"{pid}{PART_SUFFIX}")
+        if self.next == 0:
+            self.names = list(part.schema.names)
+            self.types = {f.name: _plain(f.type) for f in part.schema}
+            if any(t == pa.null() for t in self.types.values()):
+                self.streaming = False  # the type of an all-empty column is known only from the other parts
+                return
+            schema = pa.schema([(n, self.types[n]) for n in self.names])
+            if self.kind == "parquet":
+                self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+            else:
+                self.fh = open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+        elif any(f.name not in self.types or not _fits(f.type, self.types[f.name]) for f in part.schema):
+            self.streaming = False
+            return
+        self.total += _append(part, self.names, self.types, self.writer, self.fh, self.kind, first=self.next == 0)
+
+    def finish(self) -> int:
+        if self.streaming and self.pids and self.next == len(self.pids):
+            return self.total
+        self.close()
+        return _write_all(self.work, self.pids, self.tmp, self.kind)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+
+
+def _plain(kind: pa.DataType) -> pa.DataType:
+    """The type a column has in the final table: text kept as a dictionary in a part is plain text there."""
+    return kind.value_type if pa.types.is_dictionary(kind) else kind
+
+
+def _fits(kind: pa.DataType, target: pa.DataType) -> bool:
+    return kind == pa.null() or _plain(kind) == target
+
+
+def _write_all(work: Path, pids: list[str], tmp: str, kind: str) -> int:
     """Concatenate the per-partition results in partition order, columns united, one partition in memory."""
-    schemas = [_part_schema(work / f"{pid}{PART_SUFFIX}") for pid in pids]
     names: list[str] = []
     types: dict[str, pa.DataType] = {}
-    for schema in schemas:
-        for f in schema:
-            plain = f.type.value_type if pa.types.is_dictionary(f.type) else f.type  # the table holds plain text
+    for pid in pids:
+        for f in _part_schema(work / f"{pid}{PART_SUFFIX}"):
+            plain = _plain(f.type)
             if f.name not in types:
                 names.append(f.name)
                 types[f.name] = plain
@@ -293,24 +369,30 @@ def _assemble(work: Path, pids: list[str], out: Path, kind: str) -> int:
                 types[f.name] = plain
     schema = pa.schema([(n, types[n]) for n in names])
     total = 0
-    with atomic_path(out) as tmp:
-        writer = pq.ParquetWriter(tmp, schema, compression="zstd") if kind == "parquet" else None
+    writer = pq.ParquetWriter(tmp, schema, compression="zstd") if kind == "parquet" else None
+    try:
         with open(tmp, "w", encoding="utf-8", newline="") if writer is None else _null() as fh:
             for i, pid in enumerate(pids):
                 # mapped one at a time: a mapped page counts in the process's memory until the map is dropped
-                table = _read_part(work / f"{pid}{PART_SUFFIX}")
-                cols = [table.column(n).cast(types[n]) if n in table.column_names
-                        else pa.nulls(table.num_rows, types[n]) for n in names]
-                table = pa.table(cols, schema=schema)
-                total += table.num_rows
-                if writer is not None:
-                    writer.write_table(table)
-                else:
-                    table.to_pandas().to_csv(fh, sep="\t" if kind == "tsv" else ",", index=False, header=i == 0,
-                                             na_rep="")
+                part = _read_part(work / f"{pid}{PART_SUFFIX}")
+                total += _append(part, names, types, writer, fh, kind, first=i == 0)
+    finally:
         if writer is not None:
             writer.close()
     return total
+
+
+def _append(part: pa.Table, names: list[str], types: dict[str, pa.DataType], writer: pq.ParquetWriter | None,
+            fh: Any, kind: str, *, first: bool) -> int:
+    """One part, its columns in the table's order and types (missing ones as nulls), written to the output."""
+    cols = [part.column(n).cast(types[n]) if n in part.column_names else pa.nulls(part.num_rows, types[n])
+            for n in names]
+    table = pa.table(cols, schema=pa.schema([(n, types[n]) for n in names]))
+    if writer is not None:
+        writer.write_table(table)
+    else:
+        table.to_pandas().to_csv(fh, sep="\t" if kind == "tsv" else ",", index=False, header=first, na_rep="")
+    return table.num_rows
 
 
 class _null:

@@ -83,17 +83,22 @@ def alpha_sums(indptr: np.ndarray, data: np.ndarray) -> np.ndarray:
     out = np.zeros((n, len(ALPHA_SUMS)), dtype=np.float64)
     if n == 0:
         return out
-    if backend() == "numba":
-        _alpha_sums_numba(indptr.astype(np.int64, copy=False), data, out)
-        return out
-    # numpy path: blocks of whole rows holding about BLOCK_NNZ values each bound the temporaries
+    compiled = backend() == "numba"
+    # blocks of whole rows holding about BLOCK_NNZ values each bound the temporaries
     indptr = indptr.astype(np.int64, copy=False)
     start = 0
     while start < n:
         stop = int(np.searchsorted(indptr, indptr[start] + BLOCK_NNZ, side="right")) - 1
         stop = min(max(stop, start + 1), n)
         lo, hi = indptr[start], indptr[stop]
-        _alpha_sums_numpy(indptr[start:stop + 1] - lo, data[lo:hi], out[start:stop])
+        if compiled:
+            # numpy's vectorised logarithm is five times faster than one call per value inside the loop; the
+            # loop skips the entries it is not defined for (zeros)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logs = np.log(data[lo:hi])
+            _alpha_sums_numba(indptr[start:stop + 1] - lo, data[lo:hi], logs, out[start:stop])
+        else:
+            _alpha_sums_numpy(indptr[start:stop + 1] - lo, data[lo:hi], out[start:stop])
         start = stop
     return out
 
@@ -172,7 +177,7 @@ def bray_curtis_pairs(a) -> np.ndarray:
 if HAVE_NUMBA:
 
     @njit(parallel=True, cache=True)
-    def _alpha_sums_numba(indptr, data, out):  # pragma: no cover - compiled
+    def _alpha_sums_numba(indptr, data, logs, out):  # pragma: no cover - compiled
         n = indptr.size - 1
         for i in prange(n):
             total = 0.0
@@ -188,7 +193,7 @@ if HAVE_NUMBA:
                 x = data[k]
                 if x > 0.0:
                     total += x
-                    sxlx += x * np.log(x)
+                    sxlx += x * logs[k]
                     ssq += x * x
                     obs += 1.0
                     if x == 1.0:

@@ -1,9 +1,11 @@
 """Low-level kernels over CSR matrices: a compiled path (numba, optional extra ``fast``) and a numpy/scipy path.
 
-Both paths compute the same quantities; only the order of floating-point additions differs, so results
-agree to about 1e-15 (tests require 1e-12). Alpha diversity: both paths produce the same per-row sums and
-shared numpy code in :mod:`.alpha` turns them into metrics. Bray–Curtis: the compiled path is a sparse
-inverted-index kernel; the fallback is scipy's own ``cdist``/``pdist``.
+Both paths compute the same quantities. Alpha diversity: the moments every metric uses (Σx, Σx·ln x, Σx²,
+observed) always come from numpy, vectorised, so they are the same to the last bit on either path; the compiled
+kernel only adds the count columns Chao1 and ACE use (whole numbers, exact in any order), where numpy needs a
+temporary per column. Shared numpy code in :mod:`.alpha` turns the sums into metrics. Bray–Curtis: the compiled
+path is a sparse inverted-index kernel, the fallback scipy's own ``cdist``/``pdist``; they agree to about 1e-15
+(tests require 1e-12). The compiled kernels live in :mod:`._compiled`, imported on first use.
 
 Which path runs:
 
@@ -16,6 +18,7 @@ Which path runs:
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -24,15 +27,19 @@ import numpy as np
 
 BACKENDS = ("auto", "numba", "numpy")
 
-HAVE_NUMBA = False
-if not os.environ.get("GUTSKIN_NO_NUMBA"):
-    try:  # pragma: no branch - depends on the environment
-        import numba
-        from numba import njit, prange
+#: numba is installed (the optional extra "fast") and not switched off. It is imported only when a compiled
+#: kernel first runs (:mod:`._compiled`): importing it and loading a cached kernel cost most of a second, which
+#: every process paid at start-up (the web app, each cohort worker) though most never needed a compiled path
+def _numba_installed() -> bool:
+    if os.environ.get("GUTSKIN_NO_NUMBA"):
+        return False
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):  # a module entry set to None (tests) or a broken install
+        return False
 
-        HAVE_NUMBA = True
-    except ImportError:  # the "fast" extra is not installed
-        HAVE_NUMBA = False
+
+HAVE_NUMBA = _numba_installed()
 
 _backend: ContextVar[str] = ContextVar("gutskin_kernel_backend", default="auto")
 
@@ -73,37 +80,43 @@ ALPHA_SUMS = ("total", "sum_xlogx", "sum_sq", "observed", "singletons", "doublet
 RARE_THRESHOLD = 10
 
 
-def alpha_sums(indptr: np.ndarray, data: np.ndarray) -> np.ndarray:
+def alpha_sums(indptr: np.ndarray, data: np.ndarray, counts: bool = True) -> np.ndarray:
     """Per-row sums over the positive entries of a CSR matrix, shape (rows, len(ALPHA_SUMS)).
 
     ``rare_*`` use the ACE rare threshold of 10 (entries ``x <= 10``): number of rare taxa, individuals
-    in rare taxa (Σx) and Σx(x−1).
+    in rare taxa (Σx) and Σx(x−1). ``counts=False`` leaves the five count columns (singletons … rare_gamma,
+    which only Chao1 and ACE use) at zero.
+
+    The first four columns always come from numpy (vectorised, pairwise sums per row), whichever backend is
+    chosen, so a sample's Shannon and Simpson are the same to the last bit however it is computed. The count
+    columns are sums of whole numbers when they are used (Chao1 and ACE need integer counts), exact in any
+    order; the compiled kernel computes them when numba is there, because numpy needs a temporary per column.
     """
+    indptr = indptr.astype(np.int64, copy=False)
     n = indptr.size - 1
     out = np.zeros((n, len(ALPHA_SUMS)), dtype=np.float64)
     if n == 0:
         return out
-    compiled = backend() == "numba"
+    compiled = counts and backend() == "numba"
     # blocks of whole rows holding about BLOCK_NNZ values each bound the temporaries
-    indptr = indptr.astype(np.int64, copy=False)
     start = 0
     while start < n:
         stop = int(np.searchsorted(indptr, indptr[start] + BLOCK_NNZ, side="right")) - 1
         stop = min(max(stop, start + 1), n)
         lo, hi = indptr[start], indptr[stop]
+        ptr, block, rows = indptr[start:stop + 1] - lo, data[lo:hi], out[start:stop]
+        _moment_sums_numpy(ptr, block, rows)
         if compiled:
-            # numpy's vectorised logarithm is five times faster than one call per value inside the loop; the
-            # loop skips the entries it is not defined for (zeros)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                logs = np.log(data[lo:hi])
-            _alpha_sums_numba(indptr[start:stop + 1] - lo, data[lo:hi], logs, out[start:stop])
-        else:
-            _alpha_sums_numpy(indptr[start:stop + 1] - lo, data[lo:hi], out[start:stop])
+            from . import _compiled
+
+            _compiled.count_sums(ptr, block, rows)
+        elif counts:
+            _count_sums_numpy(ptr, block, rows)
         start = stop
     return out
 
 
-#: Values per block in the numpy alpha path.
+#: Values per block in the alpha sums.
 BLOCK_NNZ = 1 << 20
 
 
@@ -116,19 +129,33 @@ def _segment_sums(values: np.ndarray, indptr: np.ndarray, nonempty: np.ndarray) 
     return res
 
 
-def _alpha_sums_numpy(indptr: np.ndarray, data: np.ndarray, out: np.ndarray) -> None:
+def _positive(indptr: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries > 0 only (explicit zeros dropped), so every entry is a present taxon."""
     pos = data > 0
-    if not pos.all():  # drop explicit zeros so every entry below is a present taxon
-        rows = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))[pos]
-        data = data[pos]
-        indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=indptr.size - 1))))
+    if pos.all():
+        return indptr, data
+    rows = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))[pos]
+    return np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=indptr.size - 1)))), data[pos]
+
+
+def _moment_sums_numpy(indptr: np.ndarray, data: np.ndarray, out: np.ndarray) -> None:
+    """Columns total, Σx·ln x, Σx², observed: one scratch array reused for every product."""
+    indptr, data = _positive(indptr, data)
     nonempty = np.diff(indptr) > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        xlogx = data * np.log(data)
+    scratch = np.empty_like(data)
     out[:, 0] = _segment_sums(data, indptr, nonempty)
-    out[:, 1] = _segment_sums(xlogx, indptr, nonempty)
-    out[:, 2] = _segment_sums(data * data, indptr, nonempty)
+    np.log(data, out=scratch)
+    np.multiply(data, scratch, out=scratch)
+    out[:, 1] = _segment_sums(scratch, indptr, nonempty)
+    np.multiply(data, data, out=scratch)
+    out[:, 2] = _segment_sums(scratch, indptr, nonempty)
     out[:, 3] = np.diff(indptr)
+
+
+def _count_sums_numpy(indptr: np.ndarray, data: np.ndarray, out: np.ndarray) -> None:
+    """Columns singletons, doubletons, rare taxa, rare individuals, rare Σx(x−1)."""
+    indptr, data = _positive(indptr, data)
+    nonempty = np.diff(indptr) > 0
     out[:, 4] = _segment_sums((data == 1).astype(np.float64), indptr, nonempty)
     out[:, 5] = _segment_sums((data == 2).astype(np.float64), indptr, nonempty)
     rare = data <= RARE_THRESHOLD
@@ -155,7 +182,9 @@ def bray_curtis_cross(a, b) -> np.ndarray:
     b_sum = np.asarray(b.sum(axis=1), dtype=np.float64).ravel()
     out = np.empty((a.shape[0], b.shape[0]), dtype=np.float64)
     it = _index_dtype(max(a.shape[1], b.shape[0]))
-    _bc_cross_inverted(a.indptr.astype(np.int64, copy=False), a.indices.astype(it, copy=False), a.data, a_sum,
+    from . import _compiled
+
+    _compiled.bc_cross_inverted(a.indptr.astype(np.int64, copy=False), a.indices.astype(it, copy=False), a.data, a_sum,
                        csc.indptr.astype(np.int64, copy=False), csc.indices.astype(it, copy=False), csc.data, b_sum,
                        out)
     return out
@@ -169,111 +198,17 @@ def bray_curtis_pairs(a) -> np.ndarray:
     n = a.shape[0]
     out = np.zeros((n, n), dtype=np.float64)
     it = _index_dtype(max(a.shape[1], n))
-    _bc_pairs_inverted(a.indptr.astype(np.int64, copy=False), a.indices.astype(it, copy=False), a.data, sums,
+    from . import _compiled
+
+    _compiled.bc_pairs_inverted(a.indptr.astype(np.int64, copy=False), a.indices.astype(it, copy=False), a.data, sums,
                        csc.indptr.astype(np.int64, copy=False), csc.indices.astype(it, copy=False), csc.data, out)
     return out
 
 
-if HAVE_NUMBA:
-
-    @njit(parallel=True, cache=True)
-    def _alpha_sums_numba(indptr, data, logs, out):  # pragma: no cover - compiled
-        n = indptr.size - 1
-        for i in prange(n):
-            total = 0.0
-            sxlx = 0.0
-            ssq = 0.0
-            obs = 0.0
-            f1 = 0.0
-            f2 = 0.0
-            srare = 0.0
-            nrare = 0.0
-            grare = 0.0
-            for k in range(indptr[i], indptr[i + 1]):
-                x = data[k]
-                if x > 0.0:
-                    total += x
-                    sxlx += x * logs[k]
-                    ssq += x * x
-                    obs += 1.0
-                    if x == 1.0:
-                        f1 += 1.0
-                    elif x == 2.0:
-                        f2 += 1.0
-                    if x <= 10.0:
-                        srare += 1.0
-                        nrare += x
-                        grare += x * (x - 1.0)
-            out[i, 0] = total
-            out[i, 1] = sxlx
-            out[i, 2] = ssq
-            out[i, 3] = obs
-            out[i, 4] = f1
-            out[i, 5] = f2
-            out[i, 6] = srare
-            out[i, 7] = nrare
-            out[i, 8] = grare
-
-    @njit(parallel=True, cache=True)
-    def _bc_cross_inverted(a_ptr, a_idx, a_dat, a_sum, c_ptr, c_row, c_dat, b_sum, out):  # pragma: no cover
-        nq = a_ptr.size - 1
-        nr = b_sum.size
-        for i in prange(nq):
-            acc = np.zeros(nr)
-            for k in range(a_ptr[i], a_ptr[i + 1]):
-                j = a_idx[k]
-                q = a_dat[k]
-                for t in range(c_ptr[j], c_ptr[j + 1]):
-                    v = c_dat[t]
-                    acc[c_row[t]] += q if q < v else v
-            sa = a_sum[i]
-            for r in range(nr):
-                den = sa + b_sum[r]
-                out[i, r] = (den - 2.0 * acc[r]) / den if den > 0.0 else np.nan
-
-    @njit(cache=True)
-    def _first_above(rows, lo, hi, i):  # pragma: no cover
-        # first position in rows[lo:hi] (sorted) holding a row index > i
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if rows[mid] <= i:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
-
-    @njit(parallel=True, cache=True)
-    def _bc_pairs_inverted(ptr, idx, dat, sums, c_ptr, c_row, c_dat, out):  # pragma: no cover
-        # upper triangle only; rows are taken in pairs (p, n-1-p) so both threads get the same work
-        n = sums.size
-        half = (n + 1) // 2
-        for p in prange(half):
-            acc = np.zeros(n)
-            first = np.int64(p)
-            for which in range(2):
-                i = first if which == 0 else np.int64(n - 1) - first
-                if which == 1 and i == first:
-                    continue
-                for r in range(i + 1, n):
-                    acc[r] = 0.0
-                for k in range(ptr[i], ptr[i + 1]):
-                    j = idx[k]
-                    q = dat[k]
-                    hi = c_ptr[j + 1]
-                    for t in range(_first_above(c_row, c_ptr[j], hi, i), hi):
-                        v = c_dat[t]
-                        acc[c_row[t]] += q if q < v else v
-                si = sums[i]
-                for r in range(i + 1, n):
-                    den = si + sums[r]
-                    d = (den - 2.0 * acc[r]) / den if den > 0.0 else np.nan
-                    out[i, r] = d
-                    out[r, i] = d
-
-    def numba_threads() -> int:
-        return int(numba.get_num_threads())
-
-else:  # pragma: no cover - exercised in the no-numba subprocess test
-
-    def numba_threads() -> int:
+def numba_threads() -> int:
+    """Threads the compiled kernels use (0 without numba); imports numba."""
+    if not HAVE_NUMBA:
         return 0
+    from . import _compiled
+
+    return _compiled.threads()

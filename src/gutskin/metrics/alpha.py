@@ -141,7 +141,9 @@ def alpha_diversity(
             if refused == "raise":
                 raise RefusedError(f"{' and '.join(wanted_counts)} refused: {reason}")
             refusals = dict.fromkeys(wanted_counts, reason)
-    sums = _kernels.alpha_sums(m.indptr, m.data)
+    # the count columns feed only Chao1 and ACE: not summed when neither is asked for or both are refused
+    counts = any(n in COUNT_METRICS and n not in refusals for n in names)
+    sums = _kernels.alpha_sums(m.indptr, m.data, counts=counts)
     values = finish(sums, names, base=base, skip=set(refusals))
     frame = pd.DataFrame(values, index=tab.ids, columns=names)
     if "observed" in frame:
@@ -149,7 +151,8 @@ def alpha_diversity(
     frame.attrs.update({
         "rank": rank if tab.profile is not None else None,
         "shannon_base": SHANNON_BASE_NOTE if base is None else f"log base {base}",
-        "backend": _kernels.backend(),
+        # the compiled kernel computes only the count columns (see alpha_sums)
+        "backend": "numba" if counts and _kernels.backend() == "numba" else "numpy",
         "refused": refusals,
     })
     return frame

@@ -133,6 +133,25 @@ def test_tsv_output_and_resume(cohort_dir: Path, tmp_path: Path, single: pd.Data
     np.testing.assert_allclose(back[cols].to_numpy(float), single[cols].to_numpy(float), rtol=1e-12, atol=1e-12)
 
 
+def test_a_damaged_part_is_scored_again(cohort_dir: Path, tmp_path: Path, single: pd.DataFrame) -> None:
+    """Parts are not synced to disk; one cut short (a power cut) is found unreadable and scored again."""
+    out = tmp_path / "scores.parquet"
+    job = ScoreJob(str(cohort_dir), intervals=True, features=True)
+    work = tmp_path / ".scores.parquet.parts"
+    work.mkdir()
+    (work / "job.txt").write_text(repr(job))
+    pids = CohortStore(cohort_dir).partition_ids()
+    write_part(work, pids[0], score_partition(job, pids[0]))
+    whole = (work / f"{pids[0]}.arrow").read_bytes()
+    (work / f"{pids[0]}.arrow").write_bytes(whole[: len(whole) // 2])
+    (work / f"{pids[-1]}.arrow").write_bytes(b"")
+    run = score_cohort(cohort_dir, out, job=job)
+    assert run.resumed == 0 and run.n_samples == len(single)
+    back = read_scores(out)
+    cols = [c for c in single.columns if pd.api.types.is_float_dtype(single[c])]
+    np.testing.assert_allclose(back[cols].to_numpy(float), single[cols].to_numpy(float), rtol=1e-12, atol=1e-12)
+
+
 def test_unknown_reference_is_one_clear_error(cohort_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no reference named"):
         score_cohort(cohort_dir, tmp_path / "s.parquet", job=ScoreJob(str(cohort_dir), reference="nope"))

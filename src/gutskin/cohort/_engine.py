@@ -127,7 +127,9 @@ class PartitionProfile(Profile):
     """
 
     def __init__(self, profile: Profile) -> None:
-        super().__init__(profile.values, profile.samples, profile.taxa, profile.info, profile.layout)
+        # the parts of a Profile that was checked when it was built: taken as they are, not checked again
+        self.values, self.samples, self.taxa = profile.values, profile.samples, profile.taxa
+        self.info, self.layout = profile.info, profile.layout
         self._views: dict[str, Profile] = {}
 
     def at_rank(self, rank: str) -> Profile:

@@ -78,9 +78,34 @@ def write_part(work: str | os.PathLike[str], pid: str, frame: pd.DataFrame) -> N
     for i, f in enumerate(table.schema):
         if f.name != "sample" and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)):
             table = table.set_column(i, f.name, pc.dictionary_encode(table.column(i)))
-    with atomic_path(Path(work) / f"{pid}{PART_SUFFIX}") as tmp, pa.OSFile(str(tmp), "wb") as sink, \
-            pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+    # renamed into place when whole, so a crash leaves no half part; not synced to disk (a part is scratch: after
+    # a power cut, a part the disk lost is found unreadable by the next run and scored again, see usable_parts)
+    final = Path(work) / f"{pid}{PART_SUFFIX}"
+    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    try:
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def usable_parts(work: Path) -> set[str]:
+    """Partitions whose results in ``work`` can be read back; unreadable ones are removed (to be scored again)."""
+    ok = set()
+    for path in work.glob(f"p*{PART_SUFFIX}"):
+        try:
+            with pa.memory_map(str(path)) as source:
+                reader = pa.ipc.open_file(source)
+                rows = sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+        except (OSError, pa.ArrowInvalid):
+            path.unlink(missing_ok=True)
+            continue
+        if rows:
+            ok.add(path.stem)
+        else:
+            path.unlink(missing_ok=True)
+    return ok
 
 
 def _part_schema(path: Path) -> pa.Schema:
@@ -255,7 +280,7 @@ def score_cohort(root: str | os.PathLike[str], output: str | os.PathLike[str], *
     work.mkdir(exist_ok=True)
     marker.write_text(repr(job), encoding="utf-8")
     sizes = {p.id: p.n_samples for p in manifest.partitions}
-    finished = {p.stem for p in work.glob(f"p*{PART_SUFFIX}")}
+    finished = usable_parts(work)
     todo = [pid for pid in sizes if pid not in finished]
     resumed = len(sizes) - len(todo)
     done_samples = sum(sizes[p] for p in finished if p in sizes)

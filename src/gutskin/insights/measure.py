@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import RefusedError
 from ..knowledge.base import KnowledgeBase
 from ..knowledge.schema import Feature
-from ..profile import Profile
+from ..profile import Profile, by_taxa
 from ..reference import calibration
 from ..reference.measures import metric_values
 from ..reference.model import Reference
@@ -106,6 +106,7 @@ class SampleMeasurer:
             metrics = metric_values(sample, reference.metric_rank)
         self.metrics, self.metric_warnings = metrics
         self._tables = {}
+        self._rows: dict[str, np.ndarray] = {}
         self._indexes: dict[str, tuple[dict[str, int], dict[int, list[int]]]] = {}
         #: intervals put off until :meth:`finish` (None: computed at once)
         self._pending: list[tuple[Measurement, float, int, bool]] | None = None
@@ -150,14 +151,19 @@ class SampleMeasurer:
             self._tables[rank] = rank_table(self.sample, rank)
         return self._tables[rank]
 
+    def _row(self, rank: str, table) -> np.ndarray:
+        """The sample's values at ``rank`` as a dense row: a hundred features each pick a few columns, and
+        picking from a sparse matrix cost more than the rest of the measuring."""
+        if rank not in self._rows:
+            self._rows[rank] = np.asarray(table.values[0].toarray(), dtype=np.float64).ravel()
+        return self._rows[rank]
+
     def _index(self, rank: str, table) -> tuple[dict[str, int], dict[int, list[int]]]:
         """Column of each key and columns of each taxid (a lookup per feature instead of a scan of the table)."""
         if rank not in self._indexes:
-            by_taxid: dict[int, list[int]] = {}
-            for j, t in enumerate(table.taxids):
-                if t is not None:
-                    by_taxid.setdefault(t, []).append(j)
-            self._indexes[rank] = ({k: j for j, k in enumerate(table.keys)}, by_taxid)
+            # the keys and taxids come from the plan worked out once per taxa table, so every one-sample slice
+            # of a partition shares them: build their index once per such list, not once per sample
+            self._indexes[rank] = by_taxa(table.keys, ("measure index", rank), lambda: _column_index(table))
         return self._indexes[rank]
 
     def _name_keys(self, feature: Feature) -> set[str]:
@@ -266,9 +272,12 @@ class SampleMeasurer:
             cols += [j for j in by_taxid.get(feature.ncbi_taxid, []) if j not in cols]
         ref_taxa = self.reference.taxa.get(rank, {})
         ref_hits = [ref_taxa[k] for k in keys if k in ref_taxa]
-        value = float(table.values[0, cols].sum()) if cols else 0.0
+        row = self._row(rank, table)
+        picked = row[cols]
+        # the stored (non-zero) values in column order, summed as the sparse row's selection sums them
+        value = float(picked[picked != 0].sum()) if cols else 0.0
         m.value = value
-        m.matched = [table.names[j] for j in cols if table.values[0, j] > 0]
+        m.matched = [table.names[j] for j, x in zip(cols, picked.tolist(), strict=True) if x > 0]
         if not ref_hits:
             if cols and value > 0:
                 m.reason = f"found in the sample but not in the reference {self.reference.name}"
@@ -306,6 +315,14 @@ class SampleMeasurer:
         if split:
             m.reason = (f"measured as the current genus {feature.name}; studies that named it earlier or by 16S also "
                         f"counted what is now {', '.join(split)}, so the evidence's {feature.name} is wider")
+
+
+def _column_index(table) -> tuple[dict[str, int], dict[int, list[int]]]:
+    by_taxid: dict[int, list[int]] = {}
+    for j, t in enumerate(table.taxids):
+        if t is not None:
+            by_taxid.setdefault(t, []).append(j)
+    return {k: j for j, k in enumerate(table.keys)}, by_taxid
 
 
 def measure_all(sample: Profile, reference: Reference, kb: KnowledgeBase,

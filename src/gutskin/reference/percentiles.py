@@ -79,18 +79,25 @@ def percentile_records(profile: Profile, reference: Reference, *, taxa: bool = T
     values, _ = metric_values(profile, reference.metric_rank)
     # across profiler versions or profilers only quantities shown to transfer are placed, with a wider interval
     exact = relation(profile, reference) == "exact"
+    # per metric, every sample at once: the values, percentiles and Jeffreys intervals (one vectorised quantile
+    # call per metric gives the same numbers as one scalar call per sample and metric, at a fraction of the cost)
+    placed = []
+    for metric, dist in reference.metrics.items():
+        if metric not in values.columns or dist.n == 0 or (not exact and metric not in TRANSFERABLE):
+            continue
+        xs = [float(x) for x in values[metric].tolist()]
+        ps = [dist.cdf(x) if np.isfinite(x) else float("nan") for x in xs]
+        lo, hi = jeffreys_many(np.array(ps, dtype=np.float64), dist.n)
+        los, his = lo.tolist(), hi.tolist()
+        if not exact:
+            los = [max(0.0, v - VERSION_MARGIN) for v in los]
+            his = [min(1.0, v + VERSION_MARGIN) for v in his]
+        placed.append((metric, dist, xs, ps, los, his, dist.q(0.10), dist.q(0.90)))
     for i, sample in enumerate(profile.samples):
-        for metric, dist in reference.metrics.items():
-            if metric not in values.columns or dist.n == 0 or (not exact and metric not in TRANSFERABLE):
-                continue
-            x = float(values.iat[i, values.columns.get_loc(metric)])
-            p = dist.cdf(x) if np.isfinite(x) else float("nan")
-            lo, hi = jeffreys(p, dist.n)
-            if not exact:
-                lo, hi = max(0.0, lo - VERSION_MARGIN), min(1.0, hi + VERSION_MARGIN)
-            rows.append({"sample": sample, "kind": "metric", "feature": metric, "rank": None, "value": x,
-                         "percentile": p, "ci_low": lo, "ci_high": hi, "typical_low": dist.q(0.10),
-                         "typical_high": dist.q(0.90), "prevalence": None, "status": _status(p),
+        for metric, dist, xs, ps, los, his, low, high in placed:
+            rows.append({"sample": sample, "kind": "metric", "feature": metric, "rank": None, "value": xs[i],
+                         "percentile": ps[i], "ci_low": los[i], "ci_high": his[i], "typical_low": low,
+                         "typical_high": high, "prevalence": None, "status": _status(ps[i]),
                          "n_reference": dist.n, "reference": reference.name})
     if taxa and exact:
         for rank in TAXON_RANKS:

@@ -33,6 +33,9 @@ _EFFECT_DIRECTION = {"benefit": "up", "association": "up", "no_effect": "no_diff
 normalise_name = normalise
 
 
+_ROWS_MEMO_LIMIT = 4096
+
+
 @dataclass(eq=False)
 class KnowledgeBase:
     """Conditions, features, studies, association rows, markers and recommendation rules, cross-checked."""
@@ -48,6 +51,8 @@ class KnowledgeBase:
     _names: dict[str, str] = field(default_factory=dict, repr=False)
     #: grades already derived, by (condition, feature, population, row count); see :meth:`grade`
     _grade_memo: dict[tuple, GradeSummary | None] = field(default_factory=dict, repr=False)
+    #: association queries already answered, by their arguments and the row count; see :meth:`associations`
+    _rows_memo: dict[tuple, tuple[Association, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for f in self.features_by_id.values():
@@ -156,6 +161,21 @@ class KnowledgeBase:
         group plus rows that span ages or do not state them. ``include_descendants`` adds rows on finer
         features (a genus also gets its species' rows).
         """
+        # a report asks the same few hundred questions for every sample (each panel, each feature); a scan of
+        # every row with its population worked out was most of building the panels. The row count in the key
+        # keeps a knowledge base grown after loading from answering from a stale list
+        key = (condition, feature, None if population is None else str(population), grade, include_descendants,
+               len(self.association_rows))
+        hit = self._rows_memo.get(key)
+        if hit is None:
+            if len(self._rows_memo) >= _ROWS_MEMO_LIMIT:  # a server answering arbitrary queries does not grow
+                self._rows_memo.clear()
+            hit = self._rows_memo[key] = tuple(self._associations(condition, feature, population, grade,
+                                                                   include_descendants))
+        return list(hit)
+
+    def _associations(self, condition: str | None, feature: str | None, population: str | Population | None,
+                      grade: str | None, include_descendants: bool) -> list[Association]:
         rows = self.association_rows
         if condition is not None:
             cid = self.resolve_condition(condition)

@@ -21,6 +21,7 @@ in research groups; it is not a probability of having the condition and never a 
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
@@ -153,29 +154,20 @@ def build_panel(condition: str, measurements: dict[str, Measurement], kb: Knowle
     cond = kb.condition(condition)
     avoid = set(cond.avoid_as_marker)
     items: list[PanelItem] = []
-    feature_ids = list(dict.fromkeys(a.feature for a in kb.associations(condition, population=population)))
-    for fid in feature_ids:
-        summary = kb.grade(condition, fid, population=population, include_descendants=False)
-        if summary is None:
-            continue
+    for fid, summary, rows, evidence, name in _panel_evidence(kb, condition, population):
         m = measurements.get(fid)
         if m is None:
             continue
         weight = GRADE_WEIGHT[summary.grade] * (CONFLICT_FACTOR if summary.conflict else 1.0)
         if fid in avoid:
             weight = 0.0
-        rows = kb.associations(condition, fid, population=population)
         subgroup, belongs = _subgroup(rows, sex)
         if subgroup and not belongs:
             weight = 0.0  # a finding in men (or women, or another subgroup) applies only to matching people
-        evidence = [EvidenceLine(
-            association=a.id, direction=a.direction.value, grade=a.grade, design=a.design.value, size=a.size,
-            population=a.effective_population.value, citation=a.citation.short,
-            identifiers=a.citation.identifiers, note=a.note or a.effect) for a in rows]
         items.append(PanelItem(
-            feature=fid, name=kb.feature(fid).display_name, grade=summary.grade, grade_label=summary.grade_label,
+            feature=fid, name=name, grade=summary.grade, grade_label=summary.grade_label,
             direction=summary.direction, conflict=summary.conflict, alignment=_alignment(summary.direction, m.status),
-            weight=weight, measurement=m, evidence=evidence, rationale=summary.rationale, subgroup=subgroup,
+            weight=weight, measurement=m, evidence=list(evidence), rationale=summary.rationale, subgroup=subgroup,
             main_point_eligible=(summary.grade in ("A", "B", "C") and not summary.conflict and weight > 0
                                  and (not subgroup or belongs) and m.status != "not_measured")))
     order = {"toward": 0, "away": 1, "neither": 2, "no_direction": 3, "unknown": 4}
@@ -210,6 +202,30 @@ def build_panel(condition: str, measurements: dict[str, Measurement], kb: Knowle
                  interval=interval, counts=counts, statement=statement, notes=notes, raw_score=raw_score,
                  raw_interval=raw_interval, lean_calibration=lean_cal, validation=validation,
                  lean_main_point=lean_main)
+
+
+#: per knowledge base, per (condition, population): what a panel shows of each graded feature that does not depend
+#: on the person (grade, evidence rows and lines, name); a report of thousands of samples builds it once
+_EVIDENCE: weakref.WeakKeyDictionary[KnowledgeBase, dict[tuple, list[tuple]]] = weakref.WeakKeyDictionary()
+
+
+def _panel_evidence(kb: KnowledgeBase, condition: str, population: str | None) -> list[tuple]:
+    memo = _EVIDENCE.setdefault(kb, {})
+    key = (condition, population, len(kb.association_rows))
+    if key not in memo:
+        out = []
+        for fid in dict.fromkeys(a.feature for a in kb.associations(condition, population=population)):
+            summary = kb.grade(condition, fid, population=population, include_descendants=False)
+            if summary is None:
+                continue
+            rows = kb.associations(condition, fid, population=population)
+            evidence = tuple(EvidenceLine(
+                association=a.id, direction=a.direction.value, grade=a.grade, design=a.design.value, size=a.size,
+                population=a.effective_population.value, citation=a.citation.short,
+                identifiers=a.citation.identifiers, note=a.note or a.effect) for a in rows)
+            out.append((fid, summary, rows, evidence, kb.feature(fid).display_name))
+        memo[key] = out
+    return memo[key]
 
 
 def _lower(name: str) -> str:

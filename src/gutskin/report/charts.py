@@ -10,6 +10,7 @@ chart relies on colour alone (the person is a labelled marker, zones carry words
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -155,8 +156,15 @@ def _cdf(x: float, probs: Sequence[float], values: Sequence[float]) -> float:
 def density_from_quantiles(probs: Sequence[float], values: Sequence[float], xs: Sequence[float],
                            bandwidth: float) -> list[float]:
     """Smoothed density of a distribution known by its quantiles: (F(x+h) − F(x−h)) / 2h."""
-    return [(_cdf(x + bandwidth, probs, values) - _cdf(x - bandwidth, probs, values)) / (2 * bandwidth)
-            for x in xs]
+    return list(_density(tuple(probs), tuple(values), tuple(xs), bandwidth))
+
+
+@functools.lru_cache(maxsize=1024)
+def _density(probs: tuple[float, ...], values: tuple[float, ...], xs: tuple[float, ...],
+             bandwidth: float) -> tuple[float, ...]:
+    # the same reference curve is drawn for every person whose value lies inside it: drawn once
+    return tuple((_cdf(x + bandwidth, probs, values) - _cdf(x - bandwidth, probs, values)) / (2 * bandwidth)
+                 for x in xs)
 
 
 def distribution_chart(*, probabilities: Sequence[float], values: Sequence[float], n: int, person: float | None,

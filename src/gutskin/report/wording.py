@@ -6,6 +6,7 @@ beyond layout labels. Change wording here, and only here.
 
 from __future__ import annotations
 
+import functools
 import re
 
 NOT_AVAILABLE = "not available in this version"
@@ -195,8 +196,13 @@ _FIELD_PATH = re.compile(r"\b(?:about_you|skin|allergies|diet|lifestyle|medicine
 _GUTSKIN_SEED = re.compile(r"\bgutskin seed advice\b", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def plain(text: str) -> str:
-    """``text`` without internal ids, research-note pointers or questionnaire field paths (for people)."""
+    """``text`` without internal ids, research-note pointers or questionnaire field paths (for people).
+
+    Remembered: a report passes every text it shows through here, and most are the knowledge base's own
+    sentences, the same for every person (five regular expressions each were a tenth of building a report).
+    """
     text = _KB_KEY.sub("", text)
     text = _MARKER.sub("", text)
     text = _NOTES_FILE.sub("", text)

@@ -107,6 +107,7 @@ class SampleMeasurer:
         self.metrics, self.metric_warnings = metrics
         self._tables = {}
         self._rows: dict[str, np.ndarray] = {}
+        self._metric_values: dict[str, float] | None = None
         self._indexes: dict[str, tuple[dict[str, int], dict[int, list[int]]]] = {}
         #: intervals put off until :meth:`finish` (None: computed at once)
         self._pending: list[tuple[Measurement, float, int, bool]] | None = None
@@ -150,6 +151,14 @@ class SampleMeasurer:
         if rank not in self._tables:
             self._tables[rank] = rank_table(self.sample, rank)
         return self._tables[rank]
+
+    def _metric_row(self) -> dict[str, float]:
+        """The sample's metric values by name (a dozen features read them; a column lookup in a DataFrame per
+        feature cost more than placing it)."""
+        if self._metric_values is None:
+            self._metric_values = {str(c): float(v) for c, v in
+                                   zip(self.metrics.columns, self.metrics.iloc[0].tolist(), strict=True)}
+        return self._metric_values
 
     def _row(self, rank: str, table) -> np.ndarray:
         """The sample's values at ``rank`` as a dense row: a hundred features each pick a few columns, and
@@ -220,10 +229,11 @@ class SampleMeasurer:
             m.reason = (f"not placed: the reference {self.reference.name} was profiled differently and {metric} "
                         "was not shown to transfer between namings or profiler versions")
             return m
-        if metric not in self.metrics.columns:
+        row = self._metric_row()
+        if metric not in row:
             m.reason = f"{metric} could not be computed for this profile"
             return m
-        x = float(self.metrics[metric].iloc[0])
+        x = row[metric]
         m.value = _clean(x)
         dist = self.reference.metrics.get(metric)
         if m.value is None:

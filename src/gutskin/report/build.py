@@ -90,18 +90,31 @@ def _plain(model: Any) -> Any:
     """Remove internal ids, research-note pointers and questionnaire field paths from person-facing text."""
     from pydantic import BaseModel
 
-    def clean(value: Any, field: str | None) -> Any:
+    # (value, changed): a model is copied only where some text in it changes, so the thousands of parts that
+    # hold nothing to clean are not copied field by field (that was half the cost of building a report)
+    def clean(value: Any, field: str | None) -> tuple[Any, bool]:
         if isinstance(value, BaseModel):
-            return value.model_copy(update={k: clean(getattr(value, k), k) for k in type(value).model_fields})
+            updates = {}
+            for k in type(value).model_fields:
+                new, changed = clean(getattr(value, k), k)
+                if changed:
+                    updates[k] = new
+            return (value.model_copy(update=updates), True) if updates else (value, False)
         if isinstance(value, str):
-            return value if field in _KEEP else W.plain(value)
+            if field in _KEEP:
+                return value, False
+            new = W.plain(value)
+            return (new, True) if new != value else (value, False)
         if isinstance(value, list):
-            return [clean(x, field) for x in value]
+            items = [clean(x, field) for x in value]
+            return ([x for x, _ in items], True) if any(c for _, c in items) else (value, False)
         if isinstance(value, dict):
-            return {k: clean(x, field) for k, x in value.items()}
-        return value
+            pairs = {k: clean(x, field) for k, x in value.items()}
+            return ({k: x for k, (x, _) in pairs.items()}, True) if any(c for _, c in pairs.values()) else (value,
+                                                                                                          False)
+        return value, False
 
-    return clean(model, None)
+    return clean(model, None)[0]
 
 
 def build_reports(profile: Profile, samples: Sequence[str] | None = None, questionnaire: Any = None,

@@ -20,6 +20,7 @@ in research groups; it is not a probability of having the condition and never a 
 
 from __future__ import annotations
 
+import functools
 import json
 import weakref
 from dataclasses import asdict, dataclass, field
@@ -126,10 +127,17 @@ def _alignment(direction: str, status: str) -> str:
 
 
 def _score(items: list[PanelItem]) -> tuple[float | None, tuple[float, float] | None]:
-    scored = [(i.weight, {"toward": 1.0, "away": -1.0, "neither": 0.0}[i.alignment])
-              for i in items if i.alignment in ("toward", "away", "neither") and i.weight > 0]
+    scored = tuple((i.weight, {"toward": 1.0, "away": -1.0, "neither": 0.0}[i.alignment])
+                   for i in items if i.alignment in ("toward", "away", "neither") and i.weight > 0)
     if not scored:
         return None, None
+    return _weighted_lean(scored)
+
+
+@functools.lru_cache(maxsize=4096)
+def _weighted_lean(scored: tuple[tuple[float, float], ...]) -> tuple[float, tuple[float, float]]:
+    """The lean and its bootstrap interval for (weight, side) pairs. The bootstrap has a fixed seed, so the same
+    pairs give the same answer: remembered, as many people of a cohort share a panel's pattern."""
     w = np.array([x[0] for x in scored])
     s = np.array([x[1] for x in scored])
     score = float((w * s).sum() / w.sum())

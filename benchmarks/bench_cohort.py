@@ -360,10 +360,11 @@ def update_doc(r: dict, path: Path) -> None:
         f"| ingest into the store (profiles in memory) | {n:,} | {g('ingest', 'wall_s')} | "
         f"{g('ingest', 'peak_rss_mb')} | includes making the mixtures; store {r.get('store_mb', '—')} MB on disk |",
         f"| score: full metric set + percentiles | {g('score', 'samples')} | {g('score', 'wall_s')} | "
-        f"{g('score', 'peak_rss_mb')} | {g('score', 'partitions')} partitions; output "
-        f"{r.get('scores_mb', '—')} MB Parquet |",
+        f"{g('score', 'peak_rss_mb')} | {g('score', 'partitions')} partitions; {g('score', 'score_s')} s after "
+        f"start-up; output {r.get('scores_mb', '—')} MB Parquet |",
         f"| score: alpha metrics only | {g('alpha', 'samples')} | {g('alpha', 'wall_s')} | "
-        f"{g('alpha', 'peak_rss_mb')} | all seven alpha metrics, no percentiles |",
+        f"{g('alpha', 'peak_rss_mb')} | all seven alpha metrics, no percentiles; {g('alpha', 'score_s')} s after "
+        "Python start-up and imports |",
         f"| DuckDB SQL: observed, Shannon, Simpson | {n:,} | {g('duckdb', 'wall_s')} | {g('duckdb', 'peak_rss_mb')} | "
         f"same Parquet, {r['workers']} threads; query {g('duckdb', 'duckdb_s')} s; max difference from gutskin "
         f"{agreement:.1e} |",

@@ -9,11 +9,30 @@ Python entry points::
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import InputError, RefusedError
-from .profile import Profile, SampleInfo
-from .readers import detect_format, read, read_many
+
+if TYPE_CHECKING:
+    from .profile import Profile, SampleInfo
+    from .readers import detect_format, read, read_many
 
 __version__ = "0.1.0"
+
+#: imported on first use: the data model and the readers bring pandas and scipy (half a second), which a process
+#: that only coordinates work (a cohort run's parent, ``--help``) does not need
+_LAZY = {"Profile": ".profile", "SampleInfo": ".profile", "detect_format": ".readers", "read": ".readers",
+         "read_many": ".readers"}
+
+
+def __getattr__(name: str) -> Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(where, __name__), name)
+    globals()[name] = value
+    return value
 
 __all__ = ["InputError", "Profile", "RefusedError", "SampleInfo", "__version__", "detect_format", "read",
            "read_many"]

@@ -9,12 +9,14 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..profile import Profile
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..profile import Profile
 
 VERSION = __version__
 
@@ -118,27 +120,11 @@ def resources() -> object:
     return Resources.load(Settings.from_environ(os.environ))
 
 
-class PartitionProfile(Profile):
-    """A partition's Profile that computes each rank view once.
+def __getattr__(name: str) -> object:
+    # PartitionProfile subclasses the data model (pandas, scipy): imported when a task first needs it, so the
+    # process that only coordinates a run does not
+    if name == "PartitionProfile":
+        from ._partition import PartitionProfile
 
-    The driver asks for the same rank several times (alpha diversity, every index, composition, reference
-    values), and rolling thousands of samples up to a rank is a sparse product each time. A Profile is not
-    changed after it is built, so the views can be kept; the numbers are exactly those of a plain Profile.
-    """
-
-    def __init__(self, profile: Profile) -> None:
-        # the parts of a Profile that was checked when it was built: taken as they are, not checked again
-        self.values, self.samples, self.taxa = profile.values, profile.samples, profile.taxa
-        self.info, self.layout = profile.info, profile.layout
-        self._views: dict[str, Profile] = {}
-
-    def at_rank(self, rank: str) -> Profile:
-        view = self._views.get(rank)
-        if view is None:
-            view = self._views[rank] = super().at_rank(rank)
-        return view
-
-    def rank_totals(self, rank: str) -> np.ndarray:
-        # a view built already holds just that rank's values: summing it reads a fraction of the matrix
-        view = self._views.get(rank)
-        return super().rank_totals(rank) if view is None else np.asarray(view.values.sum(axis=1)).ravel()
+        return PartitionProfile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,10 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -32,6 +31,12 @@ from ..io import atomic_path
 from . import _engine
 from .executors import Executor
 from .store import CohortStore
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is imported inside the functions that make tables (all run in the workers): the process that coordinates
+# a run reads the manifest and assembles Arrow parts, and starting it should not wait for pandas
 
 #: columns that describe a sample rather than measure it (left out of group comparisons)
 ID_COLUMNS = ("partition", "reference", "reference_match", "reference_note")
@@ -59,6 +64,8 @@ def score_partition(job: ScoreJob, pid: str) -> pd.DataFrame:
     if job.percentiles:
         table = add_percentiles(table, profile, job.reference, intervals=job.intervals, table_rank=job.rank)
     if job.features:
+        import pandas as pd
+
         from .features import feature_values
 
         table = pd.concat([table, feature_values(profile).set_axis(table.index, axis=0)], axis=1)
@@ -178,6 +185,8 @@ def add_percentiles(table: pd.DataFrame, profile: Any, name: str | None, *, inte
                 lo, hi = np.maximum(0.0, lo - margin), np.minimum(1.0, hi + margin)
             cols[f"{metric}_ci_low"] = lo
             cols[f"{metric}_ci_high"] = hi
+    import pandas as pd
+
     extra = pd.DataFrame(cols, index=table.index)
     extra["reference"] = ref.name
     extra["reference_match"] = choice.match
@@ -431,6 +440,8 @@ class _null:
 def read_scores(path: str | os.PathLike[str]) -> pd.DataFrame:
     """A scores table written by :func:`score_cohort` (Parquet, TSV or CSV), indexed by sample."""
     path = Path(path)
+    import pandas as pd
+
     if not path.is_file():
         raise InputError("file not found", path)
     kind = output_format(path, None)

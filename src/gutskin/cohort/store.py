@@ -28,18 +28,23 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import scipy.sparse as sp
 
 from ..errors import InputError
 from ..io import write_atomic
-from ..profile import LINEAGE_COLUMNS, Profile, SampleInfo
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..profile import Profile, SampleInfo
+
+# pandas, scipy and the data model are imported where a partition is read or written: a run's coordinating
+# process reads only the manifest and never needs them (half a second of start-up before any worker begins)
 
 MANIFEST = "cohort.json"
 BAD_FILES = "bad_files.tsv"
@@ -127,6 +132,8 @@ class CohortStore:
 
     def samples(self) -> pd.DataFrame:
         """The samples table (one row per sample) of every committed partition, in partition order."""
+        import pandas as pd
+
         frames = [pd.read_parquet(self.parts_dir / pid / "samples.parquet") for pid in self.partition_ids()]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["sample", "partition"])
 
@@ -227,6 +234,10 @@ def _samples_table(samples: list[str], info: list[SampleInfo], pid: str, layout:
 
 def write_partition(folder: Path, profile: Profile, pid: str) -> int:
     """Write the three Parquet files of one partition into ``folder``; returns the number of values."""
+    import scipy.sparse as sp
+
+    from ..profile import LINEAGE_COLUMNS
+
     csr = sp.csr_matrix(profile.values)
     csr.sort_indices()
     n = profile.n_samples
@@ -274,6 +285,8 @@ def write_partition(folder: Path, profile: Profile, pid: str) -> int:
 
 
 def _str_or_none(x: object) -> str | None:
+    import pandas as pd
+
     if x is None or (isinstance(x, float) and x != x) or x is pd.NA:
         return None
     return str(x)
@@ -297,6 +310,10 @@ def _taxa(path: Path) -> pd.DataFrame:
     hit = _TAXA.get(key)
     if hit is not None:
         return hit
+    import pandas as pd
+
+    from ..profile import LINEAGE_COLUMNS
+
     taxa = pq.read_table(pa.BufferReader(raw)).to_pandas()
     taxa["taxid"] = pd.array(taxa["taxid"].tolist(), dtype="Int64")
     for col in ["key", "rank", "name", "lineage", *LINEAGE_COLUMNS]:
@@ -310,6 +327,10 @@ def _taxa(path: Path) -> pd.DataFrame:
 
 def read_partition(folder: Path) -> Profile:
     """A partition folder back as a Profile."""
+    import scipy.sparse as sp
+
+    from ..profile import Profile
+
     samples = _read_whole(folder / "samples.parquet")
     taxa = _taxa(folder / "taxa.parquet")
     n, m = samples.num_rows, len(taxa)
@@ -381,6 +402,8 @@ def _nan_as_none(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def _info_from_values(values: tuple) -> SampleInfo:
+    from ..profile import SampleInfo
+
     fields = dict(zip((*INFO_FIELDS, "extra"), values, strict=True))
     extra = fields.pop("extra")
     return SampleInfo(**fields, extra=json.loads(extra) if extra else {})

@@ -111,3 +111,19 @@ def test_low_species_resolution_is_warned(tmp_path, capsys):
     table = pd.read_csv(out, sep="\t", index_col="sample")
     assert table["warnings"].str.contains("alpha: only").all()
     assert table["guild.butyrate_producers"].isna().all()
+
+
+def test_genus_only_table_is_scored_at_genus_without_asking(tmp_path, capsys):
+    """A 16S genus table names no species: the default rank falls back to genus (as `gutskin report` does)."""
+    genus = DATA / "movingpictures_16s_gut_467" / "genus_counts.tsv.gz"
+    out = tmp_path / "genus.tsv"
+    code, captured = run(["score", str(genus), "--metrics", "alpha", "-o", str(out)], capsys)
+    assert code == 0
+    assert "measured at genus rank" in captured.err
+    table = pd.read_csv(out, sep="\t", index_col=0)
+    expected = alpha_diversity(gutskin.read(genus), ["shannon", "observed"], rank="genus")
+    np.testing.assert_allclose(table["shannon"].to_numpy(), expected["shannon"].to_numpy(), rtol=1e-12)
+    assert (table["observed"].to_numpy() == expected["observed"].to_numpy()).all()
+    # asked for by name, species is still refused in one line
+    code, captured = run(["score", str(genus), "--rank", "species", "-o", str(tmp_path / "s.tsv")], capsys)
+    assert code == 2 and "species" in captured.err

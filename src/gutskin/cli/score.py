@@ -58,8 +58,9 @@ def score(
     files: list[Path] = typer.Argument(..., help="Profile files (any supported format); several are merged."),
     out: Path = typer.Option(..., "-o", "--output", help="Output TSV: one row per sample."),
     metrics: str = typer.Option("all", "--metrics", "-m", help=METRICS_HELP),
-    rank: str = typer.Option("species", "--rank", help="Rank for alpha diversity and dysbiosis: "
-                             + ", ".join(RANKS) + "."),
+    rank: str | None = typer.Option(None, "--rank", help="Rank for alpha diversity and dysbiosis: "
+                                    + ", ".join(RANKS) + " (default: species, or genus for a table that names no "
+                                    "species, such as a 16S genus table, as `gutskin report` does)."),
     reference_profiles: list[Path] = typer.Option(None, "--reference-profiles", help="Healthy reference profile "
                                                   "files for hmp2_dysbiosis (same profiler and database as FILES)."),
     old_rank: str | None = typer.Option(None, "-r", hidden=True),
@@ -83,10 +84,15 @@ def score(
     if old_reference:
         deprecated("--reference FILE", "--reference-profiles FILE")
         reference_profiles = [*(reference_profiles or []), *old_reference]
-    if rank not in RANKS:
+    if rank is not None and rank not in RANKS:
         raise InputError(f"unknown rank {rank!r}; expected one of {', '.join(RANKS)}", field="--rank")
     profile = read_many([*files, taxonomy] if taxonomy is not None else files, fmt)
     ref = read_many(reference_profiles, fmt) if reference_profiles else None
+    if rank is None:
+        rank = "species" if profile.has_rank("species") or not profile.has_rank("genus") else "genus"
+        if rank == "genus":
+            typer.echo("note: this table names no species, so alpha diversity is measured at genus rank "
+                       "(give --rank to choose another)", err=True)
     table = score_profile(profile, metrics, rank=rank, reference=ref)
     write_table(table, out)
     n_metrics = len([c for c in table.columns if not c.endswith("_coverage") and c != "warnings"])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..profile import Profile
 from .measures import metric_values
@@ -26,6 +25,8 @@ LIST_ABSENT_ABOVE = 0.10
 def jeffreys(p: float, n: int, level: float = 0.95) -> tuple[float, float]:
     if not np.isfinite(p) or n <= 0:
         return float("nan"), float("nan")
+    from scipy import stats  # a third of a second to import; the web app starts without it
+
     k = p * n
     a = (1 - level) / 2
     lo = 0.0 if k <= 0 else float(stats.beta.ppf(a, k + 0.5, n - k + 0.5))
@@ -41,6 +42,8 @@ def jeffreys_many(p: np.ndarray, n: int, level: float = 0.95) -> tuple[np.ndarra
     hi = np.full(p.shape, np.nan)
     if n <= 0 or p.size == 0:
         return lo, hi
+    from scipy import stats
+
     ok = np.isfinite(p)
     k = p[ok] * n
     a = (1 - level) / 2

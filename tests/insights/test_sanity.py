@@ -90,3 +90,29 @@ def test_a_genus_whose_evidence_meant_more_says_so():
     kb = load_kb()
     m = SampleMeasurer(profile, load("camda2024-healthy-mpa4"), kb).measure(kb.feature("taxon-bacteroides"))
     assert m.reason and "Phocaeicola" in m.reason
+
+
+def test_skin_bacteria_in_a_stool_sample_are_flagged_and_healthy_stool_is_not():
+    """550.L1S1 ("feces") is 31 % skin genera beside 29 % usual stool genera: stool, but touched by skin. Healthy
+    stool of another cohort (TwinsUK) almost never reaches the threshold."""
+    moving = gutskin.read(DATA / "movingpictures_16s_gut_467" / "genus_counts.tsv.gz")
+    one = moving.take_samples([moving.samples.index("550.L1S1.s.1.sequence")])
+    found = {f.code: f for f in check_sample(one)}
+    assert "skin_bacteria_high" in found and "not_stool_skin" not in found
+    hit = found["skin_bacteria_high"]
+    assert hit.severity == "warn" and 0.30 < hit.value < 0.32 and hit.details["stool_core"] > 0.1
+    # a nose sample is "not stool", not also "skin bacteria high"
+    nose = codes(fixture("metaphlan/galaxy-iuc__SRS014464-Anterior_nares-abundances.tabular.gz"))
+    assert "not_stool_skin" in nose and "skin_bacteria_high" not in nose
+    twins = gutskin.read(DATA / "twinsuk_16s_v4_greengenes_1024" / "genus_counts.tsv.gz")
+    flagged = sum("skin_bacteria_high" in [f.code for f in check_sample(twins.take_samples([i]))]
+                  for i in range(0, twins.n_samples, 4))
+    assert flagged <= 2  # of 256 healthy stool samples (every fourth of the cohort)
+
+
+def test_skin_bacteria_warning_keeps_skin_panels_out_of_the_main_points():
+    from gutskin.report.wording import SANITY, SKIN_BLOCKING
+
+    assert "skin_bacteria_high" in SKIN_BLOCKING
+    headline, detail = SANITY["skin_bacteria_high"]
+    assert "{share}" in headline and "{skin}" in detail

@@ -264,6 +264,12 @@ SANITY = {
         "Staphylococcus, Corynebacterium …) and only {core} of the usual stool bacteria. Nothing in it is a "
         "comparison with healthy stool, and no skin pattern is read from it. If this was meant to be stool, ask "
         "the lab."),
+    "skin_bacteria_high": (
+        "Skin bacteria are {share} of this sample",
+        "Bacteria that usually live on skin or in the nose (Staphylococcus, Corynebacterium, Cutibacterium …) make "
+        "up {skin} of this stool sample; in healthy people's stool they are usually well under 1%. This often "
+        "comes from contact with skin while the sample was taken, and it dilutes every gut share in this report. "
+        "A repeat sample, taken as the kit describes, would give a clearer picture."),
     "host_dominant": (
         "Mostly human DNA ({share})",
         "{share} of what was classified is human DNA, not microbes; the microbial part is small and its shares "
@@ -302,6 +308,7 @@ SKIN_NOT_MAIN_WHY = {
     "dominant_taxon": "one microbe dominates the sample",
     "not_stool_oral": "the sample does not look like stool",
     "not_stool_skin": "the sample does not look like stool",
+    "skin_bacteria_high": "skin bacteria make up an unusual share of the sample",
 }
 #: checks that make the comparison with healthy stool meaningless (severity stop); dominant_taxon blocks skin only
 SKIN_BLOCKING = frozenset(SKIN_NOT_MAIN_WHY)

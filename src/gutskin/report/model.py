@@ -91,8 +91,8 @@ class SummaryItem(_Strict):
     evidence: Evidence | None = None
     check: str | None = Field(None, description="For a sample_check: its code (c_difficile_dominant, "
                                                 "enterobacteriaceae_bloom, dominant_taxon, not_stool_oral, "
-                                                "not_stool_skin, skin_bacteria_high, host_dominant, viral_dominant, fungi_high, "
-                                                "high_unknown, low_depth).")
+                                                "not_stool_skin, skin_bacteria_high, host_dominant, viral_dominant, "
+                                                "fungi_high, high_unknown, low_depth).")
     severity: Literal["stop", "warn"] | None = Field(
         None, description="For a sample_check: stop (the sample cannot be compared with healthy stool) or warn.")
 

@@ -9,9 +9,9 @@ Python entry points::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy_exports
 from .errors import InputError, RefusedError
 
 if TYPE_CHECKING:
@@ -26,13 +26,7 @@ _LAZY = {"Profile": ".profile", "SampleInfo": ".profile", "detect_format": ".rea
          "read_many": ".readers"}
 
 
-def __getattr__(name: str) -> Any:
-    where = _LAZY.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, globals(), _LAZY)
 
 __all__ = ["InputError", "Profile", "RefusedError", "SampleInfo", "__version__", "detect_format", "read",
            "read_many"]

@@ -111,15 +111,21 @@ def test_kb_taxa_equal_the_insights_measurement(cohort_dir: Path) -> None:
             assert m.value is not None and abs(m.value - values.iat[i, values.columns.get_loc(col)]) <= 1e-12
 
 
-def test_tsv_output_and_resume(cohort_dir: Path, tmp_path: Path, single: pd.DataFrame) -> None:
-    out = tmp_path / "scores.tsv"
-    job = ScoreJob(str(cohort_dir), intervals=True, features=True)
-    # a run that stopped after one partition left its result in the work folder
-    work = tmp_path / ".scores.tsv.parts"
+def _stopped_run(cohort_dir: Path, out: Path, job: ScoreJob) -> tuple[Path, str]:
+    """The work folder a run of ``job`` left behind after scoring the first partition (and its id)."""
+    work = out.parent / f".{out.name}.parts"
     work.mkdir()
     (work / "job.txt").write_text(repr(job))
     pid = CohortStore(cohort_dir).partition_ids()[0]
     write_part(work, pid, score_partition(job, pid))
+    return work, pid
+
+
+def test_tsv_output_and_resume(cohort_dir: Path, tmp_path: Path, single: pd.DataFrame) -> None:
+    out = tmp_path / "scores.tsv"
+    job = ScoreJob(str(cohort_dir), intervals=True, features=True)
+    # a run that stopped after one partition left its result in the work folder
+    work, pid = _stopped_run(cohort_dir, out, job)
     run = score_cohort(cohort_dir, out, job=job)
     assert run.resumed == 1 and not work.exists()
     # leftovers of a different request are not mixed in
@@ -137,13 +143,10 @@ def test_a_damaged_part_is_scored_again(cohort_dir: Path, tmp_path: Path, single
     """Parts are not synced to disk; one cut short (a power cut) is found unreadable and scored again."""
     out = tmp_path / "scores.parquet"
     job = ScoreJob(str(cohort_dir), intervals=True, features=True)
-    work = tmp_path / ".scores.parquet.parts"
-    work.mkdir()
-    (work / "job.txt").write_text(repr(job))
+    work, first = _stopped_run(cohort_dir, out, job)
     pids = CohortStore(cohort_dir).partition_ids()
-    write_part(work, pids[0], score_partition(job, pids[0]))
-    whole = (work / f"{pids[0]}.arrow").read_bytes()
-    (work / f"{pids[0]}.arrow").write_bytes(whole[: len(whole) // 2])
+    whole = (work / f"{first}.arrow").read_bytes()
+    (work / f"{first}.arrow").write_bytes(whole[: len(whole) // 2])
     (work / f"{pids[-1]}.arrow").write_bytes(b"")
     run = score_cohort(cohort_dir, out, job=job)
     assert run.resumed == 0 and run.n_samples == len(single)

@@ -347,7 +347,9 @@ def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part
                          associations=[e.association for e in it.evidence], subgroup=it.subgroup,
                          main_point_eligible=bool(it.main_point_eligible)) for it in p.items])
         for p in ins.panels]
-    measurements = {fid: FeatureMeasurement(
+    # built without re-validation, like the placements: every field is a checked value (finite() floats, the
+    # measurer's own status words and strings), a hundred per sample
+    measurements = {fid: FeatureMeasurement.model_construct(
         feature=fid, status=m.status, value=finite(m.value), percentile=finite(m.percentile),
         ci_low=finite(m.ci_low), ci_high=finite(m.ci_high), typical_low=finite(m.typical_low),
         typical_high=finite(m.typical_high), prevalence=finite(m.prevalence), measure=m.measure,

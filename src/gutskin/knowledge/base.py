@@ -51,6 +51,8 @@ class KnowledgeBase:
     _names: dict[str, str] = field(default_factory=dict, repr=False)
     #: grades already derived, by (condition, feature, population, row count); see :meth:`grade`
     _grade_memo: dict[tuple, GradeSummary | None] = field(default_factory=dict, repr=False)
+    #: (number of conditions, spelling -> condition id); see :meth:`resolve_condition`
+    _condition_keys: tuple[int, dict[str, str]] | None = field(default=None, repr=False)
     #: association queries already answered, by their arguments and the row count; see :meth:`associations`
     _rows_memo: dict[tuple, tuple[Association, ...]] = field(default_factory=dict, repr=False)
 
@@ -86,11 +88,15 @@ class KnowledgeBase:
     def resolve_condition(self, name: str) -> str | None:
         """Condition id for an id, name or alias (case-insensitive), or None."""
         wanted = normalise_name(name).replace("-", " ")
-        for c in self.conditions_by_id.values():
-            keys = {normalise_name(c.id), normalise_name(c.name), *(normalise_name(a) for a in c.aliases)}
-            if wanted in {k.replace("-", " ") for k in keys}:
-                return c.id
-        return None
+        # every condition's spellings, worked out once per set of conditions (a report resolves a few
+        # conditions thousands of times); rebuilt if conditions were added after loading
+        if self._condition_keys is None or self._condition_keys[0] != len(self.conditions_by_id):
+            keys: dict[str, str] = {}
+            for c in self.conditions_by_id.values():
+                for k in (c.id, c.name, *c.aliases):
+                    keys.setdefault(normalise_name(k).replace("-", " "), c.id)
+            self._condition_keys = (len(self.conditions_by_id), keys)
+        return self._condition_keys[1].get(wanted)
 
     # ------------------------------------------------------------------------------------ features
 

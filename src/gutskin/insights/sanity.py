@@ -256,15 +256,18 @@ def _share_of(view: Profile, pred) -> float:
     if total <= 0:
         return 0.0
     names = _lineage_lists(view)[0]
-    return float(sum(v for j, (n, v) in enumerate(zip(names, vals, strict=True)) if v > 0 and pred(n, _taxon_dict(
-        view, j))) / total)
+    # only the taxa this sample holds (a one-sample slice of a table keeps all the table's taxa), in column order
+    return float(sum(vals[j] for j in np.flatnonzero(vals > 0).tolist() if pred(names[j], _taxon_dict(view, j)))
+                 / total)
 
 
 def _top(view: Profile, pred) -> tuple[str | None, int | None]:
     vals = np.asarray(view.values.sum(axis=0)).ravel()
     best, best_j = 0.0, None
-    for j, v in enumerate(vals):
-        if v > best and pred(_lineage_lists(view)[0][j], _taxon_dict(view, j)):
+    names = _lineage_lists(view)[0]
+    for j in np.flatnonzero(vals > 0).tolist():
+        v = vals[j]
+        if v > best and pred(names[j], _taxon_dict(view, j)):
             best, best_j = v, j
     if best_j is None:
         return None, None

@@ -147,12 +147,19 @@ def _weighted_lean(scored: tuple[tuple[float, float], ...]) -> tuple[float, tupl
     return score, (float(np.quantile(boot, 0.05)), float(np.quantile(boot, 0.95)))
 
 
-def _subgroup(rows, sex: str | None) -> tuple[str | None, bool]:
-    """(subgroup when every row is subgroup-only, whether the person is known to belong to it)."""
-    groups = {a.subgroup for a in rows}
+def _subgroups(rows) -> tuple[str | None, frozenset]:
+    """(the subgroup label when every row is subgroup-only, else None; the rows' subgroups)."""
+    groups = frozenset(a.subgroup for a in rows)
     if not rows or None in groups:
+        return None, groups
+    return ", ".join(sorted(g for g in groups if g)), groups
+
+
+def _belongs(subgroups: tuple[str | None, frozenset], sex: str | None) -> tuple[str | None, bool]:
+    """(subgroup when every row is subgroup-only, whether the person is known to belong to it)."""
+    label, groups = subgroups
+    if label is None:
         return None, True
-    label = ", ".join(sorted(g for g in groups if g))
     person = {"male": "men", "female": "women", "man": "men", "woman": "women"}.get((sex or "").lower(), sex)
     return label, person is not None and person in groups
 
@@ -162,14 +169,14 @@ def build_panel(condition: str, measurements: dict[str, Measurement], kb: Knowle
     cond = kb.condition(condition)
     avoid = set(cond.avoid_as_marker)
     items: list[PanelItem] = []
-    for fid, summary, rows, evidence, name in _panel_evidence(kb, condition, population):
+    for fid, summary, subgroups, evidence, name in _panel_evidence(kb, condition, population):
         m = measurements.get(fid)
         if m is None:
             continue
         weight = GRADE_WEIGHT[summary.grade] * (CONFLICT_FACTOR if summary.conflict else 1.0)
         if fid in avoid:
             weight = 0.0
-        subgroup, belongs = _subgroup(rows, sex)
+        subgroup, belongs = _belongs(subgroups, sex)
         if subgroup and not belongs:
             weight = 0.0  # a finding in men (or women, or another subgroup) applies only to matching people
         items.append(PanelItem(
@@ -213,7 +220,7 @@ def build_panel(condition: str, measurements: dict[str, Measurement], kb: Knowle
 
 
 #: per knowledge base, per (condition, population): what a panel shows of each graded feature that does not depend
-#: on the person (grade, evidence rows and lines, name); a report of thousands of samples builds it once
+#: on the person (grade, the rows' subgroups, evidence lines, name); a report of thousands of samples builds it once
 _EVIDENCE: weakref.WeakKeyDictionary[KnowledgeBase, dict[tuple, list[tuple]]] = weakref.WeakKeyDictionary()
 
 
@@ -231,7 +238,7 @@ def _panel_evidence(kb: KnowledgeBase, condition: str, population: str | None) -
                 association=a.id, direction=a.direction.value, grade=a.grade, design=a.design.value, size=a.size,
                 population=a.effective_population.value, citation=a.citation.short,
                 identifiers=a.citation.identifiers, note=a.note or a.effect) for a in rows)
-            out.append((fid, summary, rows, evidence, kb.feature(fid).display_name))
+            out.append((fid, summary, _subgroups(rows), evidence, kb.feature(fid).display_name))
         memo[key] = out
     return memo[key]
 

@@ -223,7 +223,7 @@ def _percentiles(ref: Reference | None, profile: Profile) -> dict[str, list[Plac
             thinned[rec["feature"]] = _quantiles(ref, str(rec["feature"]))
         # built without re-validation: every field is made here from checked values (finite() floats, int(),
         # str()), and a report of one sample holds over a thousand of them
-        out.setdefault(rec["sample"], []).append(Placement.model_construct(
+        out.setdefault(rec["sample"], []).append(Placement.trusted(
             kind=rec["kind"], feature=str(rec["feature"]), rank=rank if isinstance(rank, str) else None,
             key=taxon_key(str(rec["feature"]), rank) if rec["kind"] == "taxon" and isinstance(rank, str) else None,
             value=finite(rec.get("value")), percentile=finite(rec.get("percentile")),
@@ -349,7 +349,7 @@ def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part
         for p in ins.panels]
     # built without re-validation, like the placements: every field is a checked value (finite() floats, the
     # measurer's own status words and strings), a hundred per sample
-    measurements = {fid: FeatureMeasurement.model_construct(
+    measurements = {fid: FeatureMeasurement.trusted(
         feature=fid, status=m.status, value=finite(m.value), percentile=finite(m.percentile),
         ci_low=finite(m.ci_low), ci_high=finite(m.ci_high), typical_low=finite(m.typical_low),
         typical_high=finite(m.typical_high), prevalence=finite(m.prevalence), measure=m.measure,

@@ -29,6 +29,39 @@ PartStatus = Literal["ok", "refused", "not_requested"]
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    @classmethod
+    def trusted(cls, **values: Any) -> Any:
+        """An instance from checked values naming every field, built without validation.
+
+        What ``model_construct`` makes, in a fifth of the time (a report builds hundreds per sample): it only sets
+        the instance's dictionary. The first call per class compares the result with ``model_construct``'s and
+        keeps to ``model_construct`` for good if they differ (another pydantic version) or if not every field is
+        named.
+        """
+        fast = _FAST_OK.get(cls)
+        if fast is None:
+            expected = cls.model_construct(**values)
+            made = _set_dict(cls, dict(values))
+            fast = _FAST_OK[cls] = (set(values) == set(cls.model_fields) and made == expected
+                                    and made.model_dump() == expected.model_dump())
+            return expected
+        if not fast or len(values) != len(cls.model_fields):
+            return cls.model_construct(**values)
+        return _set_dict(cls, values)
+
+
+#: per model class, whether :meth:`_Model.trusted` may set the dictionary directly
+_FAST_OK: dict[type, bool] = {}
+
+
+def _set_dict(cls: type[BaseModel], values: dict[str, Any]) -> Any:
+    m = cls.__new__(cls)
+    object.__setattr__(m, "__dict__", values)
+    object.__setattr__(m, "__pydantic_fields_set__", set(values))
+    object.__setattr__(m, "__pydantic_extra__", None)
+    object.__setattr__(m, "__pydantic_private__", None)
+    return m
+
 
 class Part(_Model):
     """The outcome of one part (reference, insights, trial, …)."""

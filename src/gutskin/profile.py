@@ -273,8 +273,8 @@ class Profile:
             raise InputError(f"duplicate sample names {dupes}; every sample needs its own name",
                              self.info[0].source if self.info else None)
 
-    @classmethod
-    def _view(cls, values: sp.csr_matrix, like: Profile, taxa: pd.DataFrame, layout: str) -> Profile:
+    @staticmethod
+    def _view(values: sp.csr_matrix, like: Profile, taxa: pd.DataFrame, layout: str) -> Profile:
         """A Profile of ``like``'s samples with other columns, from parts that need no checking: ``values`` is
         already float64 CSR of the right shape and the samples and provenance were checked when ``like`` was
         built (rank views are made thousands of times in a cohort run; checking again cost more than making

@@ -439,9 +439,9 @@ class _null:
 
 def read_scores(path: str | os.PathLike[str]) -> pd.DataFrame:
     """A scores table written by :func:`score_cohort` (Parquet, TSV or CSV), indexed by sample."""
-    path = Path(path)
     import pandas as pd
 
+    path = Path(path)
     if not path.is_file():
         raise InputError("file not found", path)
     kind = output_format(path, None)

@@ -340,11 +340,10 @@ def read_partition(folder: Path) -> Profile:
         vals = _read_whole(folder / "values.parquet", ["t", "value"])
         t = vals.column("t").to_numpy()
         v = vals.column("value").to_numpy()
-        ends = np.cumsum(counts.to_numpy())
-        if (ends[-1] if n else 0) != t.size:
-            raise InputError(f"the partition is damaged: its samples list {ends[-1] if n else 0} values, "
-                             f"values.parquet holds {t.size}; ingest the cohort again", folder)
-        indptr = np.concatenate(([0], ends))
+        indptr = np.concatenate(([0], np.cumsum(counts.to_numpy())))
+        if indptr[-1] != t.size:
+            raise InputError(f"the partition is damaged: its samples list {indptr[-1]} values, values.parquet "
+                             f"holds {t.size}; ingest the cohort again", folder)
     else:  # a partition written before the counts were stored: find the row starts from the row numbers
         vals = _read_whole(folder / "values.parquet", ["s", "t", "value"])
         s = vals.column("s").to_numpy()
@@ -356,8 +355,6 @@ def read_partition(folder: Path) -> Profile:
         indptr = np.searchsorted(s, np.arange(n + 1, dtype=s.dtype), side="left")
     index = np.int32 if max(t.size, m) < np.iinfo(np.int32).max else np.int64
     values = sp.csr_matrix((v, t.astype(index, copy=False), indptr.astype(index)), shape=(n, m))
-    # samples of one input share their provenance: build each distinct SampleInfo once (columns as Python
-    # lists, nulls as None, zipped into one key per sample)
     info = _sample_infos(samples)
     layout = str(samples.column("layout")[0].as_py()) if n else "clades"
     return Profile(values, samples.column("sample").to_pylist(), taxa, info, layout=layout)

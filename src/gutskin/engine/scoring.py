@@ -94,8 +94,8 @@ class SampleNotes(Mapping[str, list[str]]):
             self._events.append((msgs, None if samples is None else frozenset(samples)))
             self._index = None
 
-    def _order(self, sample: str) -> list[int]:
-        """Indices of the events concerning ``sample``, in noting order."""
+    def _built(self) -> tuple[list[int], dict[str, list[int]]]:
+        """(events concerning every sample, events by the sample they name), built once after the last add."""
         if self._index is None:
             common = [i for i, (_, who) in enumerate(self._events) if who is None]
             specific: dict[str, list[int]] = {}
@@ -103,7 +103,11 @@ class SampleNotes(Mapping[str, list[str]]):
                 for s in who or ():
                     specific.setdefault(s, []).append(i)
             self._index = (common, specific)
-        common, specific = self._index
+        return self._index
+
+    def _order(self, sample: str) -> list[int]:
+        """Indices of the events concerning ``sample``, in noting order."""
+        common, specific = self._built()
         mine = specific.get(sample)
         return sorted(common + mine) if mine else common
 
@@ -120,9 +124,7 @@ class SampleNotes(Mapping[str, list[str]]):
 
     def joined(self, sep: str = " | ") -> list[str]:
         """Each sample's notes as one text, in sample order (samples with the same notes share one text)."""
-        self._order("")  # builds the index
-        assert self._index is not None
-        common, specific = self._index
+        common, specific = self._built()
         plain = sep.join(m for i in common for m in self._events[i][0])
         out = [plain] * len(self._samples)
         if specific:

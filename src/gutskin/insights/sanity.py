@@ -47,7 +47,7 @@ STOOL_CORE_MIN = 0.10
 #: skin genera in a stool sample: in the stool of other cohorts their 99th percentile is under 1 % (TwinsUK
 #: volunteers, 16S: 0.6 %; HMP1 healthy adults, 16S: 0.3 %; the GMHI discovery set of healthy and ill people,
 #: shotgun: 0.2 %), and 20 % or more occurs in 2 of 1,021, 3 of 386 and 0 of 4,347 samples; in the Moving Pictures
-#: stool series in 12 of 467 (swabs that touched skin)
+#: stool series in 12 of 467 (swabs that touched skin). ``scripts/skin_share_check.py`` computes these numbers
 SKIN_HIGH = 0.20
 HOST = 0.50
 VIRAL = 0.30

@@ -60,6 +60,7 @@ def bc_cross_inverted(a_ptr, a_idx, a_dat, a_sum, c_ptr, c_row, c_dat, b_sum, ou
             den = sa + b_sum[r]
             out[i, r] = (den - 2.0 * acc[r]) / den if den > 0.0 else np.nan
 
+
 @njit(cache=True)
 def _first_above(rows, lo, hi, i):  # pragma: no cover
     # first position in rows[lo:hi] (sorted) holding a row index > i
@@ -70,6 +71,7 @@ def _first_above(rows, lo, hi, i):  # pragma: no cover
         else:
             hi = mid
     return lo
+
 
 @njit(parallel=True, cache=True)
 def bc_pairs_inverted(ptr, idx, dat, sums, c_ptr, c_row, c_dat, out):  # pragma: no cover

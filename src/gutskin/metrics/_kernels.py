@@ -27,9 +27,6 @@ import numpy as np
 
 BACKENDS = ("auto", "numba", "numpy")
 
-#: numba is installed (the optional extra "fast") and not switched off. It is imported only when a compiled
-#: kernel first runs (:mod:`._compiled`): importing it and loading a cached kernel cost most of a second, which
-#: every process paid at start-up (the web app, each cohort worker) though most never needed a compiled path
 def _numba_installed() -> bool:
     if os.environ.get("GUTSKIN_NO_NUMBA"):
         return False
@@ -39,6 +36,9 @@ def _numba_installed() -> bool:
         return False
 
 
+#: numba is installed (the optional extra "fast") and not switched off. It is imported only when a compiled
+#: kernel first runs (:mod:`._compiled`): importing it and loading a cached kernel cost most of a second, which
+#: every process paid at start-up (the web app, each cohort worker) though most never needed a compiled path
 HAVE_NUMBA = _numba_installed()
 
 _backend: ContextVar[str] = ContextVar("gutskin_kernel_backend", default="auto")
@@ -97,7 +97,7 @@ def alpha_sums(indptr: np.ndarray, data: np.ndarray, counts: bool = True) -> np.
     out = np.zeros((n, len(ALPHA_SUMS)), dtype=np.float64)
     if n == 0:
         return out
-    compiled = counts and backend() == "numba"
+    compiled = alpha_backend(counts) == "numba"
     # blocks of whole rows holding about BLOCK_NNZ values each bound the temporaries
     start = 0
     while start < n:
@@ -105,15 +105,21 @@ def alpha_sums(indptr: np.ndarray, data: np.ndarray, counts: bool = True) -> np.
         stop = min(max(stop, start + 1), n)
         lo, hi = indptr[start], indptr[stop]
         ptr, block, rows = indptr[start:stop + 1] - lo, data[lo:hi], out[start:stop]
-        _moment_sums_numpy(ptr, block, rows)
         if compiled:
             from . import _compiled
 
-            _compiled.count_sums(ptr, block, rows)
-        elif counts:
+            _compiled.count_sums(ptr, block, rows)  # skips zeros itself
+        ptr, block = _positive(ptr, block)
+        _moment_sums_numpy(ptr, block, rows)
+        if counts and not compiled:
             _count_sums_numpy(ptr, block, rows)
         start = stop
     return out
+
+
+def alpha_backend(counts: bool) -> str:
+    """The path :func:`alpha_sums` takes: only the count columns ever use the compiled kernel."""
+    return "numba" if counts and backend() == "numba" else "numpy"
 
 
 #: Values per block in the alpha sums.
@@ -139,8 +145,7 @@ def _positive(indptr: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def _moment_sums_numpy(indptr: np.ndarray, data: np.ndarray, out: np.ndarray) -> None:
-    """Columns total, Σx·ln x, Σx², observed: one scratch array reused for every product."""
-    indptr, data = _positive(indptr, data)
+    """Columns total, Σx·ln x, Σx², observed (entries all > 0): one scratch array reused for every product."""
     nonempty = np.diff(indptr) > 0
     scratch = np.empty_like(data)
     out[:, 0] = _segment_sums(data, indptr, nonempty)
@@ -153,8 +158,7 @@ def _moment_sums_numpy(indptr: np.ndarray, data: np.ndarray, out: np.ndarray) ->
 
 
 def _count_sums_numpy(indptr: np.ndarray, data: np.ndarray, out: np.ndarray) -> None:
-    """Columns singletons, doubletons, rare taxa, rare individuals, rare Σx(x−1)."""
-    indptr, data = _positive(indptr, data)
+    """Columns singletons, doubletons, rare taxa, rare individuals, rare Σx(x−1) (entries all > 0)."""
     nonempty = np.diff(indptr) > 0
     out[:, 4] = _segment_sums((data == 1).astype(np.float64), indptr, nonempty)
     out[:, 5] = _segment_sums((data == 2).astype(np.float64), indptr, nonempty)

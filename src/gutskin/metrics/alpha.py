@@ -151,8 +151,7 @@ def alpha_diversity(
     frame.attrs.update({
         "rank": rank if tab.profile is not None else None,
         "shannon_base": SHANNON_BASE_NOTE if base is None else f"log base {base}",
-        # the compiled kernel computes only the count columns (see alpha_sums)
-        "backend": "numba" if counts and _kernels.backend() == "numba" else "numpy",
+        "backend": _kernels.alpha_backend(counts),
         "refused": refusals,
     })
     return frame

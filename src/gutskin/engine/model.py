@@ -38,20 +38,23 @@ class _Model(BaseModel):
         keeps to ``model_construct`` for good if they differ (another pydantic version) or if not every field is
         named.
         """
-        fast = _FAST_OK.get(cls)
-        if fast is None:
+        n_fields = _FAST_OK.get(cls)
+        if n_fields is None:
             expected = cls.model_construct(**values)
             made = _set_dict(cls, dict(values))
-            fast = _FAST_OK[cls] = (set(values) == set(cls.model_fields) and made == expected
-                                    and made.model_dump() == expected.model_dump())
+            ok = (set(values) == set(cls.model_fields) and made == expected
+                  and made.model_dump() == expected.model_dump())
+            # pydantic's model_fields is a computed class property (microseconds a read, hundreds of reads per
+            # sample): the field count is kept here, and 0 means "never set the dictionary directly"
+            _FAST_OK[cls] = len(cls.model_fields) if ok else 0
             return expected
-        if not fast or len(values) != len(cls.model_fields):
+        if len(values) != n_fields:
             return cls.model_construct(**values)
         return _set_dict(cls, values)
 
 
-#: per model class, whether :meth:`_Model.trusted` may set the dictionary directly
-_FAST_OK: dict[type, bool] = {}
+#: per model class, its number of fields when :meth:`_Model.trusted` may set the dictionary directly, else 0
+_FAST_OK: dict[type, int] = {}
 
 
 def _set_dict(cls: type[BaseModel], values: dict[str, Any]) -> Any:

@@ -11,6 +11,7 @@ they call :func:`gutskin.engine.analyse` and then :func:`to_report`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -95,7 +96,7 @@ def _plain(model: Any) -> Any:
     def clean(value: Any, field: str | None) -> tuple[Any, bool]:
         if isinstance(value, BaseModel):
             updates = {}
-            for k in type(value).model_fields:
+            for k in _field_names(type(value)):
                 new, changed = clean(getattr(value, k), k)
                 if changed:
                     updates[k] = new
@@ -115,6 +116,13 @@ def _plain(model: Any) -> Any:
         return value, False
 
     return clean(model, None)[0]
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A model class's field names (pydantic computes ``model_fields`` on every read; a report reads it for
+    thousands of parts)."""
+    return tuple(cls.model_fields)
 
 
 def build_reports(profile: Profile, samples: Sequence[str] | None = None, questionnaire: Any = None,

@@ -27,7 +27,7 @@ from ..reference.features import taxon_key
 from ..reference.model import Reference
 from ..safety import SafetyGate, age_group_of, gate_for_questionnaire
 from ..taxonomy.synonyms import resolve
-from .batch import metrics_by_sample
+from .batch import metrics_by_sample, rank_rows_by_sample
 from .model import (
     QUANTILE_POINTS,
     Analysis,
@@ -59,6 +59,8 @@ _SCHEDULE_ANCHOR = date(2000, 1, 3)
 
 def finite(x: Any) -> float | None:
     """A plain float, or None for missing / NaN / infinite values (JSON has no NaN)."""
+    if type(x) is float:  # most calls (hundreds of thousands per hundred reports): skip the general path
+        return x if math.isfinite(x) else None
     if x is None or x is pd.NA:
         return None
     try:
@@ -143,6 +145,7 @@ def analyse(profile: Profile, resources: Resources | None = None, *,
     chosen: dict[int, tuple[ReferenceUsed | None, Part, Reference | None]] = {}
     pct: dict[str, list[Placement]] = {}
     measured: dict[str, Any] = {}
+    rows: dict[str, Any] = {}
     for age, members in groups.items():
         sub = profile if len(members) == profile.n_samples else profile.take_samples(members)
         got = _reference(sub, resources, reference, age)
@@ -151,6 +154,7 @@ def analyse(profile: Profile, resources: Resources | None = None, *,
         if got[2] is not None:
             # the metrics the skin panels place, for the whole group at once where that is exact (see .batch)
             measured.update(metrics_by_sample(sub, got[2].metric_rank))
+            rows.update(rank_rows_by_sample(sub))
     out = []
     for i, sample in enumerate(profile.samples):
         ref_used, ref_part, ref = chosen[i]
@@ -159,7 +163,8 @@ def analyse(profile: Profile, resources: Resources | None = None, *,
         gate = gate_for(q)
         sanity = _sanity(one, q)
         skin, recs = _skin(one, q, ref, ref_part, resources, conditions,
-                           comparable=not any(c.severity == "stop" for c in sanity), metrics=measured.get(sample))
+                           comparable=not any(c.severity == "stop" for c in sanity), metrics=measured.get(sample),
+                           rows=rows.get(sample))
         info = profile.info[i]
         extra = info.extra if isinstance(info.extra, dict) else {}
         provenance = Provenance(
@@ -216,9 +221,17 @@ def _percentiles(ref: Reference | None, profile: Profile) -> dict[str, list[Plac
         return {}
     out: dict[str, list[Placement]] = {}
     thinned: dict[str, list[float] | None] = {}
+    # an absent taxon's placement says the same for every sample lacking it (value 0, the reference's prevalence
+    # and typical range): one frozen instance per taxon is shared, and over half of a sample's placements are these
+    absent: dict[tuple[str, str], Placement] = {}
     for rec in ref.percentile_records(profile):
         n = rec.get("n_reference")
         rank = rec.get("rank")
+        if rec["status"] == "absent" and rec["kind"] == "taxon":
+            shared = absent.get((rec["feature"], rank))
+            if shared is not None and shared.value == rec["value"] and shared.prevalence == rec["prevalence"]:
+                out.setdefault(rec["sample"], []).append(shared)
+                continue
         if rec["kind"] == "metric" and rec["feature"] not in thinned:
             thinned[rec["feature"]] = _quantiles(ref, str(rec["feature"]))
         # built without re-validation: every field is made here from checked values (finite() floats, int(),
@@ -232,6 +245,8 @@ def _percentiles(ref: Reference | None, profile: Profile) -> dict[str, list[Plac
             prevalence=finite(rec.get("prevalence")), status=rec.get("status"),
             n_reference=None if finite(n) is None else int(n),
             quantiles=thinned.get(rec["feature"]) if rec["kind"] == "metric" else None))
+        if rec["status"] == "absent" and rec["kind"] == "taxon":
+            absent.setdefault((rec["feature"], rank), out[rec["sample"]][-1])
     return out
 
 
@@ -320,8 +335,8 @@ def _composition_for(comp: dict[str, Any], i: int) -> Composition:
 
 # ---------------------------------------------------------------------------------------------- skin
 def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part: Part, resources: Resources,
-          conditions: Sequence[str] | None = None, *, comparable: bool = True, metrics: Any = None
-          ) -> tuple[Skin, list[RecommendationOutcome]]:
+          conditions: Sequence[str] | None = None, *, comparable: bool = True, metrics: Any = None,
+          rows: Any = None) -> tuple[Skin, list[RecommendationOutcome]]:
     kb = resources.knowledge
     asked = [kb.resolve_condition(c) or c for c in (q.conditions() if q is not None else [])]
     if ref is None:
@@ -333,7 +348,7 @@ def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part
         return (Skin(part=Part(status="refused", reason=f"no healthy reference to compare with: {ref_part.reason}"),
                      conditions_asked=asked), [_rec(r) for r in recs])
     ins = analyze_insights(one, q, reference=ref, kb=kb, conditions=list(conditions) if conditions else None,
-                           comparable=comparable, metrics=metrics)
+                           comparable=comparable, metrics=metrics, rows=rows)
     population = _population(q)
     panels = [SkinPanel(
         condition=p.condition, gut_evidence=p.gut_evidence, relevant=p.condition in asked, population=population,

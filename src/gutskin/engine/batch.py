@@ -23,17 +23,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import RefusedError
 from ..indices._common import naming_of
 from ..metrics._table import rank_resolution
 from ..metrics.composition import MIN_RESOLUTION, guild_rank
 from ..profile import Profile
 from ..reference.measures import metric_values
+from ..reference.taxa import TAXON_RANKS, rank_table
 from ..taxonomy.ranks import RANKS
 
 #: a choice decided by less than this relative margin is treated as a tie: those samples are measured alone
 MARGIN = 1e-9
 
 Metrics = tuple[pd.DataFrame, dict[str, list[str]]]
+#: per taxon rank, the whole table's rank table (None: the rank cannot be formed) and the sample's row in it
+RankRows = dict[str, tuple[object, int]]
 
 
 def metrics_by_sample(profile: Profile, metric_rank: str) -> dict[str, Metrics]:
@@ -57,6 +61,26 @@ def metrics_by_sample(profile: Profile, metric_rank: str) -> dict[str, Metrics]:
             row = row.loc[:, row.notna().any(axis=0)]
         out[profile.samples[int(i)]] = (row, warnings)
     return out
+
+
+def rank_rows_by_sample(profile: Profile) -> dict[str, RankRows]:
+    """For each sample whose taxon shares do not depend on the rest of ``profile``: the table-wide
+    :func:`~gutskin.reference.taxa.rank_table` of each taxon rank and the sample's row in it, which is the one-row
+    table the sample gets alone (each row is normalised and collapsed on its own; the columns depend only on the
+    taxa, which a slice keeps). The choices made once per table are the roll-up rank of a clade table, and the
+    species view, which a 16S sample skips: samples profiled differently, or a roll-up that is not clearly the
+    same alone, leave every sample (or that one) to be measured alone.
+    """
+    if profile.n_samples < 2 or len({_provenance(i) for i in profile.info}) > 1:
+        return {}
+    agree = _roll_ups_agree(profile)
+    if not agree.any():
+        return {}
+    try:
+        tables = {rank: rank_table(profile, rank) for rank in TAXON_RANKS}
+    except RefusedError:
+        return {}
+    return {profile.samples[int(i)]: {rank: (t, int(i)) for rank, t in tables.items()} for i in np.flatnonzero(agree)}
 
 
 def _provenance(info) -> tuple:

@@ -74,6 +74,7 @@ def analyze_insights(
     kb: KnowledgeBase | None = None,
     comparable: bool = True,
     metrics: tuple | None = None,
+    rows: dict | None = None,
 ) -> Insights:
     """Skin insight for one sample.
 
@@ -82,7 +83,8 @@ def analyze_insights(
     condition the knowledge base has gut evidence for. ``comparable=False`` (a stop-severity sanity check fired):
     no recommendation is triggered by the sample's microbes. ``metrics``: the sample's
     :func:`~gutskin.reference.measures.metric_values` at the reference's metric rank, when the caller has them
-    (:func:`gutskin.engine.batch.metrics_by_sample`); else they are computed here.
+    (:func:`gutskin.engine.batch.metrics_by_sample`); else they are computed here. ``rows``: likewise its rows
+    of a whole table's rank tables (:func:`gutskin.engine.batch.rank_rows_by_sample`).
     """
     if sample is None:
         if profile.n_samples != 1:
@@ -99,7 +101,7 @@ def analyze_insights(
         ref, match, caveats = choice.reference, choice.match, list(choice.caveats)
     if metrics is None:
         metrics = metric_values(one, ref.metric_rank)  # as the reference measured its people (16S: genus rank)
-    measurements = measure_all(one, ref, kb, metrics)
+    measurements = measure_all(one, ref, kb, metrics, rows)
     population = _population(questionnaire)
     wanted = conditions or (questionnaire.conditions() if questionnaire else []) or [
         c.id for c in kb.conditions() if c.gut_evidence != "none"]

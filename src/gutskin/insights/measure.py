@@ -14,7 +14,9 @@ reference's distribution. The result is a status the panels and recommendations 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -93,7 +95,7 @@ class SampleMeasurer:
     """Measures features for one sample (a one-sample Profile) against one reference."""
 
     def __init__(self, sample: Profile, reference: Reference, kb: KnowledgeBase,
-                 metrics: tuple | None = None) -> None:
+                 metrics: tuple | None = None, rows: Mapping[str, tuple[Any, int]] | None = None) -> None:
         if sample.n_samples != 1:
             raise ValueError("measure one sample at a time")
         self.sample = sample
@@ -105,6 +107,9 @@ class SampleMeasurer:
         if metrics is None:
             metrics = metric_values(sample, reference.metric_rank)
         self.metrics, self.metric_warnings = metrics
+        # rank → (rank table, row): the sample's row in a whole table's rank table, when the caller has them
+        # (engine.batch.rank_rows_by_sample; the same numbers as the sample's own one-row table)
+        self._given = rows or {}
         self._tables = {}
         self._rows: dict[str, np.ndarray] = {}
         self._metric_values: dict[str, float] | None = None
@@ -149,7 +154,8 @@ class SampleMeasurer:
 
     def _table(self, rank: str):
         if rank not in self._tables:
-            self._tables[rank] = rank_table(self.sample, rank)
+            given = self._given.get(rank)
+            self._tables[rank] = given[0] if given is not None else rank_table(self.sample, rank)
         return self._tables[rank]
 
     def _metric_row(self) -> dict[str, float]:
@@ -164,7 +170,9 @@ class SampleMeasurer:
         """The sample's values at ``rank`` as a dense row: a hundred features each pick a few columns, and
         picking from a sparse matrix cost more than the rest of the measuring."""
         if rank not in self._rows:
-            self._rows[rank] = np.asarray(table.values[0].toarray(), dtype=np.float64).ravel()
+            given = self._given.get(rank)
+            i = given[1] if given is not None and given[0] is table else 0
+            self._rows[rank] = np.asarray(table.values[i].toarray(), dtype=np.float64).ravel()
         return self._rows[rank]
 
     def _index(self, rank: str, table) -> tuple[dict[str, int], dict[int, list[int]]]:
@@ -275,31 +283,24 @@ class SampleMeasurer:
         if table is None:
             m.reason = m.reason or f"the profile has no {rank} rank"
             return m
-        keys = self._name_keys(feature)
-        by_key, by_taxid = self._index(rank, table)
-        cols = sorted(by_key[k] for k in keys if k in by_key)  # column order, as a scan of the table gives
-        if feature.ncbi_taxid is not None:
-            cols += [j for j in by_taxid.get(feature.ncbi_taxid, []) if j not in cols]
-        ref_taxa = self.reference.taxa.get(rank, {})
-        ref_hits = [ref_taxa[k] for k in keys if k in ref_taxa]
+        cols, summary, typical = self._taxon_plan(feature, rank, table)
         row = self._row(rank, table)
         picked = row[cols]
         # the stored (non-zero) values in column order, summed as the sparse row's selection sums them
         value = float(picked[picked != 0].sum()) if cols else 0.0
         m.value = value
         m.matched = [table.names[j] for j, x in zip(cols, picked.tolist(), strict=True) if x > 0]
-        if not ref_hits:
+        if summary is None:
             if cols and value > 0:
                 m.reason = f"found in the sample but not in the reference {self.reference.name}"
             else:
                 m.reason = (f"no name of this taxon occurs in this profile's naming or in the reference "
                             f"{self.reference.name}")
             return m
-        summary = max(ref_hits, key=lambda t: t.prevalence)
         m.prevalence = summary.prevalence
         dist = summary.among_carriers
-        if dist.quantiles:
-            m.typical_low, m.typical_high = dist.q(0.10), dist.q(0.90)
+        if typical is not None:
+            m.typical_low, m.typical_high = typical
         if value <= 0:
             m.status = "absent" if summary.prevalence >= ABSENT_MATTERS else "typical"
             if m.status == "typical":
@@ -316,6 +317,31 @@ class SampleMeasurer:
         m.status = _status(p)
         self._definition_caveat(m, feature, rank)
         return m
+
+    def _taxon_plan(self, feature: Feature, rank: str, table) -> tuple[list[int], Any, tuple[float, float] | None]:
+        """The table columns that are ``feature``, its reference summary (None when the reference lacks every
+        name of it) and its carriers' typical range (None without quantiles).
+
+        They depend only on the taxa, the reference and the feature, so the one-sample slices of a partition
+        share them (worked out once per taxa table and reference, not once per sample).
+        """
+        plans = by_taxa(table.keys, ("measure plans", rank, id(self.reference)), lambda: (self.reference, {}))
+        if plans[0] is not self.reference:  # another reference now has that id: work it out uncached
+            plans = (self.reference, {})
+        plan = plans[1].get(feature.id)
+        if plan is None:
+            keys = self._name_keys(feature)
+            by_key, by_taxid = self._index(rank, table)
+            cols = sorted(by_key[k] for k in keys if k in by_key)  # column order, as a scan of the table gives
+            if feature.ncbi_taxid is not None:
+                cols += [j for j in by_taxid.get(feature.ncbi_taxid, []) if j not in cols]
+            ref_taxa = self.reference.taxa.get(rank, {})
+            ref_hits = [ref_taxa[k] for k in keys if k in ref_taxa]
+            summary = max(ref_hits, key=lambda t: t.prevalence) if ref_hits else None
+            dist = summary.among_carriers if summary is not None else None
+            typical = (dist.q(0.10), dist.q(0.90)) if dist is not None and dist.quantiles else None
+            plan = plans[1][feature.id] = (cols, summary, typical)
+        return plan
 
     def _definition_caveat(self, m: Measurement, feature: Feature, rank: str) -> None:
         """Say so when the evidence's genus (often a 16S genus, wider) is not the current genus measured here."""
@@ -336,6 +362,8 @@ def _column_index(table) -> tuple[dict[str, int], dict[int, list[int]]]:
 
 
 def measure_all(sample: Profile, reference: Reference, kb: KnowledgeBase,
-                metrics: tuple | None = None) -> dict[str, Measurement]:
-    """Every knowledge-base feature measured in ``sample`` (a one-sample Profile)."""
-    return SampleMeasurer(sample, reference, kb, metrics).measure_many(kb.features())
+                metrics: tuple | None = None, rows: Mapping[str, tuple[Any, int]] | None = None
+                ) -> dict[str, Measurement]:
+    """Every knowledge-base feature measured in ``sample`` (a one-sample Profile); ``metrics`` and ``rows``:
+    precomputed for a batch (:mod:`gutskin.engine.batch`)."""
+    return SampleMeasurer(sample, reference, kb, metrics, rows).measure_many(kb.features())

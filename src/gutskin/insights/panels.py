@@ -155,12 +155,20 @@ def _subgroups(rows) -> tuple[str | None, frozenset]:
     return ", ".join(sorted(g for g in groups if g)), groups
 
 
-def _belongs(subgroups: tuple[str | None, frozenset], sex: str | None) -> tuple[str | None, bool]:
-    """(subgroup when every row is subgroup-only, whether the person is known to belong to it)."""
+#: a questionnaire's sex → the subgroup word studies use
+_SUBGROUP_OF_SEX = {"male": "men", "female": "women", "man": "men", "woman": "women"}
+
+
+def _person_subgroup(sex: str | None) -> str | None:
+    return _SUBGROUP_OF_SEX.get((sex or "").lower(), sex)
+
+
+def _belongs(subgroups: tuple[str | None, frozenset], person: str | None) -> tuple[str | None, bool]:
+    """(subgroup when every row is subgroup-only, whether the person, of subgroup ``person`` (see
+    :func:`_person_subgroup`), is known to belong to it)."""
     label, groups = subgroups
     if label is None:
         return None, True
-    person = {"male": "men", "female": "women", "man": "men", "woman": "women"}.get((sex or "").lower(), sex)
     return label, person is not None and person in groups
 
 
@@ -169,6 +177,7 @@ def build_panel(condition: str, measurements: dict[str, Measurement], kb: Knowle
     cond = kb.condition(condition)
     avoid = set(cond.avoid_as_marker)
     items: list[PanelItem] = []
+    person = _person_subgroup(sex)
     for fid, summary, subgroups, evidence, name in _panel_evidence(kb, condition, population):
         m = measurements.get(fid)
         if m is None:
@@ -176,7 +185,7 @@ def build_panel(condition: str, measurements: dict[str, Measurement], kb: Knowle
         weight = GRADE_WEIGHT[summary.grade] * (CONFLICT_FACTOR if summary.conflict else 1.0)
         if fid in avoid:
             weight = 0.0
-        subgroup, belongs = _belongs(subgroups, sex)
+        subgroup, belongs = _belongs(subgroups, person)
         if subgroup and not belongs:
             weight = 0.0  # a finding in men (or women, or another subgroup) applies only to matching people
         items.append(PanelItem(

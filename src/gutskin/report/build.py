@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import re
+import types
+import typing
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -120,9 +122,18 @@ def _plain(model: Any) -> Any:
 
 @functools.cache
 def _field_names(cls: type) -> tuple[str, ...]:
-    """A model class's field names (pydantic computes ``model_fields`` on every read; a report reads it for
-    thousands of parts)."""
-    return tuple(cls.model_fields)
+    """The names of a model class's fields that can hold text: numbers, flags and lists of them (a third of a
+    report's parts, e.g. every chart's quantiles) have nothing to clean. Worked out once per class (pydantic
+    also computes ``model_fields`` on every read)."""
+    return tuple(k for k, f in cls.model_fields.items() if _may_hold_text(f.annotation))
+
+
+def _may_hold_text(tp: Any) -> bool:
+    if tp in (float, int, bool, type(None)):
+        return False
+    if typing.get_origin(tp) in (list, tuple, set, frozenset, dict, typing.Union, types.UnionType):
+        return any(_may_hold_text(a) for a in typing.get_args(tp) if a is not Ellipsis)
+    return True  # text, a model, Any, a Literal of words: looked at
 
 
 def build_reports(profile: Profile, samples: Sequence[str] | None = None, questionnaire: Any = None,

@@ -189,6 +189,37 @@ def distribution_chart(*, probabilities: Sequence[float], values: Sequence[float
     def sx(x: float) -> float:
         return left + (x - lo) / (hi - lo) * (right - left)
 
+    body, (q10, q50, q90) = _reference_drawing(tuple(probs), tuple(vals), lo, hi, threshold)
+    body = list(body)
+    desc = (f"Healthy reference of {n} people: middle 80% from {fmt_number(q10)} to {fmt_number(q90)}, "
+            f"median {fmt_number(q50)}.")
+    if person is not None and math.isfinite(person):
+        px = sx(person)
+        body.append(f'<line x1="{px:.1f}" y1="{top - 8:.1f}" x2="{px:.1f}" y2="{base:.1f}" stroke="{VERMILLION}" '
+                    'stroke-width="3"/>')
+        body.append(f'<path d="M{px - 7:.1f},{top - 16:.1f} L{px + 7:.1f},{top - 16:.1f} L{px:.1f},{top - 6:.1f} Z" '
+                    f'fill="{VERMILLION}"/>')
+        tag = f"You: {value_text}" + (f" ({percentile_text} percentile)" if percentile_text else "")
+        anchor, tx = ("start", px + 10) if px < W * 0.55 else ("end", px - 10)
+        body.append(_text(tx, top - 12, tag, size=13, anchor=anchor, weight="bold", fill=INK))
+        desc += f" This person: {value_text}" + (f", {percentile_text} percentile." if percentile_text else ".")
+    return _svg(height, f"{label}: you within the healthy reference", desc, body)
+
+
+@functools.lru_cache(maxsize=1024)
+def _reference_drawing(probs: tuple[float, ...], vals: tuple[float, ...], lo: float, hi: float,
+                       threshold: float | None) -> tuple[tuple[str, ...], tuple[float, float, float]]:
+    """The person-independent part of :func:`distribution_chart` (the shaded density, median, axis, ticks and
+    cut-off) for a reference drawn between ``lo`` and ``hi``, and its 10th, 50th and 90th percentiles.
+
+    Everyone whose value lies inside the reference range gets the same drawing: remembered (the curve is a
+    few hundred points, and a report draws several).
+    """
+    left, right, top, base = 14.0, W - 14.0, 34.0, 112.0
+
+    def sx(x: float) -> float:
+        return left + (x - lo) / (hi - lo) * (right - left)
+
     steps = 120
     xs = [lo + (hi - lo) * i / steps for i in range(steps + 1)]
     h = max((vals[-1] - vals[0]) / 18, (hi - lo) / 200)
@@ -222,19 +253,7 @@ def distribution_chart(*, probabilities: Sequence[float], values: Sequence[float
     if threshold is not None:
         body.append(f'<line x1="{sx(threshold):.1f}" y1="{top - 2:.1f}" x2="{sx(threshold):.1f}" y2="{base:.1f}" '
                     f'stroke="{BLACK}" stroke-width="1.2" stroke-dasharray="2 3"/>')
-    desc = (f"Healthy reference of {n} people: middle 80% from {fmt_number(q10)} to {fmt_number(q90)}, "
-            f"median {fmt_number(q50)}.")
-    if person is not None and math.isfinite(person):
-        px = sx(person)
-        body.append(f'<line x1="{px:.1f}" y1="{top - 8:.1f}" x2="{px:.1f}" y2="{base:.1f}" stroke="{VERMILLION}" '
-                    'stroke-width="3"/>')
-        body.append(f'<path d="M{px - 7:.1f},{top - 16:.1f} L{px + 7:.1f},{top - 16:.1f} L{px:.1f},{top - 6:.1f} Z" '
-                    f'fill="{VERMILLION}"/>')
-        tag = f"You: {value_text}" + (f" ({percentile_text} percentile)" if percentile_text else "")
-        anchor, tx = ("start", px + 10) if px < W * 0.55 else ("end", px - 10)
-        body.append(_text(tx, top - 12, tag, size=13, anchor=anchor, weight="bold", fill=INK))
-        desc += f" This person: {value_text}" + (f", {percentile_text} percentile." if percentile_text else ".")
-    return _svg(height, f"{label}: you within the healthy reference", desc, body)
+    return tuple(body), (q10, q50, q90)
 
 
 def _quantile(p: float, probs: Sequence[float], values: Sequence[float]) -> float:

@@ -8,10 +8,13 @@ report already on disk is not written again, so an interrupted run resumes where
 
 from __future__ import annotations
 
+import gc
 import os
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -26,6 +29,8 @@ from .store import CohortStore
 FORMATS = ("html", "pdf", "json")
 #: samples analysed together in a report task (bounds a worker's memory; see report_partition)
 REPORT_CHUNK = 250
+#: the garbage collector's youngest-generation threshold while reports are written (Python's default is 700)
+YOUNG_COLLECTION_EVERY = 50_000
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -66,8 +71,6 @@ def file_name(sample: str) -> str:
 
 def report_partition(job: ReportJob, pid: str, samples: list[str] | None = None) -> PartitionReports:
     """Write the reports of partition ``pid`` (only ``samples`` when given) into ``job.folder``."""
-    from ..engine import analyse
-    from ..report import render_html, render_json, render_pdf, to_report
     from . import _engine
 
     t0 = time.perf_counter()
@@ -78,8 +81,47 @@ def report_partition(job: ReportJob, pid: str, samples: list[str] | None = None)
     if not todo:
         return PartitionReports(0, len(wanted), time.perf_counter() - t0, 0.0, 0.0)
     resources = _engine.resources()
+    with _fewer_collections():
+        analyse_s, render_s = _write_reports(job, profile, resources, folder, todo)
+    return PartitionReports(len(todo), len(wanted) - len(todo), time.perf_counter() - t0, analyse_s, render_s)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Collect the youngest objects less often while reports are written.
+
+    A chunk's analyses are a few hundred thousand live objects, and with Python's default threshold the
+    collector ran a full collection over all of them every sixty reports or so: measured, a sixth of the time
+    per report (4 of 25 ms). The objects are not cyclic garbage; they are freed by reference counting when the
+    chunk is done, so collecting less often costs no memory worth speaking of.
+    """
+    global _raised, _saved
+    with _threshold_lock:  # Dask runs tasks in threads: the first in sets the threshold, the last out restores it
+        if _raised == 0:
+            _saved = gc.get_threshold()
+            gc.set_threshold(YOUNG_COLLECTION_EVERY, *_saved[1:])
+        _raised += 1
+    try:
+        yield
+    finally:
+        with _threshold_lock:
+            _raised -= 1
+            if _raised == 0:
+                gc.set_threshold(*_saved)
+
+
+_threshold_lock = threading.Lock()
+_raised = 0
+_saved: tuple[int, ...] = gc.get_threshold()
+
+
+def _write_reports(job: ReportJob, profile: Any, resources: Any, folder: Path, todo: list[str]
+                   ) -> tuple[float, float]:
+    """Analyse and write the reports of ``todo``; (seconds analysing, seconds rendering and writing)."""
+    from ..engine import analyse
+    from ..report import render_html, render_json, render_pdf, to_report
+
     analyse_s = render_s = 0.0
-    written = 0
     # a few hundred samples at a time: an Analysis holds over a thousand placements, so analysing a whole
     # partition of thousands first held them all (the workers grew to gigabytes); memory is now bounded by the
     # chunk, and each chunk is still measured at once (engine.batch)
@@ -96,10 +138,9 @@ def report_partition(job: ReportJob, pid: str, samples: list[str] | None = None)
                 write_atomic(path, render_json(report))
             else:
                 render_pdf(report, path)
-        written += len(analyses)
         analyse_s += t2 - t1
         render_s += time.perf_counter() - t2
-    return PartitionReports(written, len(wanted) - len(todo), time.perf_counter() - t0, analyse_s, render_s)
+    return analyse_s, render_s
 
 
 def report_cohort(root: str | os.PathLike[str], folder: str | os.PathLike[str], *, job: ReportJob | None = None,

@@ -50,6 +50,35 @@ def test_reports_written_a_chunk_at_a_time_are_those_of_the_whole_partition(tmp_
         assert (tmp_path / "chunked" / path.name).read_text() == path.read_text(), path.name
 
 
+def test_collector_threshold_is_raised_while_reporting_and_restored() -> None:
+    import gc
+    import threading
+
+    from gutskin.cohort import reports
+
+    before = gc.get_threshold()
+    inside: list[int] = []
+    entered, release = threading.Barrier(2), threading.Event()
+
+    def task() -> None:
+        with reports._fewer_collections():
+            entered.wait()
+            release.wait()
+            inside.append(gc.get_threshold()[0])
+
+    # two overlapping tasks (Dask runs them in threads): the second out restores, not the first
+    t = threading.Thread(target=task)
+    t.start()
+    with reports._fewer_collections():
+        entered.wait()
+        assert gc.get_threshold() == (reports.YOUNG_COLLECTION_EVERY, *before[1:])
+        release.set()
+        t.join()
+        assert gc.get_threshold()[0] == reports.YOUNG_COLLECTION_EVERY
+    assert inside == [reports.YOUNG_COLLECTION_EVERY]
+    assert gc.get_threshold() == before
+
+
 def test_file_names_are_safe() -> None:
     assert file_name("../etc/passwd") == "etc_passwd"
     assert file_name("a b/c") == "a_b_c"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import functools
 import gzip
 import io
 import json
@@ -25,10 +26,11 @@ import lzma
 import os
 import re
 import signal
+import sys
 import tempfile
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -572,6 +574,115 @@ def atomic_write(path: str | Path, mode: str = "w", *, encoding: str = "utf-8",
         with fh:
             yield fh
             fh.flush()
+
+
+class AtomicBatch:
+    """Many files written atomically together: each is written to a temporary file beside it, and only when
+    the batch is committed are they all made durable at once and moved into place.
+
+    What :func:`write_atomic` does file by file, for a run that writes thousands of small files (a cohort's
+    reports): one file-system sync per batch instead of two per file (a file's data, then its folder). No file
+    is ever visible half-written; if the batch is not committed (an error, Ctrl-C, SIGTERM in the main thread),
+    its temporary files are removed and nothing it wrote appears. Use it as a context manager: leaving the
+    block of :func:`atomic_batch` normally commits.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[str, Path]] = []
+        self._mode = 0o666 & ~_umask()
+
+    def write(self, path: str | Path, data: str | bytes, *, encoding: str = "utf-8") -> Path:
+        path, folder = _target(path)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        except OSError as exc:
+            raise OutputError(f"cannot write here ({exc.strerror or exc})", folder) from None
+        self._pending.append((tmp, path))
+        try:
+            with open(fd, "wb") as fh:
+                fh.write(data.encode(encoding) if isinstance(data, str) else data)
+        except OSError as exc:
+            raise OutputError(f"cannot write the file ({exc.strerror or exc})", path) from None
+        return path
+
+    def commit(self) -> None:
+        pending, self._pending = self._pending, []
+        try:
+            _sync_data([tmp for tmp, _ in pending])
+            folders = {}
+            for tmp, path in pending:
+                try:
+                    mode = os.stat(path).st_mode & 0o7777  # replacing a file keeps its permissions
+                except OSError:
+                    mode = self._mode
+                os.chmod(tmp, mode)
+                os.replace(tmp, path)
+                folders[path.parent] = None
+            for folder in folders:  # the renames themselves survive a crash once their folder is synced
+                with contextlib.suppress(OSError):
+                    dfd = os.open(folder if str(folder) else ".", os.O_RDONLY)
+                    try:
+                        os.fsync(dfd)
+                    finally:
+                        os.close(dfd)
+        except OSError as exc:
+            self._pending = pending  # for discard(): the files not yet moved into place are removed
+            raise OutputError(f"cannot write the files ({exc.strerror or exc}); files not yet moved into place "
+                              "were removed", pending[0][1].parent) from None
+
+    def discard(self) -> None:
+        pending, self._pending = self._pending, []
+        for tmp, _ in pending:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def atomic_batch() -> Iterator[AtomicBatch]:
+    """An :class:`AtomicBatch` committed when the block ends normally, discarded otherwise."""
+    batch = AtomicBatch()
+    try:
+        with _sigterm_cleans_up():
+            yield batch
+            batch.commit()
+    finally:
+        batch.discard()  # nothing left after a commit; else the temporary files
+
+
+def _sync_data(paths: list[str]) -> None:
+    """Make the files' data durable: one ``syncfs`` of their file system where Linux offers it (one journal
+    commit for the lot), else an ``fsync`` per file."""
+    if not paths:
+        return
+    syncfs = _syncfs()
+    if syncfs is not None:
+        fd = os.open(paths[0], os.O_RDONLY)
+        try:
+            if syncfs(fd) == 0 and all(os.stat(p).st_dev == os.stat(paths[0]).st_dev for p in paths[1:]):
+                return
+        finally:
+            os.close(fd)
+    for p in paths:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@functools.cache
+def _syncfs() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        func = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    func.argtypes = [ctypes.c_int]
+    func.restype = ctypes.c_int
+    return func
 
 
 def write_atomic(path: str | Path, data: str | bytes, *, encoding: str = "utf-8") -> Path:

@@ -125,3 +125,75 @@ def test_sigterm_during_a_write_removes_the_temp_file(tmp_path):
     assert proc.wait(timeout=30) == 143
     assert target.read_text() == "old\n"
     assert _leftovers(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------------------------- batches
+def test_a_batch_appears_whole_on_commit(tmp_path):
+    from gutskin.io import atomic_batch
+
+    (tmp_path / "b.html").write_text("old b\n")
+    (tmp_path / "b.html").chmod(0o640)
+    old = os.umask(0o022)
+    try:
+        with atomic_batch() as batch:
+            batch.write(tmp_path / "a.html", "héllo")
+            batch.write(tmp_path / "b.html", b"new b")
+            # nothing is in place before the commit: only temporary files
+            assert (tmp_path / "b.html").read_text() == "old b\n" and not (tmp_path / "a.html").exists()
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.html").read_text(encoding="utf-8") == "héllo"
+    assert (tmp_path / "a.html").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "b.html").read_bytes() == b"new b" and (tmp_path / "b.html").stat().st_mode & 0o777 == 0o640
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("boom"), KeyboardInterrupt()])
+def test_a_failed_batch_writes_nothing_and_leaves_no_temp(tmp_path, failure):
+    from gutskin.io import atomic_batch
+
+    (tmp_path / "b.html").write_text("old b\n")
+    with pytest.raises(type(failure)), atomic_batch() as batch:
+        batch.write(tmp_path / "a.html", "a")
+        batch.write(tmp_path / "b.html", "b")
+        raise failure
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.html"]
+    assert (tmp_path / "b.html").read_text() == "old b\n"
+
+
+def test_a_batch_without_syncfs_syncs_each_file_and_a_failed_sync_writes_nothing(tmp_path, monkeypatch):
+    from gutskin import io as gio
+    from gutskin.io import atomic_batch
+
+    monkeypatch.setattr(gio, "_syncfs", lambda: None)
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd)))
+    with atomic_batch() as batch:
+        batch.write(tmp_path / "a.json", "{}")
+        batch.write(tmp_path / "b.json", "{}")
+    assert len(synced) == 3  # each file, then the folder once
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OutputError, match="No space left on device"), atomic_batch() as batch:
+        batch.write(tmp_path / "c.json", "{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]
+
+
+def test_the_batch_uses_syncfs_on_linux(tmp_path, monkeypatch):
+    from gutskin import io as gio
+    from gutskin.io import atomic_batch
+
+    if gio._syncfs() is None:
+        pytest.skip("no syncfs in this C library")
+    calls = []
+    real = gio._syncfs()
+    monkeypatch.setattr(gio, "_syncfs", lambda: lambda fd: (calls.append(fd), real(fd))[1])
+    with atomic_batch() as batch:
+        for i in range(5):
+            batch.write(tmp_path / f"{i}.html", "x")
+    assert len(calls) == 1 and len(list(tmp_path.iterdir())) == 5

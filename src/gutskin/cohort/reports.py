@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..io import write_atomic
+from ..io import atomic_batch
 from .executors import Executor
 from .store import CohortStore
 
@@ -119,8 +119,9 @@ def _write_reports(job: ReportJob, profile: Any, resources: Any, folder: Path, t
                    ) -> tuple[float, float]:
     """Analyse and write the reports of ``todo``; (seconds analysing, seconds rendering and writing)."""
     from ..engine import analyse
-    from ..report import render_html, render_json, render_pdf, to_report
+    from ..report import pdf_bytes, render_html, render_json, to_report
 
+    render = {"html": render_html, "json": render_json, "pdf": pdf_bytes}[job.fmt]
     analyse_s = render_s = 0.0
     # a few hundred samples at a time: an Analysis holds over a thousand placements, so analysing a whole
     # partition of thousands first held them all (the workers grew to gigabytes); memory is now bounded by the
@@ -129,15 +130,12 @@ def _write_reports(job: ReportJob, profile: Any, resources: Any, folder: Path, t
         t1 = time.perf_counter()
         analyses = analyse(profile, resources, reference=job.reference, samples=todo[start:start + REPORT_CHUNK])
         t2 = time.perf_counter()
-        for a in analyses:
-            report = to_report(a, resources, generated_at=job.generated_at)
-            path = folder / f"{file_name(a.sample)}.{job.fmt}"
-            if job.fmt == "html":
-                write_atomic(path, render_html(report))
-            elif job.fmt == "json":
-                write_atomic(path, render_json(report))
-            else:
-                render_pdf(report, path)
+        # a chunk's reports appear together, each whole (one file-system sync for the chunk, not two per file);
+        # an interrupted chunk leaves none of its reports, and the run resumes from it
+        with atomic_batch() as batch:
+            for a in analyses:
+                report = to_report(a, resources, generated_at=job.generated_at)
+                batch.write(folder / f"{file_name(a.sample)}.{job.fmt}", render(report))
         analyse_s += t2 - t1
         render_s += time.perf_counter() - t2
     return analyse_s, render_s

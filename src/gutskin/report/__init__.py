@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .build import build_report, build_reports, to_report
 from .model import SCHEMA_VERSION, Report, json_schema
-from .render import format_for, render_html, render_json, render_pdf, write_report
+from .render import format_for, pdf_bytes, render_html, render_json, render_pdf, write_report
 
 __all__ = ["SCHEMA_VERSION", "Report", "build_report", "build_reports", "format_for", "json_schema",
-           "render_html", "render_json", "render_pdf", "to_report", "write_report"]
+           "pdf_bytes", "render_html", "render_json", "render_pdf", "to_report", "write_report"]

@@ -22,7 +22,7 @@ from ..insights.analysis import _population, analyze_insights
 from ..insights.sanity import check_sample
 from ..knowledge.questionnaire import Questionnaire
 from ..metrics.composition import definitions, guild_shares
-from ..profile import Profile
+from ..profile import Profile, by_taxa
 from ..reference.features import taxon_key
 from ..reference.model import Reference
 from ..safety import SafetyGate, age_group_of, gate_for_questionnaire
@@ -305,26 +305,34 @@ def _shares(view, i: int, rank: str) -> list[TaxonShare]:
         return []
     row = view.values.getrow(i)
     order = np.argsort(-row.data, kind="stable")
-    names = view.taxa["name"]
-    taxids = view.taxa["taxid"] if "taxid" in view.taxa.columns else None
+    names, current, keys, taxids = by_taxa(view.taxa, ("taxon shares", rank), lambda: _share_plan(view.taxa, rank))
     out = []
     for j in order:
         col = row.indices[j]
-        name = str(names.iat[col])
-        tid = taxids.iat[col] if taxids is not None else None
-        out.append(TaxonShare(rank=rank, name=name,
-                              current_name=resolve(name).replace("_", " "), key=taxon_key(name, rank),
-                              taxid=None if tid is None or pd.isna(tid) else int(tid), share=float(row.data[j])))
+        out.append(TaxonShare.trusted(rank=rank, name=names[col], current_name=current[col], key=keys[col],
+                                      taxid=taxids[col], share=float(row.data[j])))
     return out
+
+
+def _share_plan(taxa: pd.DataFrame, rank: str) -> tuple[list[str], list[str], list[str], list[int | None]]:
+    """Each column's name, current name, comparison key and taxid: they depend only on the taxa, so a chunk's
+    samples share them (a sample holds a few dozen phyla and genera, a chunk the same ones)."""
+    names = [str(n) for n in taxa["name"].tolist()]
+    raw = taxa["taxid"].tolist() if "taxid" in taxa.columns else [None] * len(names)
+    return (names, [resolve(n).replace("_", " ") for n in names], [taxon_key(n, rank) for n in names],
+            [None if t is None or pd.isna(t) else int(t) for t in raw])
 
 
 def _composition_for(comp: dict[str, Any], i: int) -> Composition:
     shares = comp["guilds"]
     frame = shares.values
     single = frame.shape[0] == 1
-    guilds = [GuildShare(id=c.removeprefix("guild."), share=finite(frame.iloc[i][c]),
-                         members_found=list((shares.found or {}).get(c, [])) if single else [])
-              for c in frame.columns]
+    if "guild_rows" not in comp:  # read row by row below: one array for the chunk, not a Series per guild
+        comp["guild_rows"] = frame.to_numpy(dtype=float, na_value=np.nan)
+    row = comp["guild_rows"][i].tolist()
+    guilds = [GuildShare.trusted(id=c.removeprefix("guild."), share=finite(x),
+                                 members_found=list((shares.found or {}).get(c, [])) if single else [])
+              for c, x in zip(frame.columns, row, strict=True)]
     phyla = _shares(comp["phylum"], i, "phylum")
     genera = _shares(comp["genus"], i, "genus")
     n_species = comp["n_species"]
@@ -357,7 +365,7 @@ def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part
         counts=dict(p.counts), raw_score=finite(p.raw_score),
         lean_calibration=(p.lean_calibration or {}).get("status"), validation=_validation(p.validation),
         lean_main_point=bool(p.lean_main_point),
-        items=[PanelItem(feature=it.feature, grade=it.grade, direction=it.direction, conflict=bool(it.conflict),
+        items=[PanelItem.trusted(feature=it.feature, grade=it.grade, direction=it.direction, conflict=bool(it.conflict),
                          alignment=it.alignment, weight=float(it.weight),
                          associations=[e.association for e in it.evidence], subgroup=it.subgroup,
                          main_point_eligible=bool(it.main_point_eligible)) for it in p.items])

@@ -15,6 +15,7 @@ import functools
 import re
 import types
 import typing
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -232,6 +233,28 @@ def _display_taxon(name: str) -> str:
     if cur and cur.lower() != text.lower():
         return f"{cur} ({text})"
     return text
+
+
+#: per knowledge base: each association row's citation as a panel lists it (the fields of a Citation)
+_ASSOCIATION_CITATIONS: weakref.WeakKeyDictionary[Any, tuple[int, dict[str, dict[str, Any]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _association_citations(kb: Any) -> dict[str, dict[str, Any]]:
+    """Association id → its citation's fields (source, design and size, identifiers): the same for every
+    report, so worked out once per knowledge base (again if rows are added to it)."""
+    got = _ASSOCIATION_CITATIONS.get(kb)
+    if got is None or got[0] != len(kb.association_rows):
+        out = {}
+        for a in kb.association_rows:
+            ids = "; ".join(str(x) for x in a.citation.identifiers)
+            design = a.design.value
+            detail = ", ".join(x for x in (W.DESIGN_WORDS.get(design, design), str(a.size or "")) if x)
+            text = a.citation.short + (f": {detail}" if detail else "") + (f" ({ids})" if ids else "")
+            out[a.id] = {"text": text, "key": a.id, "doi": a.citation.doi, "pmid": a.citation.pmid,
+                         "url": a.citation.url}
+        got = _ASSOCIATION_CITATIONS[kb] = (len(kb.association_rows), out)
+    return got[1]
 
 
 def _kb_citation(kb: Any, key: str) -> Citation:
@@ -506,7 +529,7 @@ def _panel(p: PanelData, v: _View) -> SkinPanel:
     kb = v.kb
     cond = kb.condition(p.condition)
     cname = cond.name.lower()
-    rows = {a.id: a for a in kb.association_rows}
+    cite_of = _association_citations(kb)
     findings, cannot, conflicts = [], [], []
     unchecked: dict[str, list[str]] = {}  # reason -> findings not checked for it (shown as one line each)
     not_theirs: dict[str, list[str]] = {}  # subgroup -> findings reported only there (the person is not known in it)
@@ -522,15 +545,8 @@ def _panel(p: PanelData, v: _View) -> SkinPanel:
         if m is None or m.status == "not_measured":
             unchecked.setdefault(_unchecked_reason(m, v), []).append(label)
             continue
-        cites = []
-        for aid in item.associations:
-            a = rows[aid]
-            ids = "; ".join(str(x) for x in a.citation.identifiers)
-            design = a.design.value
-            detail = ", ".join(x for x in (W.DESIGN_WORDS.get(design, design), str(a.size or "")) if x)
-            text = a.citation.short + (f": {detail}" if detail else "") + (f" ({ids})" if ids else "")
-            cites.append(Citation(text=text, key=aid, doi=a.citation.doi, pmid=a.citation.pmid, url=a.citation.url))
-        cites = list({c.text: c for c in cites}.values())
+        cites = list({c["text"]: c for c in (cite_of[aid] for aid in item.associations)}.values())
+        cites = [Citation(**c) for c in cites]
         yours = _measurement_words(m) if m is not None else None
         if yours and item.alignment in W.ALIGNMENT_WORDS and not yours.startswith("Not found in your sample, as in"):
             yours = f"{yours} {W.ALIGNMENT_WORDS[item.alignment].format(c=cname)}"

@@ -92,15 +92,22 @@ class SanityFinding:
 SEVERITY_ORDER = {"stop": 0, "warn": 1}
 
 
-def _domain_shares(view: Profile) -> dict[str, float]:
-    vals = np.asarray(view.values.sum(axis=0)).ravel()
+def _column_sums(view: Profile) -> np.ndarray:
+    return np.asarray(view.values.sum(axis=0)).ravel()
+
+
+def _domain_shares(view: Profile, vals: np.ndarray) -> dict[str, float]:
+    """Share of each domain (lower case; "unknown" when not stated) among the taxa the sample holds."""
     total = vals.sum()
     out: dict[str, float] = {}
     if total <= 0:
         return out
-    for d, v in zip(view.taxa["domain"].tolist(), vals, strict=True):
+    domains = _lineage_lists(view)[1]["domain"]
+    # only the taxa this sample holds (a one-sample slice of a table keeps all the table's taxa), in column order
+    for j in np.flatnonzero(vals).tolist():
+        d = domains[j]
         key = str(d).lower() if isinstance(d, str) else "unknown"
-        out[key] = out.get(key, 0.0) + float(v / total)
+        out[key] = out.get(key, 0.0) + float(vals[j] / total)
     return out
 
 
@@ -129,19 +136,21 @@ def check_sample(profile: Profile, age_group: str | None = "adult") -> list[Sani
     view, rank = _leaf(profile)
     if view is None or view.values.sum() <= 0:
         return [SanityFinding("low_depth", "warn", 0.0, details={"nothing_placed": 1.0})]
-    domains = _domain_shares(view)
-    human = _share_of(view, lambda n, _t: current_species(n) == "Homo sapiens")
+    vals = _column_sums(view)
+    domains = _domain_shares(view, vals)
+    human = _share_of(view, lambda n, _t: current_species(n) == "Homo sapiens", vals)
     viral = domains.get("viruses", 0.0)
     fungi = _share_of(view, lambda n, t: t.get("domain") in ("Eukaryota", "Eukarya")
-                      and current_species(n) != "Homo sapiens" and t.get("phylum") not in ("Chordata",))
+                      and current_species(n) != "Homo sapiens" and t.get("phylum") not in ("Chordata",), vals)
     if human >= HOST:
         out.append(SanityFinding("host_dominant", "warn", human, "Homo sapiens", 9606))
     if viral >= VIRAL:
         out.append(SanityFinding("viral_dominant", "warn", viral))
     if fungi >= FUNGI:
-        top = _top(view, lambda _n, t: t.get("domain") in ("Eukaryota", "Eukarya") and t.get("phylum") != "Chordata")
+        top = _top(view, lambda _n, t: t.get("domain") in ("Eukaryota", "Eukarya") and t.get("phylum") != "Chordata",
+                   vals)
         out.append(SanityFinding("fungi_high", "warn", fungi, top[0], top[1]))
-    bact = _prokaryote_shares(view)
+    bact = _prokaryote_shares(view, vals)
     if bact:
         names, shares, taxids = bact
         j = int(np.argmax(shares))
@@ -245,13 +254,17 @@ def _lineage_lists(view: Profile) -> tuple[list[str], dict[str, list[Any]]]:
         view.taxa["name"].astype(str).tolist(), {r: view.taxa[r].tolist() for r in _LINEAGE_RANKS}))
 
 
+def _taxids(view: Profile) -> list[int | None]:
+    return by_taxa(view.taxa, "sanity-taxids", lambda: [None if pd.isna(t) else int(t)
+                                                       for t in view.taxa["taxid"].tolist()])
+
+
 def _taxon_dict(view: Profile, j: int) -> dict:
     cols = _lineage_lists(view)[1]
     return {r: cols[r][j] for r in _LINEAGE_RANKS}
 
 
-def _share_of(view: Profile, pred) -> float:
-    vals = np.asarray(view.values.sum(axis=0)).ravel()
+def _share_of(view: Profile, pred, vals: np.ndarray) -> float:
     total = vals.sum()
     if total <= 0:
         return 0.0
@@ -261,8 +274,7 @@ def _share_of(view: Profile, pred) -> float:
                  / total)
 
 
-def _top(view: Profile, pred) -> tuple[str | None, int | None]:
-    vals = np.asarray(view.values.sum(axis=0)).ravel()
+def _top(view: Profile, pred, vals: np.ndarray) -> tuple[str | None, int | None]:
     best, best_j = 0.0, None
     names = _lineage_lists(view)[0]
     for j in np.flatnonzero(vals > 0).tolist():
@@ -275,15 +287,16 @@ def _top(view: Profile, pred) -> tuple[str | None, int | None]:
     return str(view.taxa["name"].iat[best_j]), None if pd.isna(t) else int(t)
 
 
-def _prokaryote_shares(view: Profile) -> tuple[list[str], np.ndarray, list[int | None]] | None:
-    from ..reference.taxa import prokaryotes
+def _prokaryote_shares(view: Profile, vals: np.ndarray
+                       ) -> tuple[list[str], np.ndarray, list[int | None]] | None:
+    """Names, shares among bacteria and archaea, and taxids of the prokaryotes the sample holds."""
+    from ..reference.taxa import prokaryote_mask
 
-    pro = prokaryotes(view)
-    vals = np.asarray(pro.values.sum(axis=0)).ravel()
-    total = vals.sum()
+    mask = prokaryote_mask(view.taxa)
+    pro = vals if mask.all() else vals[mask]
+    total = pro.sum()
     if total <= 0:
         return None
-    keep = vals > 0
-    names = [str(n) for n, k in zip(pro.taxa["name"], keep, strict=True) if k]
-    taxids = [None if pd.isna(t) else int(t) for t, k in zip(pro.taxa["taxid"], keep, strict=True) if k]
-    return names, vals[keep] / total, taxids
+    held = np.flatnonzero(mask & (vals > 0)).tolist()
+    names, taxids = _lineage_lists(view)[0], _taxids(view)
+    return [names[j] for j in held], vals[held] / total, [taxids[j] for j in held]

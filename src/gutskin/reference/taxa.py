@@ -65,8 +65,13 @@ NON_PROKARYOTE = ("viruses", "eukaryota", "eukarya")
 
 def prokaryotes(view: Profile) -> Profile:
     """Only taxa whose domain is Bacteria or Archaea (or not stated)."""
-    keep = by_taxa(view.taxa, "prokaryotes", lambda: _prokaryote_mask(view.taxa))
+    keep = prokaryote_mask(view.taxa)
     return view if keep.all() else view.take_taxa(keep)
+
+
+def prokaryote_mask(taxa: pd.DataFrame) -> np.ndarray:
+    """Per taxon: is its domain Bacteria or Archaea (or not stated)? Worked out once per taxa table."""
+    return by_taxa(taxa, "prokaryotes", lambda: _prokaryote_mask(taxa))
 
 
 def _prokaryote_mask(taxa: pd.DataFrame) -> np.ndarray:

@@ -125,6 +125,9 @@ def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
             got = typical[key] = (dist.q(0.10), dist.q(0.90))
         return got
 
+    # the reference taxa listed as absent when a sample lacks them, with their typical range (once per call)
+    listed = [(key, summary, *typical_of(key, summary.among_carriers)) for key, summary in ref_taxa.items()
+              if summary.prevalence >= LIST_ABSENT_ABOVE]
     for i, sample in enumerate(profile.samples):
         row = table.values.getrow(i)
         held = {table.keys[j]: float(v) for j, v in zip(row.indices, row.data, strict=True) if v > 0}
@@ -147,10 +150,9 @@ def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
                          "typical_high": high, "prevalence": summary.prevalence,
                          "status": _status(p) if np.isfinite(p) else "too rare in reference",
                          "n_reference": n, "reference": reference.name})
-        for key, summary in ref_taxa.items():
-            if key in held or summary.prevalence < LIST_ABSENT_ABOVE:
+        for key, summary, low, high in listed:
+            if key in held:
                 continue
-            low, high = typical_of(key, summary.among_carriers)
             rows.append({"sample": sample, "kind": "taxon", "feature": summary.name, "rank": rank, "value": 0.0,
                          "percentile": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
                          "typical_low": low, "typical_high": high,

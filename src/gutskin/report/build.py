@@ -258,8 +258,16 @@ def _association_citations(kb: Any) -> dict[str, dict[str, Any]]:
 
 
 def _kb_citation(kb: Any, key: str) -> Citation:
-    c = kb.study(key).citation
-    return Citation(text=c.formatted(), key=key, doi=c.doi, pmid=c.pmid, url=c.url)
+    memo = _STUDY_CITATIONS.setdefault(kb, {})
+    fields = memo.get(key)
+    if fields is None:  # a study's citation is the same in every report (sixty lookups per report)
+        c = kb.study(key).citation
+        fields = memo[key] = {"text": c.formatted(), "key": key, "doi": c.doi, "pmid": c.pmid, "url": c.url}
+    return Citation(**fields)
+
+
+#: per knowledge base: each study's citation fields, as :func:`_kb_citation` found them
+_STUDY_CITATIONS: weakref.WeakKeyDictionary[Any, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
 
 
 def _grade_evidence(grade: str | None, citations: list[Citation], label: str | None = None) -> Evidence:

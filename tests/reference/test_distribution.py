@@ -46,3 +46,23 @@ def test_jeffreys_interval_narrows_with_size_and_covers_the_estimate():
     assert lo_s < lo_l < 0.5 < hi_l < hi_s
     assert jeffreys(0.0, 100)[0] == 0.0 and jeffreys(1.0, 100)[1] == 1.0
     assert np.isnan(jeffreys(float("nan"), 10)[0])
+
+
+def test_cdf_many_is_cdf_element_by_element_on_shipped_references():
+    from gutskin.reference.registry import available
+
+    # taxon distributions of every shipped reference, at their own quantiles (ties), between them, and outside
+    checked = 0
+    for ref in available():
+        for taxa in ref.taxa.values():
+            for summary in list(taxa.values())[:150]:
+                dist = summary.among_carriers
+                if not dist.quantiles:
+                    assert np.isnan(dist.cdf_many(np.array([0.1, 1.0]))).all()
+                    continue
+                qs = np.asarray(dist.quantiles)
+                xs = np.r_[qs, (qs[:-1] + qs[1:]) / 2, qs[0] / 2, qs[-1] * 2 + 1, 0.0]
+                got = dist.cdf_many(xs)
+                assert got.tolist() == [dist.cdf(float(x)) for x in xs]  # bit for bit
+                checked += 1
+    assert checked > 300

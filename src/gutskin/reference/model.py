@@ -63,6 +63,27 @@ class Distribution:
         frac = (x - qs[left - 1]) / (qs[left] - qs[left - 1])
         return float(grid[left - 1] + (grid[left] - grid[left - 1]) * frac)
 
+    def cdf_many(self, xs: np.ndarray) -> np.ndarray:
+        """:meth:`cdf` of each of ``xs`` (finite values), element by element the same arithmetic, in one call."""
+        xs = np.asarray(xs, dtype=np.float64)
+        if not self.quantiles:
+            return np.full(xs.shape, np.nan)
+        grid = METRIC_GRID if len(self.quantiles) == len(METRIC_GRID) else TAXON_GRID
+        qs = np.asarray(self.quantiles)
+        left = np.searchsorted(qs, xs, side="left")
+        right = np.searchsorted(qs, xs, side="right")
+        out = np.empty(xs.shape)
+        below, above = xs < qs[0], xs > qs[-1]
+        tie = (right > left) & ~below & ~above
+        inner = ~(below | above | tie)
+        out[below] = 0.0
+        out[above] = 1.0
+        out[tie] = (grid[left[tie]] + grid[right[tie] - 1]) / 2
+        lo = left[inner]
+        frac = (xs[inner] - qs[lo - 1]) / (qs[lo] - qs[lo - 1])
+        out[inner] = grid[lo - 1] + (grid[lo] - grid[lo - 1]) * frac
+        return out
+
 
 @dataclass
 class TaxonSummary:

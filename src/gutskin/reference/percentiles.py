@@ -8,8 +8,11 @@ is reported against the share of healthy people who carry it.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..profile import Profile
 from .measures import metric_values
@@ -112,6 +115,23 @@ def percentile_records(profile: Profile, reference: Reference, *, taxa: bool = T
     return rows
 
 
+def _within_carriers(values: sp.csr_matrix, keys: list[str], ref_taxa: dict) -> list[float]:
+    """For each stored entry of ``values`` (samples × taxa, CSR), the value's place among the
+    reference's carriers of that taxon (:meth:`Distribution.cdf`; NaN where the reference has no such taxon or no
+    quantiles for it): one vectorised call per taxon for the whole chunk instead of one per sample and taxon."""
+    out = np.full(values.data.shape, np.nan)
+    order = np.argsort(values.indices, kind="stable")
+    by_col = values.indices[order]
+    bounds = np.flatnonzero(np.diff(by_col)) + 1
+    for seg in np.split(order, bounds):
+        if seg.size == 0:
+            continue
+        summary = ref_taxa.get(keys[int(values.indices[seg[0]])])
+        if summary is not None and summary.among_carriers.quantiles:
+            out[seg] = summary.among_carriers.cdf_many(values.data[seg])
+    return out.tolist()
+
+
 def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
     rows = []
     placed: list[int] = []  # rows whose interval is filled in at the end, all in one call
@@ -128,10 +148,14 @@ def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
     # the reference taxa listed as absent when a sample lacks them, with their typical range (once per call)
     listed = [(key, summary, *typical_of(key, summary.among_carriers)) for key, summary in ref_taxa.items()
               if summary.prevalence >= LIST_ABSENT_ABOVE]
+    values = table.values  # read entry by entry in stored order, as a row slice gives them
+    data, cols, starts = values.data.tolist(), values.indices.tolist(), values.indptr.tolist()
+    within_all = _within_carriers(values, table.keys, ref_taxa)
     for i, sample in enumerate(profile.samples):
-        row = table.values.getrow(i)
-        held = {table.keys[j]: float(v) for j, v in zip(row.indices, row.data, strict=True) if v > 0}
-        for key, a in held.items():
+        held = {table.keys[j]: (a, k) for k, (j, a) in enumerate(zip(cols[starts[i]:starts[i + 1]],
+                                                                      data[starts[i]:starts[i + 1]], strict=True),
+                                                                  start=starts[i]) if a > 0}
+        for key, (a, k) in held.items():
             summary = ref_taxa.get(key)
             name = table.names[dense_cols[key]]
             if summary is None:
@@ -141,8 +165,8 @@ def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
                              "status": "not in reference", "n_reference": n, "reference": reference.name})
                 continue
             dist = summary.among_carriers
-            within = dist.cdf(a) if dist.quantiles else float("nan")
-            p = (1 - summary.prevalence) + summary.prevalence * within if np.isfinite(within) else float("nan")
+            within = within_all[k]
+            p = (1 - summary.prevalence) + summary.prevalence * within if math.isfinite(within) else float("nan")
             placed.append(len(rows))
             low, high = typical_of(key, dist)
             rows.append({"sample": sample, "kind": "taxon", "feature": summary.name, "rank": rank, "value": a,

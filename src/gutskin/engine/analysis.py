@@ -25,6 +25,7 @@ from ..metrics.composition import definitions, guild_shares
 from ..profile import Profile, by_taxa
 from ..reference.features import taxon_key
 from ..reference.model import Reference
+from ..reference.percentiles import percentile_rows
 from ..safety import SafetyGate, age_group_of, gate_for_questionnaire
 from ..taxonomy.synonyms import resolve
 from .batch import metrics_by_sample, rank_rows_by_sample
@@ -223,31 +224,36 @@ def _percentiles(ref: Reference | None, profile: Profile) -> dict[str, list[Plac
     thinned: dict[str, list[float] | None] = {}
     # an absent taxon's placement says the same for every sample lacking it (value 0, the reference's prevalence
     # and typical range): one frozen instance per taxon is shared, and over half of a sample's placements are these
-    absent: dict[tuple[str, str], Placement] = {}
-    for rec in ref.percentile_records(profile):
-        n = rec.get("n_reference")
-        rank = rec.get("rank")
-        if rec["status"] == "absent" and rec["kind"] == "taxon":
-            shared = absent.get((rec["feature"], rank))
-            if shared is not None and shared.value == rec["value"] and shared.prevalence == rec["prevalence"]:
-                out.setdefault(rec["sample"], []).append(shared)
-                continue
-        if rec["kind"] == "metric" and rec["feature"] not in thinned:
-            thinned[rec["feature"]] = _quantiles(ref, str(rec["feature"]))
-        # built without re-validation: every field is made here from checked values (finite() floats, int(),
-        # str()), and a report of one sample holds over a thousand of them
-        out.setdefault(rec["sample"], []).append(Placement.trusted(
-            kind=rec["kind"], feature=str(rec["feature"]), rank=rank if isinstance(rank, str) else None,
-            key=taxon_key(str(rec["feature"]), rank) if rec["kind"] == "taxon" and isinstance(rank, str) else None,
-            value=finite(rec.get("value")), percentile=finite(rec.get("percentile")),
-            ci_low=finite(rec.get("ci_low")), ci_high=finite(rec.get("ci_high")),
-            typical_low=finite(rec.get("typical_low")), typical_high=finite(rec.get("typical_high")),
-            prevalence=finite(rec.get("prevalence")), status=rec.get("status"),
-            n_reference=None if finite(n) is None else int(n),
-            quantiles=thinned.get(rec["feature"]) if rec["kind"] == "metric" else None))
-        if rec["status"] == "absent" and rec["kind"] == "taxon":
-            absent.setdefault((rec["feature"], rank), out[rec["sample"]][-1])
+    absent: dict[tuple, Placement] = {}
+    for sample, kind, feature, rank, value, pct, lo, hi, low, high, prevalence, status, n in percentile_rows(
+            profile, ref):
+        if status == "absent" and kind == "taxon":
+            tail = (feature, rank, value, low, high, prevalence, n)
+            shared = absent.get(tail)
+            if shared is None:
+                shared = absent[tail] = _placement(ref, thinned, kind, feature, rank, value, pct, lo, hi, low, high,
+                                                   prevalence, status, n)
+            out.setdefault(sample, []).append(shared)
+            continue
+        out.setdefault(sample, []).append(_placement(ref, thinned, kind, feature, rank, value, pct, lo, hi, low, high,
+                                                     prevalence, status, n))
     return out
+
+
+def _placement(ref: Reference, thinned: dict[str, list[float] | None], kind: str, feature: Any, rank: Any,
+               value: Any, pct: Any, lo: Any, hi: Any, low: Any, high: Any, prevalence: Any, status: Any, n: Any
+               ) -> Placement:
+    if kind == "metric" and feature not in thinned:
+        thinned[feature] = _quantiles(ref, str(feature))
+    # built without re-validation: every field is made here from checked values (finite() floats, int(), str()),
+    # and a report of one sample holds hundreds of them
+    return Placement.trusted(
+        kind=kind, feature=str(feature), rank=rank if isinstance(rank, str) else None,
+        key=taxon_key(str(feature), rank) if kind == "taxon" and isinstance(rank, str) else None,
+        value=finite(value), percentile=finite(pct), ci_low=finite(lo), ci_high=finite(hi), typical_low=finite(low),
+        typical_high=finite(high), prevalence=finite(prevalence), status=status,
+        n_reference=None if finite(n) is None else int(n),
+        quantiles=thinned.get(feature) if kind == "metric" else None)
 
 
 def _quantiles(ref: Reference, metric: str) -> list[float] | None:

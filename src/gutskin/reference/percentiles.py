@@ -77,11 +77,22 @@ def percentiles(profile: Profile, reference: Reference, *, taxa: bool = True) ->
 
 
 def percentile_records(profile: Profile, reference: Reference, *, taxa: bool = True) -> list[dict]:
-    """The rows of :func:`percentiles` as dicts (what a report reads; a table of thousands of rows per sample
-    costs more to build and take apart than the placements themselves)."""
+    """The rows of :func:`percentiles` as dicts."""
+    name = reference.name
+    return [dict(zip(COLUMNS, (*row, name), strict=True)) for row in percentile_rows(profile, reference, taxa=taxa)]
+
+
+#: the fields of a :func:`percentile_rows` row (:data:`COLUMNS` without the reference's name)
+ROW = tuple(COLUMNS[:-1])
+_NAN = float("nan")
+
+
+def percentile_rows(profile: Profile, reference: Reference, *, taxa: bool = True) -> list[tuple]:
+    """The rows of :func:`percentiles` as tuples of :data:`ROW` (what a report reads: hundreds of rows per
+    sample, cheaper as tuples than as dicts or a table): every sample's metrics, then its taxa rank by rank."""
     from .registry import TRANSFERABLE, VERSION_MARGIN, relation
 
-    rows: list[dict] = []
+    rows: list[tuple] = []
     values, _ = metric_values(profile, reference.metric_rank)
     # across profiler versions or profilers only quantities shown to transfer are placed, with a wider interval
     exact = relation(profile, reference) == "exact"
@@ -92,7 +103,7 @@ def percentile_records(profile: Profile, reference: Reference, *, taxa: bool = T
         if metric not in values.columns or dist.n == 0 or (not exact and metric not in TRANSFERABLE):
             continue
         xs = [float(x) for x in values[metric].tolist()]
-        ps = [dist.cdf(x) if np.isfinite(x) else float("nan") for x in xs]
+        ps = [dist.cdf(x) if np.isfinite(x) else _NAN for x in xs]
         lo, hi = jeffreys_many(np.array(ps, dtype=np.float64), dist.n)
         los, his = lo.tolist(), hi.tolist()
         if not exact:
@@ -101,10 +112,8 @@ def percentile_records(profile: Profile, reference: Reference, *, taxa: bool = T
         placed.append((metric, dist, xs, ps, los, his, dist.q(0.10), dist.q(0.90)))
     for i, sample in enumerate(profile.samples):
         for metric, dist, xs, ps, los, his, low, high in placed:
-            rows.append({"sample": sample, "kind": "metric", "feature": metric, "rank": None, "value": xs[i],
-                         "percentile": ps[i], "ci_low": los[i], "ci_high": his[i], "typical_low": low,
-                         "typical_high": high, "prevalence": None, "status": _status(ps[i]),
-                         "n_reference": dist.n, "reference": reference.name})
+            rows.append((sample, "metric", metric, None, xs[i], ps[i], los[i], his[i], low, high, None,
+                         _status(ps[i]), dist.n))
     if taxa and exact:
         for rank in TAXON_RANKS:
             ref_taxa = reference.taxa.get(rank)
@@ -132,8 +141,8 @@ def _within_carriers(values: sp.csr_matrix, keys: list[str], ref_taxa: dict) -> 
     return out.tolist()
 
 
-def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
-    rows = []
+def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[tuple]:
+    rows: list[tuple] = []
     placed: list[int] = []  # rows whose interval is filled in at the end, all in one call
     n = reference.n
     dense_cols = {k: j for j, k in enumerate(table.keys)}
@@ -145,9 +154,10 @@ def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
             got = typical[key] = (dist.q(0.10), dist.q(0.90))
         return got
 
-    # the reference taxa listed as absent when a sample lacks them, with their typical range (once per call)
-    listed = [(key, summary, *typical_of(key, summary.among_carriers)) for key, summary in ref_taxa.items()
-              if summary.prevalence >= LIST_ABSENT_ABOVE]
+    # the reference taxa listed as absent when a sample lacks them: each row but its sample, once per call
+    listed = [(key, ("taxon", summary.name, rank, 0.0, _NAN, _NAN, _NAN, *typical_of(key, summary.among_carriers),
+                     summary.prevalence, "absent", n))
+              for key, summary in ref_taxa.items() if summary.prevalence >= LIST_ABSENT_ABOVE]
     values = table.values  # read entry by entry in stored order, as a row slice gives them
     data, cols, starts = values.data.tolist(), values.indices.tolist(), values.indptr.tolist()
     within_all = _within_carriers(values, table.keys, ref_taxa)
@@ -157,32 +167,19 @@ def _taxon_rows(profile, reference, rank, table, ref_taxa) -> list[dict]:
                                                                   start=starts[i]) if a > 0}
         for key, (a, k) in held.items():
             summary = ref_taxa.get(key)
-            name = table.names[dense_cols[key]]
             if summary is None:
-                rows.append({"sample": sample, "kind": "taxon", "feature": name, "rank": rank, "value": a,
-                             "percentile": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
-                             "typical_low": float("nan"), "typical_high": float("nan"), "prevalence": 0.0,
-                             "status": "not in reference", "n_reference": n, "reference": reference.name})
+                rows.append((sample, "taxon", table.names[dense_cols[key]], rank, a, _NAN, _NAN, _NAN, _NAN, _NAN,
+                             0.0, "not in reference", n))
                 continue
-            dist = summary.among_carriers
             within = within_all[k]
-            p = (1 - summary.prevalence) + summary.prevalence * within if math.isfinite(within) else float("nan")
+            p = (1 - summary.prevalence) + summary.prevalence * within if math.isfinite(within) else _NAN
             placed.append(len(rows))
-            low, high = typical_of(key, dist)
-            rows.append({"sample": sample, "kind": "taxon", "feature": summary.name, "rank": rank, "value": a,
-                         "percentile": p, "ci_low": float("nan"), "ci_high": float("nan"), "typical_low": low,
-                         "typical_high": high, "prevalence": summary.prevalence,
-                         "status": _status(p) if np.isfinite(p) else "too rare in reference",
-                         "n_reference": n, "reference": reference.name})
-        for key, summary, low, high in listed:
-            if key in held:
-                continue
-            rows.append({"sample": sample, "kind": "taxon", "feature": summary.name, "rank": rank, "value": 0.0,
-                         "percentile": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
-                         "typical_low": low, "typical_high": high,
-                         "prevalence": summary.prevalence, "status": "absent", "n_reference": n,
-                         "reference": reference.name})
-    lo, hi = jeffreys_many(np.array([rows[r]["percentile"] for r in placed], dtype=np.float64), n)
+            low, high = typical_of(key, summary.among_carriers)
+            rows.append((sample, "taxon", summary.name, rank, a, p, _NAN, _NAN, low, high, summary.prevalence,
+                         _status(p) if math.isfinite(p) else "too rare in reference", n))
+        rows.extend((sample, *tail) for key, tail in listed if key not in held)
+    lo, hi = jeffreys_many(np.array([rows[r][5] for r in placed], dtype=np.float64), n)
     for r, low, high in zip(placed, lo.tolist(), hi.tolist(), strict=True):
-        rows[r]["ci_low"], rows[r]["ci_high"] = low, high
+        row = rows[r]
+        rows[r] = (*row[:6], low, high, *row[8:])
     return rows

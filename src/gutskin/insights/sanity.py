@@ -138,17 +138,15 @@ def check_sample(profile: Profile, age_group: str | None = "adult") -> list[Sani
         return [SanityFinding("low_depth", "warn", 0.0, details={"nothing_placed": 1.0})]
     vals = _column_sums(view)
     domains = _domain_shares(view, vals)
-    human = _share_of(view, lambda n, _t: current_species(n) == "Homo sapiens", vals)
+    human = _share_of(view, "human", vals)
     viral = domains.get("viruses", 0.0)
-    fungi = _share_of(view, lambda n, t: t.get("domain") in ("Eukaryota", "Eukarya")
-                      and current_species(n) != "Homo sapiens" and t.get("phylum") not in ("Chordata",), vals)
+    fungi = _share_of(view, "fungi", vals)
     if human >= HOST:
         out.append(SanityFinding("host_dominant", "warn", human, "Homo sapiens", 9606))
     if viral >= VIRAL:
         out.append(SanityFinding("viral_dominant", "warn", viral))
     if fungi >= FUNGI:
-        top = _top(view, lambda _n, t: t.get("domain") in ("Eukaryota", "Eukarya") and t.get("phylum") != "Chordata",
-                   vals)
+        top = _top(view, "eukaryote", vals)
         out.append(SanityFinding("fungi_high", "warn", fungi, top[0], top[1]))
     bact = _prokaryote_shares(view, vals)
     if bact:
@@ -264,27 +262,43 @@ def _taxon_dict(view: Profile, j: int) -> dict:
     return {r: cols[r][j] for r in _LINEAGE_RANKS}
 
 
-def _share_of(view: Profile, pred, vals: np.ndarray) -> float:
+#: the groups of taxa the checks add up, as a test of (name, lineage)
+_GROUPS = {
+    "human": lambda n, _t: current_species(n) == "Homo sapiens",
+    "fungi": lambda n, t: (t.get("domain") in ("Eukaryota", "Eukarya") and current_species(n) != "Homo sapiens"
+                           and t.get("phylum") not in ("Chordata",)),
+    "eukaryote": lambda _n, t: t.get("domain") in ("Eukaryota", "Eukarya") and t.get("phylum") != "Chordata",
+}
+
+
+def _members(view: Profile, group: str) -> np.ndarray:
+    """Which taxa of the table belong to ``group`` (:data:`_GROUPS`): it depends only on the taxa, so it is
+    worked out once per taxa table, not once per sample and taxon."""
+    def build() -> np.ndarray:
+        names, test = _lineage_lists(view)[0], _GROUPS[group]
+        return np.array([bool(test(names[j], _taxon_dict(view, j))) for j in range(len(names))], dtype=bool)
+
+    return by_taxa(view.taxa, ("sanity-group", group), build)
+
+
+def _share_of(view: Profile, group: str, vals: np.ndarray) -> float:
     total = vals.sum()
     if total <= 0:
         return 0.0
-    names = _lineage_lists(view)[0]
     # only the taxa this sample holds (a one-sample slice of a table keeps all the table's taxa), in column order
-    return float(sum(vals[j] for j in np.flatnonzero(vals > 0).tolist() if pred(names[j], _taxon_dict(view, j)))
-                 / total)
+    return float(sum(vals[j] for j in np.flatnonzero(_members(view, group) & (vals > 0)).tolist()) / total)
 
 
-def _top(view: Profile, pred, vals: np.ndarray) -> tuple[str | None, int | None]:
+def _top(view: Profile, group: str, vals: np.ndarray) -> tuple[str | None, int | None]:
     best, best_j = 0.0, None
     names = _lineage_lists(view)[0]
-    for j in np.flatnonzero(vals > 0).tolist():
+    for j in np.flatnonzero(_members(view, group) & (vals > 0)).tolist():
         v = vals[j]
-        if v > best and pred(names[j], _taxon_dict(view, j)):
+        if v > best:
             best, best_j = v, j
     if best_j is None:
         return None, None
-    t = view.taxa["taxid"].iat[best_j]
-    return str(view.taxa["name"].iat[best_j]), None if pd.isna(t) else int(t)
+    return names[best_j], _taxids(view)[best_j]
 
 
 def _prokaryote_shares(view: Profile, vals: np.ndarray

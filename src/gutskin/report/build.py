@@ -126,7 +126,18 @@ def _field_names(cls: type) -> tuple[str, ...]:
     """The names of a model class's fields that can hold text: numbers, flags and lists of them (a third of a
     report's parts, e.g. every chart's quantiles) have nothing to clean. Worked out once per class (pydantic
     also computes ``model_fields`` on every read)."""
-    return tuple(k for k, f in cls.model_fields.items() if _may_hold_text(f.annotation))
+    return tuple(k for k, f in cls.model_fields.items() if _may_hold_text(f.annotation)
+                 and not (k in _KEEP and _only_words(f.annotation)))
+
+
+def _only_words(tp: Any) -> bool:
+    """Whether a field holds nothing but text and numbers (no parts with fields of their own): a field of
+    :data:`_KEEP` like that has nothing to clean."""
+    if tp in (str, float, int, bool, type(None)) or typing.get_origin(tp) is typing.Literal:
+        return True
+    if typing.get_origin(tp) in (list, tuple, set, frozenset, dict, typing.Union, types.UnionType):
+        return all(_only_words(a) for a in typing.get_args(tp) if a is not Ellipsis)
+    return False
 
 
 def _may_hold_text(tp: Any) -> bool:

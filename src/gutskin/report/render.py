@@ -59,7 +59,7 @@ def _environment():
                        index_span=_index_span, dump=_dump)
     env.tests["startswith"] = lambda value, prefix: str(value).startswith(prefix)
     env.globals.update(evidence_html=jinja2.pass_context(_evidence_html), refs_html=jinja2.pass_context(_refs_html),
-                       grade_html=jinja2.pass_context(_grade_html))
+                       grade_html=jinja2.pass_context(_grade_html), sources_html=_sources_html)
     return env
 
 
@@ -87,9 +87,27 @@ def _refs_html(context: Any, citations: Any) -> Markup:
 def _refs_text(cite: Callable[[Any], int], citations: Any) -> str:
     if not citations:
         return ""
-    numbers = [escape(cite(c)) for c in citations]
+    numbers = [cite(c) for c in citations]  # whole numbers: nothing to escape
     return ('<span class="refs"> · Sources:'
             + "".join(f' <a href="#src-{n}" aria-label="source {n}">[{n}]</a>' for n in numbers) + "</span>")
+
+
+def _sources_html(sources: list[Citation]) -> Markup:
+    """The numbered source list (each with its DOI, PubMed or web link): about seventy per report."""
+    items = []
+    for i, c in enumerate(sources, start=1):
+        item = f'<li id="src-{i}">{escape(c.text)}'
+        if c.doi:
+            doi = escape(c.doi)
+            item += f' <a href="https://doi.org/{doi}">doi:{doi}</a>'
+        if c.pmid:
+            pmid = escape(c.pmid)
+            item += f' <a href="https://pubmed.ncbi.nlm.nih.gov/{pmid}/">PubMed {pmid}</a>'
+        if not c.doi and not c.pmid and c.url:
+            url = escape(c.url)
+            item += f' <a href="{url}">{url}</a>'
+        items.append(item + "</li>")
+    return Markup("".join(items))
 
 
 def _evidence_html(context: Any, ev: Any, show_label: bool = True) -> Markup:

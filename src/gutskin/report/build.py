@@ -96,22 +96,43 @@ def _plain(model: Any) -> Any:
 
     # (value, changed): a model is copied only where some text in it changes, so the thousands of parts that
     # hold nothing to clean are not copied field by field (that was half the cost of building a report)
+    plain = W.plain
+
+    # plain text and empty fields, most of a report's parts, are handled in the loops (not one call each)
     def clean(value: Any, field: str | None) -> tuple[Any, bool]:
         if isinstance(value, BaseModel):
             updates = {}
             for k in _field_names(type(value)):
-                new, changed = clean(getattr(value, k), k)
+                v = getattr(value, k)
+                if v is None:
+                    continue
+                if type(v) is str:
+                    if k not in _KEEP:
+                        new = plain(v)
+                        if new != v:
+                            updates[k] = new
+                    continue
+                new, changed = clean(v, k)
                 if changed:
                     updates[k] = new
             return (value.model_copy(update=updates), True) if updates else (value, False)
         if isinstance(value, str):
             if field in _KEEP:
                 return value, False
-            new = W.plain(value)
+            new = plain(value)
             return (new, True) if new != value else (value, False)
         if isinstance(value, list):
-            items = [clean(x, field) for x in value]
-            return ([x for x, _ in items], True) if any(c for _, c in items) else (value, False)
+            items, any_changed = [], False
+            for x in value:
+                if type(x) is str:
+                    new, changed = (x, False) if field in _KEEP else (plain(x), None)
+                    if changed is None:
+                        changed = new != x
+                else:
+                    new, changed = clean(x, field)
+                items.append(new)
+                any_changed = any_changed or changed
+            return (items, True) if any_changed else (value, False)
         if isinstance(value, dict):
             pairs = {k: clean(x, field) for k, x in value.items()}
             return ({k: x for k, (x, _) in pairs.items()}, True) if any(c for _, c in pairs.values()) else (value,

@@ -26,3 +26,19 @@ def test_values_missing_a_field_get_its_default() -> None:
     partial = {k: v for k, v in PLACEMENT.items() if k != "quantiles"}
     made = Placement.trusted(**partial)
     assert made.quantiles is None and made == Placement(**partial)
+
+
+def test_trusted_dict_is_trusted_from_a_dict() -> None:
+    from gutskin.engine.model import PanelItem, TaxonShare
+
+    for _ in range(2):  # before and after the class's fast path is checked
+        assert Placement.trusted_dict(dict(PLACEMENT)) == Placement(**PLACEMENT)
+    partial = {k: v for k, v in PLACEMENT.items() if k != "quantiles"}
+    assert Placement.trusted_dict(dict(partial)) == Placement(**partial)  # not every field: the checked path
+    share = dict(rank="genus", name="Bacteroides", current_name="Bacteroides", key="bacteroides", taxid=816,
+                 share=0.2)
+    item = dict(feature="akkermansia", grade="B", direction="down", conflict=False, alignment="toward", weight=0.5,
+                associations=["a1"], subgroup=None, main_point_eligible=True)
+    for _ in range(2):
+        assert TaxonShare.trusted(**share) == TaxonShare(**share)
+        assert PanelItem.trusted(**item) == PanelItem(**item)

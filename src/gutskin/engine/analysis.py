@@ -225,18 +225,35 @@ def _percentiles(ref: Reference | None, profile: Profile) -> dict[str, list[Plac
     # an absent taxon's placement says the same for every sample lacking it (value 0, the reference's prevalence
     # and typical range): one frozen instance per taxon is shared, and over half of a sample's placements are these
     absent: dict[tuple, Placement] = {}
+    keys: dict[tuple[str, str], str] = {}  # taxon_key per (name, rank): a chunk's samples share their taxa
+    make = Placement.trusted_dict
+    fin = finite
     for sample, kind, feature, rank, value, pct, lo, hi, low, high, prevalence, status, n in percentile_rows(
             profile, ref):
-        if status == "absent" and kind == "taxon":
+        placements = out.get(sample)
+        if placements is None:
+            placements = out[sample] = []
+        if kind == "taxon" and status == "absent":
             tail = (feature, rank, value, low, high, prevalence, n)
             shared = absent.get(tail)
             if shared is None:
                 shared = absent[tail] = _placement(ref, thinned, kind, feature, rank, value, pct, lo, hi, low, high,
                                                    prevalence, status, n)
-            out.setdefault(sample, []).append(shared)
-            continue
-        out.setdefault(sample, []).append(_placement(ref, thinned, kind, feature, rank, value, pct, lo, hi, low, high,
-                                                     prevalence, status, n))
+            placements.append(shared)
+        elif kind == "taxon" and isinstance(rank, str) and isinstance(n, int):
+            # the common case, hundreds per sample, spelled out: the same fields _placement gives
+            name = str(feature)
+            key = keys.get((name, rank))
+            if key is None:
+                key = keys[(name, rank)] = taxon_key(name, rank)
+            placements.append(make({
+                "kind": kind, "feature": name, "rank": rank, "key": key, "value": fin(value),
+                "percentile": fin(pct), "ci_low": fin(lo), "ci_high": fin(hi), "typical_low": fin(low),
+                "typical_high": fin(high), "prevalence": fin(prevalence), "status": status, "n_reference": n,
+                "quantiles": None}))
+        else:
+            placements.append(_placement(ref, thinned, kind, feature, rank, value, pct, lo, hi, low, high,
+                                         prevalence, status, n))
     return out
 
 

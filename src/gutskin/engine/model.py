@@ -53,6 +53,16 @@ class _Model(BaseModel):
         return _set_dict(cls, values)
 
 
+    @classmethod
+    def trusted_dict(cls, values: dict[str, Any]) -> Any:
+        """:meth:`trusted` from a dict naming every field in field order (the dict becomes the instance's own:
+        not to be used again by the caller)."""
+        n_fields = _FAST_OK.get(cls)
+        if not n_fields or len(values) != n_fields:
+            return cls.trusted(**values)
+        return _set_dict(cls, values)
+
+
 #: per model class, its number of fields when :meth:`_Model.trusted` may set the dictionary directly, else 0
 _FAST_OK: dict[type, int] = {}
 

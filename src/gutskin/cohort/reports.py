@@ -131,7 +131,8 @@ def _write_reports(job: ReportJob, profile: Any, resources: Any, folder: Path, t
         analyses = analyse(profile, resources, reference=job.reference, samples=todo[start:start + REPORT_CHUNK])
         t2 = time.perf_counter()
         # a chunk's reports appear together, each whole (one file-system sync for the chunk, not two per file);
-        # an interrupted chunk leaves none of its reports, and the run resumes from it
+        # a chunk interrupted before the renames leaves none of its reports; each is whole or absent, and a
+        # resumed run writes what is missing
         with atomic_batch() as batch:
             for a in analyses:
                 report = to_report(a, resources, generated_at=job.generated_at)

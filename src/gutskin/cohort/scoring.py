@@ -194,40 +194,9 @@ def add_percentiles(table: pd.DataFrame, profile: Any, name: str | None, *, inte
     return pd.concat([table, extra], axis=1)
 
 
-def _grid(dist: Any) -> np.ndarray:
-    from ..reference.model import METRIC_GRID, TAXON_GRID
-
-    return METRIC_GRID if len(dist.quantiles) == len(METRIC_GRID) else TAXON_GRID
-
-
 def cdf(dist: Any, x: np.ndarray) -> np.ndarray:
     """:meth:`Distribution.cdf` for an array: share of the reference below each value (ties: the run's middle)."""
-    x = np.asarray(x, dtype=np.float64)
-    out = np.full(x.shape, np.nan)
-    if not dist.quantiles:
-        return out
-    grid = _grid(dist)
-    qs = np.asarray(dist.quantiles, dtype=np.float64)
-    finite = np.isfinite(x)
-    xf = x[finite]
-    res = np.empty(xf.shape)
-    left = np.searchsorted(qs, xf, side="left")
-    right = np.searchsorted(qs, xf, side="right")
-    below = xf < qs[0]
-    above = xf > qs[-1]
-    tie = (right > left) & ~below & ~above
-    inner = ~tie & ~below & ~above
-    res[below] = 0.0
-    res[above] = 1.0
-    res[tie] = (grid[left[tie]] + grid[right[tie] - 1]) / 2
-    li = left[inner]
-    frac = (xf[inner] - qs[li - 1]) / (qs[li] - qs[li - 1])
-    res[inner] = grid[li - 1] + (grid[li] - grid[li - 1]) * frac
-    out[finite] = res
-    # the scalar version maps ±inf like any number beyond the ends
-    out[np.isposinf(x)] = 1.0
-    out[np.isneginf(x)] = 0.0
-    return out
+    return dist.cdf_many(x)
 
 
 def jeffreys(p: np.ndarray, n: int, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

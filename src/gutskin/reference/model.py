@@ -64,24 +64,33 @@ class Distribution:
         return float(grid[left - 1] + (grid[left] - grid[left - 1]) * frac)
 
     def cdf_many(self, xs: np.ndarray) -> np.ndarray:
-        """:meth:`cdf` of each of ``xs`` (finite values), element by element the same arithmetic, in one call."""
-        xs = np.asarray(xs, dtype=np.float64)
+        """:meth:`cdf` of each of ``xs`` in one call, element by element the same arithmetic (the same bits).
+
+        NaN stays NaN; ±inf map to 1 and 0, as any number beyond the ends.
+        """
+        x = np.asarray(xs, dtype=np.float64)
+        out = np.full(x.shape, np.nan)
         if not self.quantiles:
-            return np.full(xs.shape, np.nan)
+            return out
         grid = METRIC_GRID if len(self.quantiles) == len(METRIC_GRID) else TAXON_GRID
-        qs = np.asarray(self.quantiles)
-        left = np.searchsorted(qs, xs, side="left")
-        right = np.searchsorted(qs, xs, side="right")
-        out = np.empty(xs.shape)
-        below, above = xs < qs[0], xs > qs[-1]
-        tie = (right > left) & ~below & ~above
+        qs = np.asarray(self.quantiles, dtype=np.float64)
+        finite = np.isfinite(x)
+        xf = x[finite]
+        res = np.empty(xf.shape)
+        left = np.searchsorted(qs, xf, side="left")
+        right = np.searchsorted(qs, xf, side="right")
+        below, above = xf < qs[0], xf > qs[-1]
+        tie = (right > left) & ~below & ~above  # on one or more tied quantiles: the run's middle
         inner = ~(below | above | tie)
-        out[below] = 0.0
-        out[above] = 1.0
-        out[tie] = (grid[left[tie]] + grid[right[tie] - 1]) / 2
-        lo = left[inner]
-        frac = (xs[inner] - qs[lo - 1]) / (qs[lo] - qs[lo - 1])
-        out[inner] = grid[lo - 1] + (grid[lo] - grid[lo - 1]) * frac
+        res[below] = 0.0
+        res[above] = 1.0
+        res[tie] = (grid[left[tie]] + grid[right[tie] - 1]) / 2
+        li = left[inner]
+        frac = (xf[inner] - qs[li - 1]) / (qs[li] - qs[li - 1])
+        res[inner] = grid[li - 1] + (grid[li] - grid[li - 1]) * frac
+        out[finite] = res
+        out[np.isposinf(x)] = 1.0
+        out[np.isneginf(x)] = 0.0
         return out
 
 

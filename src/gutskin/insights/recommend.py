@@ -33,6 +33,7 @@ Elimination-diet suggestions carry the gate (:func:`gutskin.safety.elimination_g
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -282,6 +283,21 @@ def evaluate_rules(
     return outcomes
 
 
+#: per knowledge base: each rule's grade derived from its evidence (id(rule) → (rule, grade))
+_DERIVED: weakref.WeakKeyDictionary[KnowledgeBase, dict[int, tuple[RecommendationRule, str]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _derived_grade(kb: KnowledgeBase, rule: RecommendationRule) -> str:
+    """The grade :meth:`KnowledgeBase.rule_grade` derives for ``rule``: it depends only on the knowledge base's
+    studies and the rule, not on the person, so it is worked out once per rule (it was half of recommending)."""
+    memo = _DERIVED.setdefault(kb, {})
+    got = memo.get(id(rule))
+    if got is None or got[0] is not rule:
+        got = memo[id(rule)] = (rule, kb.rule_grade(rule).grade)
+    return got[1]
+
+
 def _apply(rule: RecommendationRule, f: Findings, q: Questionnaire | None, interest: set[str],
            population: str | None, kb: KnowledgeBase, person: SafetyProfile) -> RuleOutcome:
     if rule.conditions and not interest & set(rule.conditions):
@@ -321,7 +337,7 @@ def _apply(rule: RecommendationRule, f: Findings, q: Questionnaire | None, inter
     notes = list(rule.safety_notes)
     notes += [n.note for n in rule.conditional_notes if _evaluate(n.when, f, q, interest) is True]
     notes += [c[0].upper() + c[1:] for c in decision.cautions]
-    derived = kb.rule_grade(rule)
+    derived_grade = _derived_grade(kb, rule)
     score = (BENEFIT_WEIGHT[rule.expected_benefit] * GRADE_WEIGHT[rule.grade] * OUTCOME_WEIGHT[rule.outcome]
              * (PERSONAL_BOOST if personal else 1.0))
     action = {"clinician": "talk_to_clinician", "information": "information", "probiotic": "information"}.get(
@@ -350,7 +366,7 @@ def _apply(rule: RecommendationRule, f: Findings, q: Questionnaire | None, inter
             text = gate.advice + " " + (rule.clinician_text or "")
     rec = Recommendation(
         id=rule.id, title=title, text=" ".join(text.split()), rationale=" ".join(rule.rationale.split()),
-        category=rule.category, action=action, grade=rule.grade, derived_grade=derived.grade,
+        category=rule.category, action=action, grade=rule.grade, derived_grade=derived_grade,
         evidence_type=rule.evidence_type, outcome=rule.outcome, expected_benefit=rule.expected_benefit, score=score,
         personalised=personal, reasons=tuple(matched), unknowns=tuple(dict.fromkeys(unknowns)),
         citations=_citations(rule, kb), safety_notes=tuple(notes),

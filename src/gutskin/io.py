@@ -541,19 +541,33 @@ def atomic_path(path: str | Path) -> Iterator[str]:
 
 
 def _finish(tmp: str, path: Path) -> None:
-    fd = os.open(tmp, os.O_RDONLY)
+    _fsync_file(tmp)
+    _move_into_place(tmp, path, 0o666 & ~_umask())
+    _sync_folder(path.parent)
+
+
+def _fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _move_into_place(tmp: str, path: Path, new_mode: int) -> None:
+    """Rename ``tmp`` over ``path``: a replaced file keeps its permissions, a new one gets ``new_mode``."""
     try:
-        mode = os.stat(path).st_mode & 0o7777  # replacing a file keeps its permissions
+        mode = os.stat(path).st_mode & 0o7777
     except OSError:
-        mode = 0o666 & ~_umask()
+        mode = new_mode
     os.chmod(tmp, mode)
     os.replace(tmp, path)
-    with contextlib.suppress(OSError):  # the rename itself survives a crash once the folder is synced
-        dfd = os.open(path.parent if str(path.parent) else ".", os.O_RDONLY)
+
+
+def _sync_folder(folder: Path) -> None:
+    """The renames into ``folder`` survive a crash once it is synced (not every file system allows it)."""
+    with contextlib.suppress(OSError):
+        dfd = os.open(folder if str(folder) else ".", os.O_RDONLY)
         try:
             os.fsync(dfd)
         finally:
@@ -609,22 +623,10 @@ class AtomicBatch:
         pending, self._pending = self._pending, []
         try:
             _sync_data([tmp for tmp, _ in pending])
-            folders = {}
             for tmp, path in pending:
-                try:
-                    mode = os.stat(path).st_mode & 0o7777  # replacing a file keeps its permissions
-                except OSError:
-                    mode = self._mode
-                os.chmod(tmp, mode)
-                os.replace(tmp, path)
-                folders[path.parent] = None
-            for folder in folders:  # the renames themselves survive a crash once their folder is synced
-                with contextlib.suppress(OSError):
-                    dfd = os.open(folder if str(folder) else ".", os.O_RDONLY)
-                    try:
-                        os.fsync(dfd)
-                    finally:
-                        os.close(dfd)
+                _move_into_place(tmp, path, self._mode)
+            for folder in dict.fromkeys(path.parent for _, path in pending):
+                _sync_folder(folder)
         except OSError as exc:
             self._pending = pending  # for discard(): the files not yet moved into place are removed
             raise OutputError(f"cannot write the files ({exc.strerror or exc}); files not yet moved into place "
@@ -655,19 +657,15 @@ def _sync_data(paths: list[str]) -> None:
     if not paths:
         return
     syncfs = _syncfs()
-    if syncfs is not None:
+    if syncfs is not None and len({os.stat(p).st_dev for p in paths}) == 1:
         fd = os.open(paths[0], os.O_RDONLY)
         try:
-            if syncfs(fd) == 0 and all(os.stat(p).st_dev == os.stat(paths[0]).st_dev for p in paths[1:]):
+            if syncfs(fd) == 0:
                 return
         finally:
             os.close(fd)
     for p in paths:
-        fd = os.open(p, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync_file(p)
 
 
 @functools.cache

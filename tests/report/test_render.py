@@ -82,3 +82,20 @@ def test_writes_are_atomic(example_report, tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
     with pytest.raises(InputError, match="folder does not exist"):
         render.write_atomic(tmp_path / "missing" / "r.json", "{}")
+
+
+def test_evidence_and_sources_written_in_python_escape_their_text(example_report):
+    # the evidence line and the source list are written outside Jinja's autoescape: text with markup in it
+    # (a citation, a grade label, a link) must come out as text, exactly as the template escaped it
+    hostile = '<script>alert("x")</script> & "Smith" et al.'
+    rep = example_report.model_copy(deep=True)
+    item = next(it for it in rep.summary.items if it.evidence and it.evidence.citations)
+    ev = item.evidence
+    ev.label = hostile
+    ev.citations[0].text = hostile
+    ev.citations[0].doi = 'x"><b>doi'
+    ev.citations[0].pmid = None
+    html = render.render_html(rep)
+    assert "<script>" not in html and "<b>doi" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;Smith&#34; et al." in html
+    assert 'href="https://doi.org/x&#34;&gt;&lt;b&gt;doi"' in html

@@ -226,8 +226,6 @@ def _percentiles(ref: Reference | None, profile: Profile) -> dict[str, list[Plac
     # and typical range): one frozen instance per taxon is shared, and over half of a sample's placements are these
     absent: dict[tuple, Placement] = {}
     keys: dict[tuple[str, str], str] = {}  # taxon_key per (name, rank): a chunk's samples share their taxa
-    make = Placement.trusted_dict
-    fin = finite
     for sample, kind, feature, rank, value, pct, lo, hi, low, high, prevalence, status, n in percentile_rows(
             profile, ref):
         placements = out.get(sample)
@@ -237,40 +235,39 @@ def _percentiles(ref: Reference | None, profile: Profile) -> dict[str, list[Plac
             tail = (feature, rank, value, low, high, prevalence, n)
             shared = absent.get(tail)
             if shared is None:
-                shared = absent[tail] = _placement(ref, thinned, kind, feature, rank, value, pct, lo, hi, low, high,
-                                                   prevalence, status, n)
+                shared = absent[tail] = _placement(ref, thinned, keys, kind, feature, rank, value, pct, lo, hi, low,
+                                                   high, prevalence, status, n)
             placements.append(shared)
-        elif kind == "taxon" and isinstance(rank, str) and isinstance(n, int):
-            # the common case, hundreds per sample, spelled out: the same fields _placement gives
-            name = str(feature)
-            key = keys.get((name, rank))
-            if key is None:
-                key = keys[(name, rank)] = taxon_key(name, rank)
-            placements.append(make({
-                "kind": kind, "feature": name, "rank": rank, "key": key, "value": fin(value),
-                "percentile": fin(pct), "ci_low": fin(lo), "ci_high": fin(hi), "typical_low": fin(low),
-                "typical_high": fin(high), "prevalence": fin(prevalence), "status": status, "n_reference": n,
-                "quantiles": None}))
         else:
-            placements.append(_placement(ref, thinned, kind, feature, rank, value, pct, lo, hi, low, high,
+            placements.append(_placement(ref, thinned, keys, kind, feature, rank, value, pct, lo, hi, low, high,
                                          prevalence, status, n))
     return out
 
 
-def _placement(ref: Reference, thinned: dict[str, list[float] | None], kind: str, feature: Any, rank: Any,
-               value: Any, pct: Any, lo: Any, hi: Any, low: Any, high: Any, prevalence: Any, status: Any, n: Any
-               ) -> Placement:
-    if kind == "metric" and feature not in thinned:
-        thinned[feature] = _quantiles(ref, str(feature))
-    # built without re-validation: every field is made here from checked values (finite() floats, int(), str()),
-    # and a report of one sample holds hundreds of them
-    return Placement.trusted(
-        kind=kind, feature=str(feature), rank=rank if isinstance(rank, str) else None,
-        key=taxon_key(str(feature), rank) if kind == "taxon" and isinstance(rank, str) else None,
-        value=finite(value), percentile=finite(pct), ci_low=finite(lo), ci_high=finite(hi), typical_low=finite(low),
-        typical_high=finite(high), prevalence=finite(prevalence), status=status,
-        n_reference=None if finite(n) is None else int(n),
-        quantiles=thinned.get(feature) if kind == "metric" else None)
+def _placement(ref: Reference, thinned: dict[str, list[float] | None], keys: dict[tuple[str, str], str],
+               kind: str, feature: Any, rank: Any, value: Any, pct: Any, lo: Any, hi: Any, low: Any, high: Any,
+               prevalence: Any, status: Any, n: Any) -> Placement:
+    """One row of :func:`~gutskin.reference.percentiles.percentile_rows` as a Placement (``thinned`` and
+    ``keys``: the metric curves and taxon keys worked out so far in this call)."""
+    name = str(feature)
+    quantiles = None
+    if kind == "metric":
+        if name not in thinned:
+            thinned[name] = _quantiles(ref, name)
+        quantiles = thinned[name]
+    key = None
+    if kind == "taxon" and isinstance(rank, str):
+        key = keys.get((name, rank))
+        if key is None:
+            key = keys[(name, rank)] = taxon_key(name, rank)
+    # built without re-validation from one dict in field order: every field is made here from checked values
+    # (finite() floats, int(), str()), and a report of one sample holds hundreds of them
+    return Placement.trusted_dict({
+        "kind": kind, "feature": name, "rank": rank if isinstance(rank, str) else None, "key": key,
+        "value": finite(value), "percentile": finite(pct), "ci_low": finite(lo), "ci_high": finite(hi),
+        "typical_low": finite(low), "typical_high": finite(high), "prevalence": finite(prevalence),
+        "status": status, "n_reference": n if type(n) is int else (None if finite(n) is None else int(n)),
+        "quantiles": quantiles})
 
 
 def _quantiles(ref: Reference, metric: str) -> list[float] | None:
@@ -319,6 +316,8 @@ def _composition(profile: Profile) -> dict[str, Any]:
         out["n_species"] = None
     shares = guild_shares(profile)
     out["guilds"] = shares
+    # read sample by sample: one array for the table, not a pandas row per sample and guild
+    out["guild_rows"] = shares.values.to_numpy(dtype=float, na_value=np.nan)
     out["guild_version"] = definitions().version
     return out
 
@@ -350,8 +349,6 @@ def _composition_for(comp: dict[str, Any], i: int) -> Composition:
     shares = comp["guilds"]
     frame = shares.values
     single = frame.shape[0] == 1
-    if "guild_rows" not in comp:  # read row by row below: one array for the chunk, not a Series per guild
-        comp["guild_rows"] = frame.to_numpy(dtype=float, na_value=np.nan)
     row = comp["guild_rows"][i].tolist()
     guilds = [GuildShare.trusted(id=c.removeprefix("guild."), share=finite(x),
                                  members_found=list((shares.found or {}).get(c, [])) if single else [])
@@ -388,10 +385,10 @@ def _skin(one: Profile, q: Questionnaire | None, ref: Reference | None, ref_part
         counts=dict(p.counts), raw_score=finite(p.raw_score),
         lean_calibration=(p.lean_calibration or {}).get("status"), validation=_validation(p.validation),
         lean_main_point=bool(p.lean_main_point),
-        items=[PanelItem.trusted(feature=it.feature, grade=it.grade, direction=it.direction, conflict=bool(it.conflict),
-                         alignment=it.alignment, weight=float(it.weight),
-                         associations=[e.association for e in it.evidence], subgroup=it.subgroup,
-                         main_point_eligible=bool(it.main_point_eligible)) for it in p.items])
+        items=[PanelItem.trusted(feature=it.feature, grade=it.grade, direction=it.direction,
+                                 conflict=bool(it.conflict), alignment=it.alignment, weight=float(it.weight),
+                                 associations=[e.association for e in it.evidence], subgroup=it.subgroup,
+                                 main_point_eligible=bool(it.main_point_eligible)) for it in p.items])
         for p in ins.panels]
     # built without re-validation, like the placements: every field is a checked value (finite() floats, the
     # measurer's own status words and strings), a hundred per sample

@@ -167,6 +167,10 @@ def _density(probs: tuple[float, ...], values: tuple[float, ...], xs: tuple[floa
                  for x in xs)
 
 
+#: a distribution chart's plot area: left and right edges, top of the curve, baseline (SVG units)
+_DISTRIBUTION_FRAME = (14.0, W - 14.0, 34.0, 112.0)
+
+
 def distribution_chart(*, probabilities: Sequence[float], values: Sequence[float], n: int, person: float | None,
                        label: str, value_text: str, percentile_text: str | None = None,
                        threshold: float | None = None) -> Markup:
@@ -183,7 +187,7 @@ def distribution_chart(*, probabilities: Sequence[float], values: Sequence[float
         lo, hi = min(lo, threshold), max(hi, threshold)
     pad = (hi - lo) * 0.06 or max(abs(hi), 1.0) * 0.1
     lo, hi = lo - pad, hi + pad
-    left, right, top, base = 14.0, W - 14.0, 34.0, 112.0
+    left, right, top, base = _DISTRIBUTION_FRAME
     height = 136.0
 
     def sx(x: float) -> float:
@@ -215,7 +219,7 @@ def _reference_drawing(probs: tuple[float, ...], vals: tuple[float, ...], lo: fl
     Everyone whose value lies inside the reference range gets the same drawing: remembered (the curve is a
     few hundred points, and a report draws several).
     """
-    left, right, top, base = 14.0, W - 14.0, 34.0, 112.0
+    left, right, top, base = _DISTRIBUTION_FRAME
 
     def sx(x: float) -> float:
         return left + (x - lo) / (hi - lo) * (right - left)

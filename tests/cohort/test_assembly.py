@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gutskin.cohort.scoring import _Assembler, _write_all, write_part
+from gutskin.cohort.scoring import _arrow_table, _Assembler, _write_all, write_part
 
 
 def _part(pid: str, n: int, *, drop: tuple[str, ...] = (), extra: bool = False, empty_note: bool = False
@@ -59,3 +60,34 @@ def test_streamed_table_equals_the_assembled_one(tmp_path: Path, case: str, kind
         assert back["warnings"].iloc[0] == "chao1: left empty: not counts"
     else:
         assert streamed.read_bytes() == whole.read_bytes()
+
+
+def test_text_columns_read_back_as_plain_text(tmp_path: Path) -> None:
+    """Repeated texts go to the writer as dictionaries (cheaper); readers still see plain text, not categories."""
+    work = tmp_path / "parts"
+    work.mkdir()
+    pids = ["p000001", "p000002"]
+    for pid in pids:
+        write_part(work, pid, _part(pid, 5))
+    out = tmp_path / "scores.parquet"
+    _write_all(work, pids, str(out), "parquet")
+    schema = pq.read_schema(out)
+    assert all(not pa.types.is_dictionary(f.type) for f in schema)
+    back = pd.read_parquet(out)
+    assert not any(isinstance(back[c].dtype, pd.CategoricalDtype) for c in back.columns)
+    assert list(back["partition"]) == ["p000001"] * 5 + ["p000002"] * 5
+    assert back["reference_note"].tolist() == ["a caveat"] * 10
+
+
+@pytest.mark.parametrize("index_name", ["sample", None])
+def test_part_tables_match_pandas_conversion(index_name: str | None) -> None:
+    """A part is what ``pa.Table.from_pandas(frame.reset_index())`` gives: NaN as null, the index first."""
+    frame = _part("p000001", 6, empty_note=True)
+    frame["chao1"] = np.nan
+    frame.loc[frame.index[2], "shannon"] = np.nan
+    frame.index.name = index_name
+    expected = pa.Table.from_pandas(frame.reset_index(), preserve_index=False).replace_schema_metadata(None)
+    got = _arrow_table(frame)
+    assert got.equals(expected)
+    assert got.column("chao1").null_count == 6
+    assert got.column("shannon").null_count == 1

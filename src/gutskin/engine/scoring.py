@@ -191,7 +191,7 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
     if alpha_names:
         strict = [n for n in alpha_names if n in COUNT_METRICS and n in explicit]
         try:
-            frame = alpha_diversity(profile, alpha_names, rank=rank, refused="raise" if strict else "nan")
+            frame = alpha_diversity(profile, alpha_names, rank=rank, ids=idx, refused="raise" if strict else "nan")
         except RefusedError as exc:
             # either a count-based estimator named explicitly on proportions, or no rows at the alpha rank at all
             # (a genus table scored at species): say which, not always the first

@@ -71,7 +71,7 @@ def as_table(table: Any, rank: str | None = DEFAULT_RANK, ids: Any = None) -> Ta
         if (part < 0).any():
             raise InputError("the table holds negative values; abundances must be ≥ 0")
     if ids is not None:
-        row_ids = list(ids)
+        row_ids = ids if isinstance(ids, pd.Index) else list(ids)
         if len(row_ids) != matrix.shape[0]:
             raise InputError(f"{len(row_ids)} ids given for {matrix.shape[0]} samples", field="ids")
     elif row_ids is None:

@@ -33,7 +33,7 @@ is named at the rank used). Values are used as written; every metric except Chao
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -82,12 +82,15 @@ def normalise_metrics(metrics: str | Iterable[str] | None) -> list[str]:
     return out
 
 
-def count_refusal(units: str | None, integral: bool) -> str | None:
-    """Why Chao1/ACE cannot be computed on this table, or ``None`` when they can."""
+def count_refusal(units: str | None, integral: bool | Callable[[], bool]) -> str | None:
+    """Why Chao1/ACE cannot be computed on this table, or ``None`` when they can.
+
+    ``integral`` may be a function, asked only when the units do not settle it already (it reads every value).
+    """
     if units is not None and units != "counts":
         return (f"Chao1 and ACE need integer read counts (they count taxa seen once or twice); these values "
                 f"are {units}, not counts — relative abundances (consumer exports, MetaPhlAn %) cannot give them")
-    if not integral:
+    if not (integral() if callable(integral) else integral):
         return ("Chao1 and ACE need integer read counts (they count taxa seen once or twice); this table holds "
                 "non-integer values, such as proportions, so they cannot be computed")
     return None
@@ -136,7 +139,7 @@ def alpha_diversity(
     refusals: dict[str, str] = {}
     wanted_counts = [n for n in names if n in COUNT_METRICS]
     if wanted_counts:
-        reason = count_refusal(tab.units, is_integral(m))
+        reason = count_refusal(tab.units, lambda: is_integral(m))
         if reason is not None:
             if refused == "raise":
                 raise RefusedError(f"{' and '.join(wanted_counts)} refused: {reason}")

@@ -50,7 +50,7 @@ def test_reports_written_a_chunk_at_a_time_are_those_of_the_whole_partition(tmp_
         assert (tmp_path / "chunked" / path.name).read_text() == path.read_text(), path.name
 
 
-def test_collector_threshold_is_raised_while_reporting_and_restored() -> None:
+def test_automatic_collection_is_off_while_reporting_and_restored() -> None:
     import gc
     import threading
 
@@ -72,6 +72,7 @@ def test_collector_threshold_is_raised_while_reporting_and_restored() -> None:
     with reports._fewer_collections():
         entered.wait()
         assert gc.get_threshold() == (reports.YOUNG_COLLECTION_EVERY, *before[1:])
+        assert reports.YOUNG_COLLECTION_EVERY == 0  # 0: no automatic collections
         release.set()
         t.join()
         assert gc.get_threshold()[0] == reports.YOUNG_COLLECTION_EVERY

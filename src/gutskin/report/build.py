@@ -19,6 +19,8 @@ import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from pydantic import BaseModel
+
 from ..engine import Analysis, Resources, analyse, current_name, default_resources, taxon_key
 from ..engine.model import QUANTILE_POINTS, FeatureMeasurement, Placement
 from ..engine.model import SkinPanel as PanelData
@@ -92,54 +94,56 @@ _KEEP = {"schema_version", "generated_at", "sample", "key", "condition", "sectio
 
 def _plain(model: Any) -> Any:
     """Remove internal ids, research-note pointers and questionnaire field paths from person-facing text."""
-    from pydantic import BaseModel
+    return _clean(model, None)[0]
 
-    # (value, changed): a model is copied only where some text in it changes, so the thousands of parts that
-    # hold nothing to clean are not copied field by field (that was half the cost of building a report)
+
+def _clean(value: Any, field: str | None) -> tuple[Any, bool]:
+    """(value, changed): a model is copied only where some text in it changes, so the thousands of parts that
+    hold nothing to clean are not copied field by field (that was half the cost of building a report).
+
+    A module function, not a closure inside :func:`_plain`: a recursive closure refers to itself, and that
+    cycle left each report's cleaner for the cyclic garbage collector.
+    """
     plain = W.plain
-
     # plain text and empty fields, most of a report's parts, are handled in the loops (not one call each)
-    def clean(value: Any, field: str | None) -> tuple[Any, bool]:
-        if isinstance(value, BaseModel):
-            updates = {}
-            for k in _field_names(type(value)):
-                v = getattr(value, k)
-                if v is None:
-                    continue
-                if type(v) is str:
-                    if k not in _KEEP:
-                        new = plain(v)
-                        if new != v:
-                            updates[k] = new
-                    continue
-                new, changed = clean(v, k)
-                if changed:
-                    updates[k] = new
-            return (value.model_copy(update=updates), True) if updates else (value, False)
-        if isinstance(value, str):
-            if field in _KEEP:
-                return value, False
-            new = plain(value)
-            return (new, True) if new != value else (value, False)
-        if isinstance(value, list):
-            items, any_changed = [], False
-            for x in value:
-                if type(x) is str:
-                    new, changed = (x, False) if field in _KEEP else (plain(x), None)
-                    if changed is None:
-                        changed = new != x
-                else:
-                    new, changed = clean(x, field)
-                items.append(new)
-                any_changed = any_changed or changed
-            return (items, True) if any_changed else (value, False)
-        if isinstance(value, dict):
-            pairs = {k: clean(x, field) for k, x in value.items()}
-            return ({k: x for k, (x, _) in pairs.items()}, True) if any(c for _, c in pairs.values()) else (value,
-                                                                                                          False)
-        return value, False
-
-    return clean(model, None)[0]
+    if isinstance(value, BaseModel):
+        updates = {}
+        for k in _field_names(type(value)):
+            v = getattr(value, k)
+            if v is None:
+                continue
+            if type(v) is str:
+                if k not in _KEEP:
+                    new = plain(v)
+                    if new != v:
+                        updates[k] = new
+                continue
+            new, changed = _clean(v, k)
+            if changed:
+                updates[k] = new
+        return (value.model_copy(update=updates), True) if updates else (value, False)
+    if isinstance(value, str):
+        if field in _KEEP:
+            return value, False
+        new = plain(value)
+        return (new, True) if new != value else (value, False)
+    if isinstance(value, list):
+        items, any_changed = [], False
+        for x in value:
+            if type(x) is str:
+                new, changed = (x, False) if field in _KEEP else (plain(x), None)
+                if changed is None:
+                    changed = new != x
+            else:
+                new, changed = _clean(x, field)
+            items.append(new)
+            any_changed = any_changed or changed
+        return (items, True) if any_changed else (value, False)
+    if isinstance(value, dict):
+        pairs = {k: _clean(x, field) for k, x in value.items()}
+        return ({k: x for k, (x, _) in pairs.items()}, True) if any(c for _, c in pairs.values()) else (value,
+                                                                                                      False)
+    return value, False
 
 
 @functools.cache

@@ -402,6 +402,8 @@ class Profile:
         deeper, columns = self.roll_up_sources(rank)
         if not deeper:
             raise RefusedError(f"this profile names nothing at {rank} rank or below")
+        if len(deeper) == 1:  # nothing to choose (a species-only table): no pass over the values to compare ranks
+            return deeper[0]
         column_sums = np.asarray(self.values.sum(axis=0)).ravel()
         placed = [float(column_sums[c].sum()) for c in columns]
         return deeper[int(np.argmax(placed))]  # argmax keeps the first (nearest) of equal totals

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,6 +43,22 @@ def read_input(path: Path, fmt: str | None, taxonomy: object | None) -> Profile:
     if taxonomy is not None:
         profile = taxonomy_table.attach(profile, taxonomy, path)
     return profile
+
+
+def split_input(path: Path, fmt: str | None, max_samples: int, folder: Path) -> list | None:
+    """A merged MetaPhlAn table of more than ``max_samples`` samples as pieces written into ``folder``, each read
+    like the whole table (:mod:`gutskin.readers.split`); None for every other input (read whole)."""
+    from ..readers import FORMATS, detect
+    from ..readers.split import split_merged
+
+    try:
+        reader = FORMATS.get(fmt) if fmt is not None else detect(path)
+    except InputError:
+        return None  # the read of the whole file says what is wrong
+    if reader is None or getattr(reader, "FORMAT", None) != "metaphlan":
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    return split_merged(path, max_samples, folder)
 
 
 def score_table(profile: Profile, metrics: str = "all", rank: str = "species") -> pd.DataFrame:

@@ -1,8 +1,10 @@
 """``gutskin cohort ingest``: any number of profile files into a partitioned cohort store, resumably.
 
-Inputs are read one at a time (memory is bounded by the largest single input plus one partition per
-group being filled). Single-sample files are sorted into groups that can be scored together (same layout,
-units, profiler, database and ranks); a merged table keeps to partitions of its own. Every
+Inputs are read one at a time (memory is bounded by the inputs being read plus one partition per
+group being filled); a merged MetaPhlAn table of more samples than a partition holds is read in pieces of a
+partition each (:mod:`gutskin.readers.split`), so its size does not matter. Single-sample files are sorted
+into groups that can be scored together (same layout, units, profiler, database and ranks); a merged table
+keeps to partitions of its own. Every
 ``partition_size`` samples of a group become one committed partition. Re-running the same command after a
 crash or Ctrl-C skips every sample already committed (the partitions' ``sources.json`` say which samples of
 which file they hold, keyed by path, size and mtime) and never sees a half-written partition. A file that
@@ -11,8 +13,11 @@ cannot be read is listed in ``bad_files.tsv`` with its one-line reason and the o
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
+import shutil
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -184,8 +189,14 @@ class Ingestor:
     def refuse(self, path: str, reason: str) -> None:
         self.bad.append((path, reason))
 
-    def add(self, profile: Profile, ident: str, path: str) -> None:
-        """Queue the samples of one input (those not committed before) and commit every full partition."""
+    def add(self, profile: Profile, ident: str, path: str, *, offset: int = 0, n_file: int | None = None) -> None:
+        """Queue the samples of one input (those not committed before) and commit every full partition.
+
+        A large merged table arrives in pieces (:func:`ingest` splits it): ``offset`` is the position of the
+        piece's first sample in the whole table and ``n_file`` the table's number of samples, so the sources a
+        partition records, and what a resumed run skips, are positions in the table whichever way it was read.
+        """
+        n_file = profile.n_samples if n_file is None else n_file
         dupes = [s for s in profile.samples if s in self.seen and self.seen[s][0] != ident]
         if dupes:
             self.refuse(path, f"{path}: sample names already ingested from {self.seen[dupes[0]][1]}: "
@@ -196,29 +207,35 @@ class Ingestor:
             self.seen[s] = (ident, path)
         group = group_of(profile)
         key = _group_key(group)
-        if profile.n_samples > 1:
+        own = f"|file={ident}"
+        if n_file > 1:
             # a merged table keeps to its own partitions: index coverage and warnings then read exactly as
             # for the table alone, and samples of two tables never change each other's scores
-            key += f"|file={ident}"
+            key += own
         already = self.done.get(ident, [])
-        self.skipped += sum(b - a for a, b in already)
+        if offset == 0:
+            self.skipped += sum(b - a for a, b in already)
         size = self.partition_size
-        for a, b in _remaining(profile.n_samples, already):
+        end = offset + profile.n_samples
+        for a, b in _remaining(n_file, already):
+            a, b = max(a, offset), min(b, end)
             start = a
             while start < b:
                 pend = self.pending.setdefault(key, _Pending(group))
                 take = min(size - pend.n, b - start)
-                whole = (start, take) == (0, profile.n_samples)
-                chunk = profile if whole else profile.take_samples(range(start, start + take))
+                first = start - offset
+                whole = (first, take) == (0, profile.n_samples)
+                chunk = profile if whole else profile.take_samples(range(first, first + take))
                 pend.chunks.append(chunk)
                 pend.sources.append({"file": ident, "path": path, "start": start, "stop": start + take,
-                                     "n_file": profile.n_samples, "samples": chunk.samples})
+                                     "n_file": n_file, "samples": chunk.samples})
                 pend.n += take
                 start += take
                 if pend.n >= size:
                     self._flush(key)
-        if profile.n_samples > 1 and key in self.pending:
-            self._flush(key)
+        if n_file > 1 and end >= n_file:  # the table's last samples: its partly filled partitions are committed
+            for k in [k for k in self.pending if k.endswith(own)]:
+                self._flush(k)
 
     def _flush(self, key: str) -> None:
         pend = self.pending.pop(key)
@@ -233,37 +250,88 @@ class Ingestor:
                             self.skipped if self.n_before else 0, self.bad)
 
 
-def _read(path: Path, fmt: str | None, taxonomy: object | None) -> Profile | str:
-    """One input as a Profile, or its one-line reason (a worker's task: errors travel back as text)."""
+@dataclass(frozen=True)
+class _Task:
+    """One read: a whole input, or one piece of a large merged table (``source`` is then the piece's file)."""
+
+    path: Path
+    source: Path
+    offset: int = 0
+    n_file: int | None = None
+
+
+def _read(task: _Task, fmt: str | None, taxonomy: object | None) -> Profile | str:
+    """One input (or piece) as a Profile, or its one-line reason (a worker's task: errors travel back as text)."""
     try:
-        return _engine.read_input(path, fmt, taxonomy)
+        profile = _engine.read_input(task.source, fmt, taxonomy)
     except InputError as exc:
-        return exc.one_line()
+        return exc.one_line().replace(str(task.source), str(task.path))
     except RefusedError as exc:
-        return f"{path}: {exc}"
+        return f"{task.path}: {exc}"
+    if task.source != task.path:
+        # a piece's samples come from the input the user named, not from the scratch file they passed through
+        fixed: dict[int, Any] = {}
+        profile.info = [fixed.setdefault(id(i), dataclasses.replace(i, source=str(task.path)))
+                        if i.source == str(task.source) else i for i in profile.info]
+    return profile
 
 
-def _read_all(paths: list[Path], fmt: str | None, taxonomy: object | None,
-              workers: int) -> Iterator[tuple[Path, Profile | str]]:
-    """Read ``paths`` in order; with workers, several at a time but never more than 2 per worker in flight."""
+def _read_all(tasks: Iterator[_Task], fmt: str | None, taxonomy: object | None,
+              workers: int) -> Iterator[tuple[_Task, Profile | str]]:
+    """Read ``tasks`` in order; with workers, several at a time but never more than 2 per worker in flight."""
     if workers <= 1:
-        for path in paths:
-            yield path, _read(path, fmt, taxonomy)
+        for task in tasks:
+            yield task, _read(task, fmt, taxonomy)
         return
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         window: deque = deque()
-        it = iter(paths)
-        for path in it:
-            window.append((path, pool.submit(_read, path, fmt, taxonomy)))
+        it = iter(tasks)
+        for task in it:
+            window.append((task, pool.submit(_read, task, fmt, taxonomy)))
             if len(window) >= 2 * workers:
                 break
         while window:
-            path, fut = window.popleft()
+            task, fut = window.popleft()
             nxt = next(it, None)
             if nxt is not None:
                 window.append((nxt, pool.submit(_read, nxt, fmt, taxonomy)))
-            yield path, fut.result()
+            yield task, fut.result()
+
+
+def _tasks(todo: list[tuple[Path, str]], fmt: str | None, ing: Ingestor, scratch: Path) -> Iterator[_Task]:
+    """The reads for ``todo``: a merged table of more samples than a partition holds is split into pieces of a
+    partition each (read one at a time, so memory stays bounded by a partition, not by the table), split only
+    when the reads reach it; pieces whose samples a resumed run committed already are not read again."""
+    for n, (path, ident) in enumerate(todo):
+        pieces = _engine.split_input(path, fmt, ing.partition_size, scratch / f"input-{n:06d}")
+        if not pieces:
+            yield _Task(path, path)
+            continue
+        total = pieces[-1].start + pieces[-1].n
+        done = ing.done.get(ident, [])
+        for piece in pieces:
+            if _covered(done, piece.start, piece.start + piece.n):
+                if piece.start == 0:  # what Ingestor.add counts when it gets a table's first samples
+                    ing.skipped += sum(b - a for a, b in done)
+                piece.path.unlink(missing_ok=True)
+                continue
+            yield _Task(path, piece.path, piece.start, total)
+
+
+def _piece_size(task: _Task, size: int) -> int:
+    """How many samples a piece holds (a partition's worth, the last one the rest)."""
+    return min(size, (task.n_file or 0) - task.offset)
+
+
+def _covered(done: list[tuple[int, int]], start: int, stop: int) -> bool:
+    """Whether the committed ranges ``done`` cover positions ``start`` … ``stop - 1``."""
+    covered = np.zeros(stop - start, dtype=bool)
+    for a, b in done:
+        a, b = max(a, start), min(b, stop)
+        if a < b:
+            covered[a - start:b - start] = True
+    return bool(covered.all())
 
 
 def ingest(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *,
@@ -304,14 +372,29 @@ def ingest(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
     if progress:
         progress("", ing.n_samples, files_done)
     idents = dict(todo)
-    for path, result in _read_all([p for p, _ in todo], fmt, taxonomy, workers):
-        if isinstance(result, str):
-            ing.refuse(str(path), result)
-        else:
-            ing.add(result, idents[path], str(path))
-        files_done += 1
-        if progress:
-            progress(str(path), ing.n_samples, files_done)
+    # pieces of large merged tables pass through the store's own scratch folder (removed when a later run opens
+    # the store, should this one be interrupted)
+    scratch = ing.store.parts_dir / f".tmp-split-{uuid.uuid4().hex[:8]}"
+    try:
+        for task, result in _read_all(_tasks(todo, fmt, ing, scratch), fmt, taxonomy, workers):
+            if task.source != task.path:
+                task.source.unlink(missing_ok=True)
+            n = 0 if isinstance(result, str) else result.n_samples
+            if isinstance(result, str):
+                if task.n_file is not None:
+                    # one piece of a split table: its samples are the ones refused, the others go on
+                    n = _piece_size(task, ing.partition_size)
+                    result += (f" (samples {task.offset + 1}–{task.offset + n} of the table's {task.n_file} were "
+                               "not ingested; its other samples were)")
+                ing.refuse(str(task.path), result)
+            else:
+                ing.add(result, idents[task.path], str(task.path), offset=task.offset, n_file=task.n_file)
+            if task.n_file is None or task.offset + n >= task.n_file:
+                files_done += 1
+            if progress:
+                progress(str(task.path), ing.n_samples, files_done)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return ing.finish()
 
 

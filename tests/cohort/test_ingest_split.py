@@ -106,8 +106,8 @@ def test_a_large_merged_table_is_ingested_in_pieces_like_whole(tmp_path: Path,
 
     real_read = _engine.read_input
 
-    def read_input(path, fmt, taxonomy):
-        p = real_read(path, fmt, taxonomy)
+    def read_input(path, fmt, taxonomy, **kw):
+        p = real_read(path, fmt, taxonomy, **kw)
         read_sizes.append(p.n_samples)
         return p
 
@@ -166,3 +166,18 @@ def test_a_bad_piece_is_refused_alone_and_named(tmp_path: Path) -> None:
     assert str(table) in reason and ".tmp-split" not in reason and "piece-" not in reason
     assert "samples 6–10 of the table's 12 were not ingested" in reason
     assert np.all([s.endswith(("_0", "_1")) or s.endswith("_3") for s in _by_sample(tmp_path / "out")])
+
+
+def test_a_piece_of_empty_samples_is_not_an_empty_table(tmp_path: Path) -> None:
+    """Read whole, a table with some empty samples is accepted; a piece holding only those is, too."""
+    table = _wide(MPA3, tmp_path / "merged.txt", copies=4)  # 12 samples
+    lines = table.read_text(encoding="utf-8").splitlines()
+    head_at = next(i for i, ln in enumerate(lines) if ln.startswith("clade_name"))
+    for r in range(head_at + 1, len(lines)):
+        cells = lines[r].split("\t")
+        cells[2 + 5:2 + 10] = ["0.0"] * 5  # samples 6–10: nothing
+        lines[r] = "\t".join(cells)
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert gutskin.read(table).n_samples == 12
+    result = ingest([table], tmp_path / "out", partition_size=5)
+    assert result.n_samples == 12 and not result.bad

@@ -35,11 +35,14 @@ def load_taxonomies(paths: list[Path]) -> object:
     return taxonomy_table.load_taxonomies(paths)
 
 
-def read_input(path: Path, fmt: str | None, taxonomy: object | None) -> Profile:
-    """One input file as a Profile, exactly as ``gutskin score`` reads it (taxonomy attached when given)."""
+def read_input(path: Path, fmt: str | None, taxonomy: object | None, *, allow_empty: bool = False) -> Profile:
+    """One input file as a Profile, exactly as ``gutskin score`` reads it (taxonomy attached when given).
+
+    ``allow_empty``: a profile without a single value is returned, not refused (a piece of a split table: the
+    whole table is refused only when all of it is empty, and its other pieces tell)."""
     from ..readers import read, taxonomy_table
 
-    profile = read(path, fmt)
+    profile = read(path, fmt, allow_empty=allow_empty)
     if taxonomy is not None:
         profile = taxonomy_table.attach(profile, taxonomy, path)
     return profile

@@ -263,7 +263,8 @@ class _Task:
 def _read(task: _Task, fmt: str | None, taxonomy: object | None) -> Profile | str:
     """One input (or piece) as a Profile, or its one-line reason (a worker's task: errors travel back as text)."""
     try:
-        profile = _engine.read_input(task.source, fmt, taxonomy)
+        # a piece whose samples happen to be all empty is not an empty table (read whole, it would be accepted)
+        profile = _engine.read_input(task.source, fmt, taxonomy, allow_empty=task.source != task.path)
     except InputError as exc:
         return exc.one_line().replace(str(task.source), str(task.path))
     except RefusedError as exc:

@@ -37,6 +37,7 @@ def test_alpha_at_a_missing_rank_names_the_rank_not_the_metrics_option(genus_tab
     with pytest.raises(RefusedError, match="alpha diversity is measured at species rank") as info:
         score(genus_table.take_samples([0]), metrics="all", rank="species")
     assert "--metrics" not in str(info.value)
+    assert "--rank genus" in str(info.value)  # the rank this genus table can be measured at, as an option
 
 
 def test_a_guild_member_is_found_only_where_the_sample_holds_it(genus_table, resources):

@@ -75,6 +75,16 @@ def parse_metrics(spec: str | Iterable[str] | None, with_reference: bool = False
     return out, explicit
 
 
+def _rank_hint(profile: Profile, rank: str) -> str:
+    """What to ask for instead of a rank the profile cannot form: the deepest one it can (16S tables: genus)."""
+    from ..taxonomy.ranks import RANKS
+
+    for r in reversed(RANKS[:RANKS.index(rank)] if rank in RANKS else RANKS):
+        if r != "domain" and profile.has_rank(r):
+            return f"this profile can be measured at {r} rank: --rank {r}"
+    return "choose a rank this profile has with --rank"
+
+
 class SampleNotes(Mapping[str, list[str]]):
     """Every warning by sample, kept as (messages, the samples they concern or None for all) in noting order.
 
@@ -196,7 +206,7 @@ def score(profile: Profile, *, metrics: str | Sequence[str] | None = "all", rank
             # either a count-based estimator named explicitly on proportions, or no rows at the alpha rank at all
             # (a genus table scored at species): say which, not always the first
             why = " (asked for explicitly with --metrics)" if strict and profile.has_rank(rank) else (
-                f" (alpha diversity is measured at {rank} rank; choose a rank this profile has)")
+                f" (alpha diversity is measured at {rank} rank; {_rank_hint(profile, rank)})")
             raise RefusedError(f"{exc}{why}") from None
         for n in alpha_names:
             # rows in the profile's sample order: the plain array needs no aligning to the index

@@ -74,9 +74,12 @@ def ingest_cmd(
 ) -> None:
     """Stream profiles into a partitioned long-format Parquet store with a samples table and a manifest.
 
-    Memory stays bounded whatever the number of files. Re-running the same command after a crash or Ctrl-C
-    skips every partition already written; a half-written partition is never visible. Files that cannot be
-    read are listed with their reason in COHORT_DIR/bad_files.tsv and the rest go on.
+    Memory stays bounded whatever the number of files; a merged MetaPhlAn
+    table larger than a partition is read a partition at a time.
+    Re-running the same command after a crash or Ctrl-C skips every
+    partition already written; a half-written partition is never visible.
+    Files that cannot be read are listed with their reason in
+    COHORT_DIR/bad_files.tsv and the rest go on.
     """
     from ..cohort.executors import default_workers
     from ..cohort.ingest import ingest

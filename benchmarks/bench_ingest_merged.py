@@ -69,7 +69,7 @@ def _profile_rows(path: Path) -> dict[tuple[str, str], float]:
 
 def write_table(out: Path, n: int, seed: int) -> dict:
     folder = DATA / "gmwi2_metaphlan3_examples"
-    files = sorted((folder / "kefir").glob("*_metaphlan.txt")) + [folder / "SRR1761667_metaphlan.txt"]
+    files = [*sorted((folder / "kefir").glob("*_metaphlan.txt")), folder / "SRR1761667_metaphlan.txt"]
     profiles = [_profile_rows(f) for f in files]
     clades = sorted({c for p in profiles for c in p}, key=lambda c: (c[0] != "UNKNOWN", c[0].count("|"), c[0]))
     dense = np.array([[p.get(c, 0.0) for c in clades] for p in profiles])  # profiles × clades

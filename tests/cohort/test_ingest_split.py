@@ -13,7 +13,7 @@ import gutskin
 from gutskin.cohort import store as store_mod
 from gutskin.cohort.ingest import ingest
 from gutskin.cohort.store import CohortStore
-from gutskin.readers.split import split_merged
+from gutskin.readers.split import merged_width, split_merged
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "metaphlan_merged"
 MPA3 = FIXTURES / "generated__metaphlan-3.0.14-merge__kefir_v31_3samples.txt"
@@ -72,6 +72,9 @@ def test_pieces_read_like_the_whole_table(tmp_path: Path, source: Path) -> None:
 
 def test_what_cannot_be_split_for_certain_is_read_whole(tmp_path: Path) -> None:
     table = _wide(MPA3, tmp_path / "merged.txt", copies=3)
+    assert merged_width(table) == 9
+    single = sorted((FIXTURES.parent / "metaphlan").iterdir())[0]
+    assert merged_width(single) == 0  # a single-sample profile: told from its first lines, never split
     assert split_merged(table, 100, tmp_path / "a") is None  # fits in one piece
     repeated = tmp_path / "repeated.txt"
     text = table.read_text(encoding="utf-8")

@@ -52,8 +52,10 @@ def split_input(path: Path, fmt: str | None, max_samples: int, folder: Path) -> 
     """A merged MetaPhlAn table of more than ``max_samples`` samples as pieces written into ``folder``, each read
     like the whole table (:mod:`gutskin.readers.split`); None for every other input (read whole)."""
     from ..readers import FORMATS, detect
-    from ..readers.split import split_merged
+    from ..readers.split import merged_width, split_merged
 
+    if merged_width(path) <= max_samples:  # the first lines tell (every single-sample file stops here)
+        return None
     try:
         reader = FORMATS.get(fmt) if fmt is not None else detect(path)
     except InputError:

@@ -72,6 +72,15 @@ def split_merged(path: str | Path, max_samples: int, folder: str | Path) -> list
     return pieces
 
 
+def merged_width(path: str | Path) -> int:
+    """The number of sample columns of a merged MetaPhlAn table that could be split, else 0: a look at the first
+    lines only (ingest asks it of every input, most of them single-sample files)."""
+    try:
+        return len(_header(Path(path))[1])
+    except _NotSplittable:
+        return 0
+
+
 def _lines(path: Path) -> Iterator[str]:
     """The file's lines as text (decompressed), each without its line break; a last line without one, or a line
     that is not UTF-8, ends the split."""

@@ -98,8 +98,29 @@ def _lines(path: Path) -> Iterator[str]:
         raise _NotSplittable from None
 
 
+def _looks_merged(path: Path) -> bool:
+    """Whether the file's first line that is not a comment starts like a merged MetaPhlAn header, from its
+    first bytes only (a one-line JSON BIOM or a binary file must not be read whole to find a line break)."""
+    try:
+        with open_binary(path) as fh:
+            head = fh.read(PEEK)
+    except (InputError, *DECOMPRESS_ERRORS):
+        return False
+    for raw in head.lstrip(b"\xef\xbb\xbf").split(b"\n"):
+        if not raw.strip() or raw.startswith(b"#"):
+            continue
+        return raw.startswith(tuple(f"{first}\t".encode() for first in MERGED_FIRST))
+    return False
+
+
+#: bytes read to tell whether a file starts like a merged table
+PEEK = 1 << 16
+
+
 def _header(path: Path) -> tuple[int, list[str]]:
     """(number of leading non-sample columns, sample names) of a merged MetaPhlAn table."""
+    if not _looks_merged(path):
+        raise _NotSplittable
     for i, line in enumerate(_lines(path)):
         if i == 0:
             line = line.lstrip("\ufeff")

@@ -271,9 +271,8 @@ def _read(task: _Task, fmt: str | None, taxonomy: object | None) -> Profile | st
         return f"{task.path}: {exc}"
     if task.source != task.path:
         # a piece's samples come from the input the user named, not from the scratch file they passed through
-        fixed: dict[int, Any] = {}
-        profile.info = [fixed.setdefault(id(i), dataclasses.replace(i, source=str(task.path)))
-                        if i.source == str(task.source) else i for i in profile.info]
+        piece, table = str(task.source), str(task.path)
+        profile.info = [dataclasses.replace(i, source=table) if i.source == piece else i for i in profile.info]
     return profile
 
 

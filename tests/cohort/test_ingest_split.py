@@ -184,3 +184,18 @@ def test_a_piece_of_empty_samples_is_not_an_empty_table(tmp_path: Path) -> None:
     assert gutskin.read(table).n_samples == 12
     result = ingest([table], tmp_path / "out", partition_size=5)
     assert result.n_samples == 12 and not result.bad
+
+
+def test_pieces_that_cannot_be_written_leave_the_table_to_be_read_whole(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    table = _wide(MPA3, tmp_path / "merged.txt", copies=3)
+    from gutskin.readers import split
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(split, "_write", full_disk)
+    assert split_merged(table, 2, tmp_path / "pieces") is None
+    assert not list((tmp_path / "pieces").iterdir())
+    result = ingest([table], tmp_path / "out", partition_size=2)  # read whole instead
+    assert result.n_samples == 9 and not result.bad

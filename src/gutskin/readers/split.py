@@ -65,7 +65,7 @@ def split_merged(path: str | Path, max_samples: int, folder: str | Path) -> list
     try:
         for first in range(0, len(pieces), OPEN_AT_ONCE):
             _write(path, fixed, len(names), pieces[first:first + OPEN_AT_ONCE])
-    except _NotSplittable:
+    except (_NotSplittable, OSError):  # OSError: writing the pieces failed (a full disk); read whole, as before
         for p in pieces:
             p.path.unlink(missing_ok=True)
         return None

@@ -18,7 +18,7 @@ from gutskin.cohort.ingest import ingest
 from gutskin.cohort.store import CohortStore
 from gutskin.errors import InputError
 
-from .conftest import KEFIR, PSORIASIS_100, inputs
+from .conftest import KEFIR, PSORIASIS_100, crash_at_partition, inputs
 
 
 def _all_samples(root: Path) -> list[str]:
@@ -112,17 +112,8 @@ def test_resume_after_a_crash_without_duplicates(tmp_path: Path, monkeypatch: py
     reference = tmp_path / "once"
     ingest(files, reference, partition_size=20)
     out = tmp_path / "crashed"
-    real = store_mod.write_partition
-    calls = {"n": 0}
-
-    def crash_on_third(folder, profile, pid):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            real(folder, profile, pid)  # the files are written, the partition is not yet renamed into place
-            raise KeyboardInterrupt
-        return real(folder, profile, pid)
-
-    monkeypatch.setattr(store_mod, "write_partition", crash_on_third)
+    # the third partition's files are written, the partition is not yet renamed into place
+    crash_at_partition(monkeypatch, 3, written=True)
     with pytest.raises(KeyboardInterrupt):
         ingest(files, out, partition_size=20)
     monkeypatch.undo()

@@ -15,6 +15,8 @@ from gutskin.cohort.ingest import ingest
 from gutskin.cohort.store import CohortStore
 from gutskin.readers.split import merged_width, split_merged
 
+from .conftest import crash_at_partition
+
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "metaphlan_merged"
 MPA3 = FIXTURES / "generated__metaphlan-3.0.14-merge__kefir_v31_3samples.txt"
 MPA4 = FIXTURES / "generated__metaphlan-4.1.1-merge__ERR7569997_ERR7569998.txt"
@@ -135,16 +137,7 @@ def test_a_large_merged_table_is_ingested_in_pieces_like_whole(tmp_path: Path,
 def test_a_split_table_resumes_after_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     table = _wide(MPA4, tmp_path / "merged.txt", copies=6)  # 12 samples
     out = tmp_path / "crashed"
-    real = store_mod.write_partition
-    calls = {"n": 0}
-
-    def crash_on_second(folder, profile, pid):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return real(folder, profile, pid)
-
-    monkeypatch.setattr(store_mod, "write_partition", crash_on_second)
+    crash_at_partition(monkeypatch, 2)
     with pytest.raises(KeyboardInterrupt):
         ingest([table], out, partition_size=5)
     monkeypatch.undo()

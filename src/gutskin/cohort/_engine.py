@@ -62,7 +62,6 @@ def split_input(path: Path, fmt: str | None, max_samples: int, folder: Path) -> 
         return None  # the read of the whole file says what is wrong
     if reader is None or getattr(reader, "FORMAT", None) != "metaphlan":
         return None
-    folder.mkdir(parents=True, exist_ok=True)
     return split_merged(path, max_samples, folder)
 
 

@@ -164,6 +164,7 @@ class Ingestor:
         self.pending: dict[str, _Pending] = {}
         self.new_partitions = 0
         self.skipped = 0
+        self._counted: set[str] = set()
         self.n_before = self.manifest.n_samples
 
     def __enter__(self) -> Ingestor:
@@ -182,9 +183,16 @@ class Ingestor:
         """Whether every sample of the input ``ident`` is committed already (then it need not be read)."""
         spans = self.done.get(ident)
         if spans is not None and not _remaining(self.n_file[ident], spans):
-            self.skipped += sum(b - a for a, b in spans)
+            self.count_committed(ident)
             return True
         return False
+
+    def count_committed(self, ident: str) -> None:
+        """Count the samples of ``ident`` committed by an earlier run as skipped, once per input (a split table
+        is added piece by piece, and the pieces already committed are not read at all)."""
+        if ident not in self._counted:
+            self._counted.add(ident)
+            self.skipped += sum(b - a for a, b in self.done.get(ident, []))
 
     def refuse(self, path: str, reason: str) -> None:
         self.bad.append((path, reason))
@@ -213,8 +221,7 @@ class Ingestor:
             # for the table alone, and samples of two tables never change each other's scores
             key += own
         already = self.done.get(ident, [])
-        if offset == 0:
-            self.skipped += sum(b - a for a, b in already)
+        self.count_committed(ident)
         size = self.partition_size
         end = offset + profile.n_samples
         for a, b in _remaining(n_file, already):
@@ -257,6 +264,7 @@ class _Task:
     path: Path
     source: Path
     offset: int = 0
+    n: int | None = None  # a piece's number of samples
     n_file: int | None = None
 
 
@@ -309,29 +317,14 @@ def _tasks(todo: list[tuple[Path, str]], fmt: str | None, ing: Ingestor, scratch
             yield _Task(path, path)
             continue
         total = pieces[-1].start + pieces[-1].n
-        done = ing.done.get(ident, [])
+        ing.count_committed(ident)
+        left = _remaining(total, ing.done.get(ident, []))
         for piece in pieces:
-            if _covered(done, piece.start, piece.start + piece.n):
-                if piece.start == 0:  # what Ingestor.add counts when it gets a table's first samples
-                    ing.skipped += sum(b - a for a, b in done)
+            stop = piece.start + piece.n
+            if not any(a < stop and b > piece.start for a, b in left):  # committed by an earlier run
                 piece.path.unlink(missing_ok=True)
                 continue
-            yield _Task(path, piece.path, piece.start, total)
-
-
-def _piece_size(task: _Task, size: int) -> int:
-    """How many samples a piece holds (a partition's worth, the last one the rest)."""
-    return min(size, (task.n_file or 0) - task.offset)
-
-
-def _covered(done: list[tuple[int, int]], start: int, stop: int) -> bool:
-    """Whether the committed ranges ``done`` cover positions ``start`` … ``stop - 1``."""
-    covered = np.zeros(stop - start, dtype=bool)
-    for a, b in done:
-        a, b = max(a, start), min(b, stop)
-        if a < b:
-            covered[a - start:b - start] = True
-    return bool(covered.all())
+            yield _Task(path, piece.path, piece.start, piece.n, total)
 
 
 def ingest(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *,
@@ -381,9 +374,9 @@ def ingest(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
                 task.source.unlink(missing_ok=True)
             n = 0 if isinstance(result, str) else result.n_samples
             if isinstance(result, str):
-                if task.n_file is not None:
+                if task.n is not None:
                     # one piece of a split table: its samples are the ones refused, the others go on
-                    n = _piece_size(task, ing.partition_size)
+                    n = task.n
                     result += (f" (samples {task.offset + 1}–{task.offset + n} of the table's {task.n_file} were "
                                "not ingested; its other samples were)")
                 ing.refuse(str(task.path), result)

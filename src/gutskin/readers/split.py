@@ -15,7 +15,6 @@ which then says exactly what is wrong (or reads it, e.g. renaming repeated sampl
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from ..io import DECOMPRESS_ERRORS, open_binary
 MERGED_FIRST = ("clade_name", "ID")
 #: pieces written in one pass over the input (each an open file); more pieces take more passes
 OPEN_AT_ONCE = 128
+#: bytes read to tell whether a file starts like a merged table
+PEEK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,6 @@ def _looks_merged(path: Path) -> bool:
     return False
 
 
-#: bytes read to tell whether a file starts like a merged table
-PEEK = 1 << 16
-
-
 def _header(path: Path) -> tuple[int, list[str]]:
     """(number of leading non-sample columns, sample names) of a merged MetaPhlAn table."""
     if not _looks_merged(path):
@@ -156,8 +153,3 @@ def _write(path: Path, fixed: int, n_samples: int, pieces: list[Piece]) -> None:
             lead = cells[:fixed]
             for fh, p in zip(out, pieces, strict=True):
                 fh.write("\t".join(lead + cells[fixed + p.start:fixed + p.start + p.n]) + "\n")
-
-
-def remove_pieces(folder: str | Path) -> None:
-    """Remove a folder of pieces (after they were read, or after an interrupted run)."""
-    shutil.rmtree(folder, ignore_errors=True)
